@@ -1,0 +1,306 @@
+//! What a scorer can say: a delivery, in Cricsheet's JSON shape, and the events around deliveries.
+//!
+//! Events are the truth of a match; every other figure derives from folding them through the
+//! engine. They are stored as JSON, so their serde shape is a stored format: extend it, never
+//! rename a field.
+
+use serde::{Deserialize, Serialize};
+
+/// One thing that happened in a match, in the order it happened.
+///
+/// Adjacently tagged (`{"kind": "...", "data": {...}}`) so that each variant's body can refuse
+/// unknown fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum MatchEvent {
+    Toss(Toss),
+    /// Opens an innings: who bats, the opening pair and the opening bowler.
+    InningsStart(InningsStart),
+    Ball(Delivery),
+    /// The incoming batter after a wicket or retirement, when not simply named on the next ball.
+    NewBatter(NewBatter),
+    /// The bowler of the next over, or one finishing an over for an injured team-mate.
+    BowlerChange(BowlerChange),
+    /// A batter leaving between deliveries: retired hurt, retired out, retired not out.
+    Retirement(Retirement),
+    /// The batting captain closes the innings.
+    Declaration,
+    /// A side forfeits its innings (Law 15).
+    Forfeit(Forfeit),
+    /// A revised target for the side batting second, as set under DLS or another method.
+    RevisedTarget(RevisedTarget),
+    /// Penalty runs awarded outside a delivery (Law 41), to the given team's total.
+    PenaltyRuns(PenaltyRuns),
+    /// A player replacing another (concussion substitute, impact player, supersub).
+    Replacement(Replacement),
+    /// The umpires miscounted: the current over ends after this many legal balls instead.
+    MiscountedOver(MiscountedOver),
+    /// A result the balls alone cannot give: draw, no result, abandoned, awarded, or a tie
+    /// decided by bowl-out or boundary count.
+    Result(DeclaredResult),
+    /// Takes back the last event that is still in force.
+    Undo,
+}
+
+impl MatchEvent {
+    /// The stored `kind` column: the serde tag.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MatchEvent::Toss(_) => "toss",
+            MatchEvent::InningsStart(_) => "innings_start",
+            MatchEvent::Ball(_) => "ball",
+            MatchEvent::NewBatter(_) => "new_batter",
+            MatchEvent::BowlerChange(_) => "bowler_change",
+            MatchEvent::Retirement(_) => "retirement",
+            MatchEvent::Declaration => "declaration",
+            MatchEvent::Forfeit(_) => "forfeit",
+            MatchEvent::RevisedTarget(_) => "revised_target",
+            MatchEvent::PenaltyRuns(_) => "penalty_runs",
+            MatchEvent::Replacement(_) => "replacement",
+            MatchEvent::MiscountedOver(_) => "miscounted_over",
+            MatchEvent::Result(_) => "result",
+            MatchEvent::Undo => "undo",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TossDecision {
+    Bat,
+    Field,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Toss {
+    pub winner: String,
+    pub decision: TossDecision,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InningsStart {
+    pub batting_team: String,
+    pub striker: String,
+    pub non_striker: String,
+    pub bowler: String,
+    #[serde(default)]
+    pub super_over: bool,
+}
+
+/// A delivery exactly as Cricsheet records one (plus an optional commentary line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Delivery {
+    pub batter: String,
+    pub non_striker: String,
+    pub bowler: String,
+    pub runs: Runs,
+    #[serde(default, skip_serializing_if = "Extras::is_empty")]
+    pub extras: Extras,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wickets: Vec<Wicket>,
+    /// The batter's 4 or 6 was run (or overthrows), not a boundary.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub non_boundary: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commentary: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runs {
+    pub batter: u32,
+    pub extras: u32,
+    pub total: u32,
+}
+
+/// Extras on one delivery, by kind; absent kinds are zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extras {
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub wides: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub noballs: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub byes: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub legbyes: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub penalty: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl Extras {
+    pub fn is_empty(&self) -> bool {
+        self.total() == 0
+    }
+
+    pub fn total(&self) -> u32 {
+        self.wides + self.noballs + self.byes + self.legbyes + self.penalty
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wicket {
+    pub kind: DismissalKind,
+    pub player_out: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fielders: Vec<Fielder>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fielder {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub substitute: bool,
+}
+
+/// Every mode of dismissal in the Laws, spelt as Cricsheet spells it, plus the retirements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DismissalKind {
+    #[serde(rename = "bowled")]
+    Bowled,
+    #[serde(rename = "caught")]
+    Caught,
+    #[serde(rename = "caught and bowled")]
+    CaughtAndBowled,
+    #[serde(rename = "lbw")]
+    Lbw,
+    #[serde(rename = "stumped")]
+    Stumped,
+    #[serde(rename = "run out")]
+    RunOut,
+    #[serde(rename = "hit wicket")]
+    HitWicket,
+    #[serde(rename = "hit the ball twice")]
+    HitTheBallTwice,
+    #[serde(rename = "handled the ball")]
+    HandledTheBall,
+    #[serde(rename = "obstructing the field")]
+    ObstructingTheField,
+    #[serde(rename = "timed out")]
+    TimedOut,
+    #[serde(rename = "retired hurt")]
+    RetiredHurt,
+    #[serde(rename = "retired out")]
+    RetiredOut,
+    #[serde(rename = "retired not out")]
+    RetiredNotOut,
+}
+
+impl DismissalKind {
+    /// Whether the bowler is credited with the wicket.
+    pub fn credited_to_bowler(self) -> bool {
+        matches!(
+            self,
+            Self::Bowled
+                | Self::Caught
+                | Self::CaughtAndBowled
+                | Self::Lbw
+                | Self::Stumped
+                | Self::HitWicket
+        )
+    }
+
+    /// Whether the batter's side loses a wicket (retired hurt / not out do not count).
+    pub fn counts_as_wicket(self) -> bool {
+        !matches!(self, Self::RetiredHurt | Self::RetiredNotOut)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetirementKind {
+    Hurt,
+    NotOut,
+    Out,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewBatter {
+    pub batter: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BowlerChange {
+    pub bowler: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retirement {
+    pub batter: String,
+    pub kind: RetirementKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Forfeit {
+    pub team: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevisedTarget {
+    pub runs: u32,
+    /// Overs available to the chasing side, in cricket notation (25.3 = 25 overs and 3 balls).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overs: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PenaltyRuns {
+    /// The team the runs are awarded to.
+    pub team: String,
+    pub runs: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replacement {
+    pub team: String,
+    pub player_in: String,
+    pub player_out: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MiscountedOver {
+    pub balls: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclaredOutcome {
+    Draw,
+    NoResult,
+    Abandoned,
+    /// Awarded to `winner` (a forfeit or a refusal to play).
+    Awarded,
+    /// A tie broken by bowl-out, boundary count or similar: `winner` and `method` say how.
+    TieBroken,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredResult {
+    pub outcome: DeclaredOutcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub winner: Option<String>,
+    /// e.g. "bowl-out", "boundary count", "D/L".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+}

@@ -1,0 +1,107 @@
+//! The refusal of an event the Laws (or plain arithmetic) forbid. One variant per rule, so that
+//! the API can name the rule in a stable problem `type` and point at the offending field.
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LawViolation {
+    #[error("no innings is in progress")]
+    NoInningsInProgress,
+    #[error("the match is over")]
+    MatchOver,
+    #[error("an innings is already in progress")]
+    InningsInProgress,
+    #[error("{name} is not a player of {team}")]
+    NotInTeam {
+        field: &'static str,
+        name: String,
+        team: String,
+    },
+    #[error("unknown team {name}")]
+    UnknownTeam { field: &'static str, name: String },
+    #[error("{name} is already out")]
+    BatterAlreadyOut { field: &'static str, name: String },
+    #[error("{name} is not at the crease")]
+    BatterNotIn { field: &'static str, name: String },
+    #[error("a batter must be replaced before the next delivery")]
+    NewBatterDue,
+    #[error("striker and non-striker are the same player")]
+    SameBatters,
+    #[error("{name} bowled the previous over and may not bowl two in a row")]
+    ConsecutiveOvers { name: String },
+    #[error("{name} has bowled the quota of {quota} overs")]
+    OverQuotaExceeded { name: String, quota: u16 },
+    #[error("{name} is bowling this over; a bowler changes mid-over only through a bowler change")]
+    BowlerChangedMidOver { name: String },
+    #[error("runs do not add up: total {total} is not batter {batter} plus extras {extras}")]
+    RunsMismatch { total: u32, batter: u32, extras: u32 },
+    #[error("a delivery cannot be both a wide and a no-ball")]
+    WideAndNoBall,
+    #[error("{0}")]
+    ImpossibleExtras(&'static str),
+    #[error("at most two wickets may fall on one delivery, and never the same batter twice")]
+    TooManyWickets,
+    #[error("{kind} is not possible off a {delivery}")]
+    DismissalNotPossible {
+        kind: &'static str,
+        delivery: &'static str,
+    },
+    #[error("on a free hit a batter can only be out in a way the bowler is not credited with")]
+    FreeHitDismissal,
+    #[error("{name} is not one of the batters at the crease")]
+    PlayerOutNotBatting { name: String },
+    #[error("there is nothing to undo")]
+    NothingToUndo,
+    #[error("{0}")]
+    InvalidEvent(&'static str),
+}
+
+impl LawViolation {
+    /// A stable machine name for the rule, used as the problem `type` suffix.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoInningsInProgress => "no-innings-in-progress",
+            Self::MatchOver => "match-over",
+            Self::InningsInProgress => "innings-in-progress",
+            Self::NotInTeam { .. } => "not-in-team",
+            Self::UnknownTeam { .. } => "unknown-team",
+            Self::BatterAlreadyOut { .. } => "batter-already-out",
+            Self::BatterNotIn { .. } => "batter-not-in",
+            Self::NewBatterDue => "new-batter-due",
+            Self::SameBatters => "same-batters",
+            Self::ConsecutiveOvers { .. } => "consecutive-overs",
+            Self::OverQuotaExceeded { .. } => "over-quota-exceeded",
+            Self::BowlerChangedMidOver { .. } => "bowler-changed-mid-over",
+            Self::RunsMismatch { .. } => "runs-mismatch",
+            Self::WideAndNoBall => "wide-and-no-ball",
+            Self::ImpossibleExtras(_) => "impossible-extras",
+            Self::TooManyWickets => "too-many-wickets",
+            Self::DismissalNotPossible { .. } => "dismissal-not-possible",
+            Self::FreeHitDismissal => "free-hit-dismissal",
+            Self::PlayerOutNotBatting { .. } => "player-out-not-batting",
+            Self::NothingToUndo => "nothing-to-undo",
+            Self::InvalidEvent(_) => "invalid-event",
+        }
+    }
+
+    /// The request field at fault, as a JSON pointer-ish path (`bowler`, `wickets/0/kind`).
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::NotInTeam { field, .. }
+            | Self::UnknownTeam { field, .. }
+            | Self::BatterAlreadyOut { field, .. }
+            | Self::BatterNotIn { field, .. } => Some(field),
+            Self::ConsecutiveOvers { .. }
+            | Self::OverQuotaExceeded { .. }
+            | Self::BowlerChangedMidOver { .. } => Some("bowler"),
+            Self::RunsMismatch { .. } => Some("runs"),
+            Self::WideAndNoBall | Self::ImpossibleExtras(_) => Some("extras"),
+            Self::TooManyWickets
+            | Self::DismissalNotPossible { .. }
+            | Self::FreeHitDismissal
+            | Self::PlayerOutNotBatting { .. } => Some("wickets"),
+            Self::SameBatters => Some("non_striker"),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Crease: a live cricket score server.
+
+pub use crease_domain as domain;
