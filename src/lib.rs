@@ -1,3 +1,4 @@
 //! Crease: a live cricket score server.
 
 pub use crease_domain as domain;
+pub mod store;

@@ -1,0 +1,330 @@
+//! The storage layer: fixtures, scorer tokens and the append-only event log, on PostgreSQL or SQLite.
+//!
+//! `Store` is an enum rather than a trait object because async trait methods are not
+//! `dyn`-compatible; each method matches on the dialect and forwards.
+
+mod error;
+mod postgres;
+mod postgres_events;
+mod rows;
+mod sqlite;
+mod sqlite_events;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use crease_domain::MatchSetup;
+use serde::Serialize;
+
+pub use error::StoreError;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// The Postgres NOTIFY channel `append` signals on, with payload `<match_id>:<seq>`; the fallback
+/// bus listens on it while Redis is down.
+pub const EVENTS_CHANNEL: &str = "crease_events";
+
+/// Match statuses that count as live (`LiveState::status` in snake case).
+pub const LIVE_STATUSES: [&str; 2] = ["in_progress", "innings_break"];
+
+/// The status of a match no event has touched yet.
+pub const NOT_STARTED: &str = "not_started";
+
+/// Pool and timeout settings, the same for both dialects.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Upper bound on pooled connections (SQLite: readers; writes always go through one connection).
+    pub max_connections: u32,
+    /// How long a caller waits for a pooled connection before `StoreError::Unavailable`.
+    pub acquire_timeout: Duration,
+    /// Postgres `statement_timeout`; on SQLite, the `busy_timeout` a writer waits for the lock.
+    pub statement_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewTournament {
+    pub name: String,
+    pub season: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Tournament {
+    pub id: i64,
+    pub name: String,
+    pub season: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewTeam {
+    pub name: String,
+    pub short_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+    pub short_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewPlayer {
+    pub name: String,
+    pub team_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Player {
+    pub id: i64,
+    pub name: String,
+    pub team_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewMatch {
+    pub tournament_id: Option<i64>,
+    pub title: String,
+    pub venue: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub setup: MatchSetup,
+}
+
+/// A match's fixture row with its derived progress (`seq`, `status`, `summary`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchRow {
+    pub id: i64,
+    pub tournament_id: Option<i64>,
+    pub title: String,
+    pub venue: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub setup: MatchSetup,
+    /// The seq of the last event; 0 before any event.
+    pub seq: i64,
+    /// `not_started`, `in_progress`, `innings_break` or `finished`.
+    pub status: String,
+    /// One line such as "IND 145/3 (17.2)"; empty before any event.
+    pub summary: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One event to append, with everything derived from it, written in a single transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct Append<'a> {
+    pub match_id: i64,
+    /// The new event's seq: the match's current seq + 1, or the append is a `SeqConflict`.
+    pub seq: i64,
+    pub kind: &'a str,
+    /// The event as JSON.
+    pub payload: &'a str,
+    /// The serialized live state at `seq`.
+    pub snapshot: &'a [u8],
+    pub status: &'a str,
+    pub summary: &'a str,
+    /// `(Idempotency-Key, response body)`, kept so that a retried request gets the same answer.
+    pub idempotency: Option<(&'a str, &'a [u8])>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    pub seq: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub kind: String,
+    pub payload: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredSnapshot {
+    pub seq: i64,
+    pub body: Vec<u8>,
+}
+
+#[derive(Clone)]
+pub enum Store {
+    Postgres(PgStore),
+    Sqlite(SqliteStore),
+}
+
+/// Forwards a method call to the dialect's store.
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            Store::Postgres($s) => $call.await,
+            Store::Sqlite($s) => $call.await,
+        }
+    };
+}
+
+impl Store {
+    /// Opens a pool for `url`: `postgres://…`/`postgresql://…`, or `sqlite:<path>` (created if
+    /// missing) / `sqlite::memory:`. Does not migrate.
+    pub async fn connect(url: &str, opts: &StoreOptions) -> Result<Store, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Store::Postgres(PgStore::connect(url, opts).await?))
+        } else if url.starts_with("sqlite:") {
+            Ok(Store::Sqlite(SqliteStore::connect(url, opts).await?))
+        } else {
+            Err(StoreError::Other(
+                "database URL must start with postgres://, postgresql:// or sqlite:".into(),
+            ))
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Store::Postgres(_) => "postgres",
+            Store::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Applies the embedded migrations of this dialect that are not yet applied.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.migrate())
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.ping())
+    }
+
+    /// Closes the pool, waiting for checked-out connections to come back.
+    pub async fn close(&self) {
+        dispatch!(self, s => s.close())
+    }
+
+    pub async fn create_tournament(&self, t: &NewTournament) -> Result<Tournament, StoreError> {
+        dispatch!(self, s => s.create_tournament(t))
+    }
+
+    pub async fn list_tournaments(&self) -> Result<Vec<Tournament>, StoreError> {
+        dispatch!(self, s => s.list_tournaments())
+    }
+
+    /// A second team of the same name is `StoreError::Duplicate`.
+    pub async fn create_team(&self, t: &NewTeam) -> Result<Team, StoreError> {
+        dispatch!(self, s => s.create_team(t))
+    }
+
+    pub async fn list_teams(&self) -> Result<Vec<Team>, StoreError> {
+        dispatch!(self, s => s.list_teams())
+    }
+
+    /// An unknown `team_id` is `StoreError::NotFound`.
+    pub async fn create_player(&self, p: &NewPlayer) -> Result<Player, StoreError> {
+        dispatch!(self, s => s.create_player(p))
+    }
+
+    pub async fn list_players(&self, team_id: Option<i64>) -> Result<Vec<Player>, StoreError> {
+        dispatch!(self, s => s.list_players(team_id))
+    }
+
+    /// A new match at seq 0, `not_started`. An unknown `tournament_id` is `StoreError::NotFound`.
+    pub async fn create_match(&self, m: &NewMatch) -> Result<MatchRow, StoreError> {
+        dispatch!(self, s => s.create_match(m))
+    }
+
+    pub async fn get_match(&self, id: i64) -> Result<Option<MatchRow>, StoreError> {
+        dispatch!(self, s => s.get_match(id))
+    }
+
+    /// Live matches first, then upcoming ones by start time, then finished ones newest first.
+    pub async fn list_matches(&self) -> Result<Vec<MatchRow>, StoreError> {
+        dispatch!(self, s => s.list_matches())
+    }
+
+    /// Mints a token allowed to score `match_ids`. Only its SHA-256 is stored; the plaintext is
+    /// returned once, here.
+    pub async fn create_scorer_token(
+        &self,
+        label: &str,
+        match_ids: &[i64],
+    ) -> Result<(i64, String), StoreError> {
+        dispatch!(self, s => s.create_scorer_token(label, match_ids))
+    }
+
+    pub async fn token_may_score(
+        &self,
+        plaintext: &str,
+        match_id: i64,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.token_may_score(plaintext, match_id))
+    }
+
+    /// Appends one event with its snapshot, match progress and idempotency row, all or nothing.
+    pub async fn append(&self, a: &Append<'_>) -> Result<Appended, StoreError> {
+        dispatch!(self, s => s.append(a))
+    }
+
+    /// Events with `seq > after_seq`, ascending, at most `limit`.
+    pub async fn events_after(
+        &self,
+        match_id: i64,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        dispatch!(self, s => s.events_after(match_id, after_seq, limit))
+    }
+
+    /// `ball` events with `seq > since_seq`, ascending, at most `limit`: commentary history.
+    pub async fn balls(
+        &self,
+        match_id: i64,
+        since_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        dispatch!(self, s => s.balls(match_id, since_seq, limit))
+    }
+
+    pub async fn snapshot(&self, match_id: i64) -> Result<Option<StoredSnapshot>, StoreError> {
+        dispatch!(self, s => s.snapshot(match_id))
+    }
+
+    /// The `(seq, response)` stored for an `Idempotency-Key`, if that request was already applied.
+    pub async fn idempotent_response(
+        &self,
+        match_id: i64,
+        key: &str,
+    ) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+        dispatch!(self, s => s.idempotent_response(match_id, key))
+    }
+
+    /// The match's seq, or `None` when there is no such match.
+    pub async fn current_seq(&self, match_id: i64) -> Result<Option<i64>, StoreError> {
+        dispatch!(self, s => s.current_seq(match_id))
+    }
+
+    /// Matches whose status is live, for resyncing after a bus reconnect.
+    pub async fn live_match_ids(&self) -> Result<Vec<i64>, StoreError> {
+        dispatch!(self, s => s.live_match_ids())
+    }
+}
+
+/// Counts one statement sent to the database by `op` (the `Store` method's name); BEGIN, COMMIT
+/// and ROLLBACK count too, so a warm read path can be shown to send nothing.
+fn count(op: &'static str) {
+    metrics::counter!("crease_db_queries_total", "op" => op).increment(1);
+}
+
+/// Random 32 bytes, hex: a scorer token's plaintext.
+fn new_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+/// The stored form of a token: its SHA-256, hex.
+fn token_hash(plaintext: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(plaintext.as_bytes()))
+}

@@ -1,0 +1,1 @@
+//! Event appends on PostgreSQL (bodies follow).

@@ -1,0 +1,1 @@
+//! Event appends on SQLite (bodies follow).
