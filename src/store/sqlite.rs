@@ -1,110 +1,307 @@
-//! SQLite store (skeleton; bodies follow).
+//! The SQLite store (embedded mode): connection pools, migrations, fixtures and scorer tokens.
+//!
+//! SQLite allows one writer at a time. All writes go through `writer`, a pool of exactly one
+//! connection, and multi-statement writes open with `BEGIN IMMEDIATE` so that they take the
+//! write lock up front instead of failing with SQLITE_BUSY when a read lock would be upgraded.
+//! Reads use `reader`, which WAL lets run beside the writer. Event methods live in
+//! `sqlite_events.rs`.
 
-use super::{
-    Append, Appended, MatchRow, NewMatch, NewPlayer, NewTeam, NewTournament, Player, StoreError,
-    StoreOptions, StoredEvent, StoredSnapshot, Team, Tournament,
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
 };
 
-#[derive(Clone)]
-pub struct SqliteStore {}
+use super::rows::{match_rows, now, MatchRecord, MATCH_COLUMNS};
+use super::{
+    count, new_token, token_hash, MatchRow, NewMatch, NewPlayer, NewTeam, NewTournament, Player,
+    StoreError, StoreOptions, Team, Tournament, LIVE_STATUSES, NOT_STARTED,
+};
 
-#[allow(unused_variables, clippy::unused_async)]
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    /// Reads; several connections, each seeing the last committed write (WAL).
+    pub(super) reader: SqlitePool,
+    /// Writes; exactly one connection, so writers queue here rather than on the file lock.
+    pub(super) writer: SqlitePool,
+}
+
+/// The one form timestamps are stored in: fixed width and UTC, so text order is time order
+/// (sqlx's own encoding drops trailing zero digits, which breaks that).
+pub(super) fn ts(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
 impl SqliteStore {
     pub(super) async fn connect(url: &str, opts: &StoreOptions) -> Result<Self, StoreError> {
-        todo!()
+        let base = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Other(format!("bad SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            // How long a statement waits for another process's lock before SQLITE_BUSY.
+            .busy_timeout(opts.statement_timeout);
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            // An in-memory database lives as long as its last connection: keep exactly one,
+            // never recycled, and use it for reads and writes alike.
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .acquire_timeout(opts.acquire_timeout)
+                .connect_with(base)
+                .await?;
+            return Ok(Self {
+                reader: pool.clone(),
+                writer: pool,
+            });
+        }
+        let base = base.journal_mode(SqliteJournalMode::Wal);
+        // The writer first: it creates the file and switches it to WAL before readers open it.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(opts.acquire_timeout)
+            .connect_with(base.clone())
+            .await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(opts.max_connections.max(1))
+            .acquire_timeout(opts.acquire_timeout)
+            .connect_with(base)
+            .await?;
+        Ok(Self { reader, writer })
     }
+
+    /// Counted as one statement: the migrator's own queries are not ours to count.
     pub(super) async fn migrate(&self) -> Result<(), StoreError> {
-        todo!()
+        count("migrate");
+        MIGRATOR.run(&self.writer).await?;
+        Ok(())
     }
+
     pub(super) async fn ping(&self) -> Result<(), StoreError> {
-        todo!()
+        count("ping");
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
     }
+
     pub(super) async fn close(&self) {
-        todo!()
+        self.reader.close().await;
+        self.writer.close().await;
     }
+
     pub(super) async fn create_tournament(
         &self,
         t: &NewTournament,
     ) -> Result<Tournament, StoreError> {
-        todo!()
+        count("create_tournament");
+        let row = sqlx::query_as(
+            "INSERT INTO tournaments (name, season, created_at) VALUES (?1, ?2, ?3) \
+             RETURNING id, name, season",
+        )
+        .bind(&t.name)
+        .bind(&t.season)
+        .bind(ts(now()))
+        .fetch_one(&self.writer)
+        .await?;
+        Ok(row)
     }
+
     pub(super) async fn list_tournaments(&self) -> Result<Vec<Tournament>, StoreError> {
-        todo!()
+        count("list_tournaments");
+        let rows = sqlx::query_as("SELECT id, name, season FROM tournaments ORDER BY id")
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows)
     }
+
     pub(super) async fn create_team(&self, t: &NewTeam) -> Result<Team, StoreError> {
-        todo!()
+        count("create_team");
+        let row = sqlx::query_as(
+            "INSERT INTO teams (name, short_name, created_at) VALUES (?1, ?2, ?3) \
+             RETURNING id, name, short_name",
+        )
+        .bind(&t.name)
+        .bind(&t.short_name)
+        .bind(ts(now()))
+        .fetch_one(&self.writer)
+        .await?;
+        Ok(row)
     }
+
     pub(super) async fn list_teams(&self) -> Result<Vec<Team>, StoreError> {
-        todo!()
+        count("list_teams");
+        let rows = sqlx::query_as("SELECT id, name, short_name FROM teams ORDER BY name, id")
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows)
     }
+
     pub(super) async fn create_player(&self, p: &NewPlayer) -> Result<Player, StoreError> {
-        todo!()
+        count("create_player");
+        let row = sqlx::query_as(
+            "INSERT INTO players (name, team_id, created_at) VALUES (?1, ?2, ?3) \
+             RETURNING id, name, team_id",
+        )
+        .bind(&p.name)
+        .bind(p.team_id)
+        .bind(ts(now()))
+        .fetch_one(&self.writer)
+        .await?;
+        Ok(row)
     }
+
     pub(super) async fn list_players(
         &self,
         team_id: Option<i64>,
     ) -> Result<Vec<Player>, StoreError> {
-        todo!()
+        count("list_players");
+        let rows = sqlx::query_as(
+            "SELECT id, name, team_id FROM players \
+             WHERE ?1 IS NULL OR team_id = ?1 ORDER BY name, id",
+        )
+        .bind(team_id)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows)
     }
+
     pub(super) async fn create_match(&self, m: &NewMatch) -> Result<MatchRow, StoreError> {
-        todo!()
+        let setup = serde_json::to_string(&m.setup)
+            .map_err(|e| StoreError::Other(format!("match setup does not serialize: {e}")))?;
+        let now = ts(now());
+        count("create_match");
+        let record: MatchRecord = sqlx::query_as(&format!(
+            "INSERT INTO matches \
+               (tournament_id, title, venue, starts_at, setup, status, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING {MATCH_COLUMNS}"
+        ))
+        .bind(m.tournament_id)
+        .bind(&m.title)
+        .bind(&m.venue)
+        .bind(m.starts_at.map(ts))
+        .bind(setup)
+        .bind(NOT_STARTED)
+        .bind(now)
+        .fetch_one(&self.writer)
+        .await?;
+        record.try_into()
     }
+
     pub(super) async fn get_match(&self, id: i64) -> Result<Option<MatchRow>, StoreError> {
-        todo!()
+        count("get_match");
+        let record: Option<MatchRecord> = sqlx::query_as(&format!(
+            "SELECT {MATCH_COLUMNS} FROM matches WHERE id = ?1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        record.map(MatchRow::try_from).transpose()
     }
+
     pub(super) async fn list_matches(&self) -> Result<Vec<MatchRow>, StoreError> {
-        todo!()
+        count("list_matches");
+        // Live first, then upcoming by start (unscheduled last), then finished newest first.
+        let records = sqlx::query_as(&format!(
+            "SELECT {MATCH_COLUMNS} FROM matches ORDER BY \
+               CASE WHEN status IN (?1, ?2) THEN 0 WHEN status = ?3 THEN 1 ELSE 2 END, \
+               CASE WHEN status = ?3 THEN starts_at END ASC NULLS LAST, \
+               updated_at DESC, id DESC"
+        ))
+        .bind(LIVE_STATUSES[0])
+        .bind(LIVE_STATUSES[1])
+        .bind(NOT_STARTED)
+        .fetch_all(&self.reader)
+        .await?;
+        match_rows(records)
     }
+
+    /// One transaction: the token row and its match grants appear together or not at all.
     pub(super) async fn create_scorer_token(
         &self,
         label: &str,
         match_ids: &[i64],
     ) -> Result<(i64, String), StoreError> {
-        todo!()
+        let mut ids = match_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let ids = serde_json::to_string(&ids)
+            .map_err(|e| StoreError::Other(format!("match ids do not serialize: {e}")))?;
+        let plaintext = new_token();
+        count("create_scorer_token");
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        match insert_token(&mut tx, label, &token_hash(&plaintext), &ids).await {
+            Ok(id) => {
+                count("create_scorer_token");
+                tx.commit().await?;
+                Ok((id, plaintext))
+            }
+            Err(e) => {
+                count("create_scorer_token");
+                // Rolled back here rather than on drop, so the statement is counted and the
+                // writer is free for the next transaction at once.
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
     }
+
     pub(super) async fn token_may_score(
         &self,
         plaintext: &str,
         match_id: i64,
     ) -> Result<bool, StoreError> {
-        todo!()
+        count("token_may_score");
+        let allowed: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM scorer_tokens t \
+               JOIN scorer_token_matches m ON m.token_id = t.id \
+               WHERE t.token_hash = ?1 AND m.match_id = ?2)",
+        )
+        .bind(token_hash(plaintext))
+        .bind(match_id)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(allowed)
     }
-    pub(super) async fn append(&self, a: &Append<'_>) -> Result<Appended, StoreError> {
-        todo!()
-    }
-    pub(super) async fn events_after(
-        &self,
-        match_id: i64,
-        after_seq: i64,
-        limit: i64,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        todo!()
-    }
-    pub(super) async fn balls(
-        &self,
-        match_id: i64,
-        since_seq: i64,
-        limit: i64,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        todo!()
-    }
-    pub(super) async fn snapshot(
-        &self,
-        match_id: i64,
-    ) -> Result<Option<StoredSnapshot>, StoreError> {
-        todo!()
-    }
-    pub(super) async fn idempotent_response(
-        &self,
-        match_id: i64,
-        key: &str,
-    ) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
-        todo!()
-    }
-    pub(super) async fn current_seq(&self, match_id: i64) -> Result<Option<i64>, StoreError> {
-        todo!()
-    }
+
     pub(super) async fn live_match_ids(&self) -> Result<Vec<i64>, StoreError> {
-        todo!()
+        count("live_match_ids");
+        let ids = sqlx::query_scalar("SELECT id FROM matches WHERE status IN (?1, ?2) ORDER BY id")
+            .bind(LIVE_STATUSES[0])
+            .bind(LIVE_STATUSES[1])
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(ids)
     }
+}
+
+/// `match_ids` is a JSON array, expanded by `json_each` so the grants take one statement.
+async fn insert_token(
+    conn: &mut SqliteConnection,
+    label: &str,
+    hash: &str,
+    match_ids: &str,
+) -> Result<i64, StoreError> {
+    count("create_scorer_token");
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO scorer_tokens (label, token_hash, created_at) VALUES (?1, ?2, ?3) \
+         RETURNING id",
+    )
+    .bind(label)
+    .bind(hash)
+    .bind(ts(now()))
+    .fetch_one(&mut *conn)
+    .await?;
+    count("create_scorer_token");
+    sqlx::query(
+        "INSERT INTO scorer_token_matches (token_id, match_id) \
+         SELECT ?1, value FROM json_each(?2)",
+    )
+    .bind(id)
+    .bind(match_ids)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
 }
