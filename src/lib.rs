@@ -1,5 +1,34 @@
 //! Crease: a live cricket score server.
+//!
+//! Data flows one way: a scorer's POST → [`domain`] (the Laws, pure) → [`store`] (events and
+//! snapshot, one transaction) → [`cache`] (L1 and Redis) → [`bus`] (every node) → clients.
+//!
+//! - [`config`]: flags and environment, one struct per command.
+//! - [`startup`]: [`startup::App`], a node built from its config, run until stopped.
+//! - [`state`]: what every handler shares.
+//! - [`scoring`]: ingest, once per event, in seq order per match.
+//! - [`message`]: snapshot bodies and realtime messages, serialized once.
+//! - [`store`]: PostgreSQL or SQLite: fixtures, tokens, the event log.
+//! - [`cache`]: snapshot tiers with single-flight misses and Redis repair.
+//! - [`bus`]: how events reach every node (in-process or Redis pub/sub).
+//! - [`redis_link`]: one managed Redis connection and its health.
+//! - [`http`]: the routes; [`error`]: problem+json.
+//! - [`scorecard`]: `crease scorecard FILE`, a Cricsheet match replayed to its final state.
 
 pub use crease_domain as domain;
+
+pub mod bus;
+pub mod cache;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod message;
+pub mod redis_link;
 pub mod scorecard;
+pub mod scoring;
+pub mod shutdown;
+pub mod startup;
+pub mod state;
 pub mod store;
+pub mod telemetry;

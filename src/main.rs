@@ -1,1 +1,74 @@
-fn main() {}
+//! The `crease` command: parse the CLI, start telemetry, hand over to the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use crease::config::{ServeConfig, StoreConfig};
+
+#[derive(Parser)]
+#[command(name = "crease", version, about = "Live cricket scores, ball by ball")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (embedded SQLite unless DATABASE_URL/REDIS_URL say otherwise).
+    Serve(ServeConfig),
+    /// Apply the database migrations and exit.
+    Migrate(StoreConfig),
+    /// Replay a Cricsheet match through the engine and print its final state as JSON.
+    Scorecard {
+        /// A Cricsheet JSON file.
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scorecard { file } => crease::scorecard::run(&file),
+        command => {
+            crease::telemetry::init();
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("crease: cannot start the runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(run(command)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("crease: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(config) => {
+            let app = crease::startup::App::build(config).await?;
+            let stop = app.shutdown_token();
+            tokio::spawn(async move {
+                crease::shutdown::signal().await;
+                stop.cancel();
+            });
+            app.run_until_stopped().await
+        }
+        Command::Migrate(config) => {
+            crease::startup::connect_store(&config).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Scorecard { .. } => unreachable!("handled before the runtime starts"),
+    }
+}

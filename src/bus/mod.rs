@@ -1,0 +1,80 @@
+//! The bus: how a stored event reaches every node. One trait-like enum, so the deployment can
+//! move from one Redis to Redis Cluster's sharded pub/sub without touching its callers.
+//!
+//! Readers assume loss: a subscriber that reconnects tells its sink to resync every match.
+
+pub mod local;
+pub mod redis;
+
+use bytes::Bytes;
+
+/// A message as it travels between nodes: the bytes every client will receive, already
+/// serialized once, plus the two numbers routing needs.
+#[derive(Debug, Clone)]
+pub struct BusMessage {
+    pub match_id: i64,
+    pub seq: i64,
+    pub payload: Bytes,
+}
+
+/// Where a node's bus receiver hands messages. Implementations must not block.
+pub trait BusSink: Send + Sync + 'static {
+    fn deliver(&self, msg: BusMessage);
+    /// The receiver was disconnected and may have missed messages: recover every match.
+    fn resync_all(&self);
+    /// Whether the receiver currently hears every message.
+    fn set_live(&self, live: bool);
+}
+
+#[derive(Clone)]
+pub enum Bus {
+    Local(local::LocalBus),
+    Redis(redis::RedisBus),
+}
+
+impl Bus {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Bus::Local(_) => "local",
+            Bus::Redis(_) => "redis",
+        }
+    }
+
+    /// Publishes after the event is stored. A failure is logged and counted, never returned:
+    /// the event is safe in the database and nodes recover it through the fallback path.
+    pub async fn publish(&self, msg: BusMessage) {
+        match self {
+            Bus::Local(bus) => bus.publish(msg),
+            Bus::Redis(bus) => bus.publish(msg).await,
+        }
+    }
+}
+
+/// Reads `"match_id":N` and `"seq":N` from a message's opening bytes without parsing it whole.
+pub fn route_of(payload: &[u8]) -> Option<(i64, i64)> {
+    Some((
+        number_after(payload, b"\"match_id\":")?,
+        number_after(payload, b"\"seq\":")?,
+    ))
+}
+
+fn number_after(payload: &[u8], key: &[u8]) -> Option<i64> {
+    let head = &payload[..payload.len().min(256)];
+    let at = head.windows(key.len()).position(|w| w == key)? + key.len();
+    let digits = &head[at..];
+    let end = digits
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(digits.len());
+    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn routes_by_the_leading_keys() {
+        let msg = br#"{"type":"ball","match_id":12,"seq":345,"ball":{"seq":1}}"#;
+        assert_eq!(super::route_of(msg), Some((12, 345)));
+        assert_eq!(super::route_of(b"garbage"), None);
+    }
+}

@@ -1,0 +1,104 @@
+//! Configuration: one clap struct per command, every knob also readable from the environment.
+//!
+//! With nothing set, the server runs embedded: a SQLite file in the working directory and an
+//! in-process cache and bus. `DATABASE_URL=postgres://…` and `REDIS_URL=redis://…` select the
+//! production shape.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+/// Where events are stored.
+#[derive(Args, Debug, Clone)]
+pub struct StoreConfig {
+    /// `sqlite:crease.db` (embedded) or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:crease.db")]
+    pub database_url: String,
+    /// Connections in the database pool.
+    #[arg(long, env = "CREASE_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+    /// How long a request may wait for a pooled connection or a statement, in milliseconds.
+    #[arg(long, env = "CREASE_DB_TIMEOUT_MS", default_value_t = 5_000)]
+    pub db_timeout_ms: u64,
+}
+
+impl StoreConfig {
+    pub fn db_timeout(&self) -> Duration {
+        Duration::from_millis(self.db_timeout_ms)
+    }
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheMode {
+    /// L1 in process, then Redis (when configured), then the database.
+    On,
+    /// Every read goes to the database: the baseline that shows what the cache is worth.
+    Off,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeConfig {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, env = "CREASE_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub store: StoreConfig,
+    /// `redis://[:password@]host:port[/db]`; absent means the in-process cache and bus.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel, so several deployments or tests share one Redis.
+    #[arg(long, env = "CREASE_REDIS_PREFIX", default_value = "crease:")]
+    pub redis_prefix: String,
+    /// A hung Redis must not stall a request: every call gives up after this many milliseconds.
+    #[arg(long, env = "CREASE_REDIS_TIMEOUT_MS", default_value_t = 250)]
+    pub redis_timeout_ms: u64,
+    /// Token for fixtures and for scoring any match; when unset, one is generated and logged.
+    #[arg(long, env = "CREASE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    #[arg(long, value_enum, env = "CREASE_CACHE", default_value = "on")]
+    pub cache: CacheMode,
+    /// Seed an empty database with demo fixtures and keep a real match going live, ball by ball.
+    #[arg(long)]
+    pub demo: bool,
+    /// Milliseconds between demo balls.
+    #[arg(long, env = "CREASE_DEMO_INTERVAL_MS", default_value_t = 3_000)]
+    pub demo_interval_ms: u64,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "CREASE_BODY_LIMIT", default_value_t = 16 * 1024)]
+    pub body_limit: usize,
+    /// Milliseconds a request may take before it is answered 503.
+    #[arg(long, env = "CREASE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
+}
+
+impl ServeConfig {
+    pub fn redis_timeout(&self) -> Duration {
+        Duration::from_millis(self.redis_timeout_ms)
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// Embedded defaults for tests and tools: SQLite at `database_url`, no Redis, port 0.
+    pub fn for_tests(database_url: &str) -> Self {
+        Self {
+            addr: "127.0.0.1:0".parse().expect("literal address"),
+            store: StoreConfig {
+                database_url: database_url.to_owned(),
+                db_max_connections: 8,
+                db_timeout_ms: 5_000,
+            },
+            redis_url: None,
+            redis_prefix: "crease:".into(),
+            redis_timeout_ms: 250,
+            admin_token: Some("test-admin-token".into()),
+            cache: CacheMode::On,
+            demo: false,
+            demo_interval_ms: 3_000,
+            body_limit: 16 * 1024,
+            request_timeout_ms: 10_000,
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The one error type at the HTTP edge, answered as RFC 9457 `application/problem+json`.
+//!
+//! Every refusal names a stable `type`, a human `detail` and, where one is at fault, the
+//! offending `field`. Internal failures are logged here, once, and never sent to the client.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use crease_domain::LawViolation;
+use serde::Serialize;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{detail}")]
+    BadRequest {
+        code: &'static str,
+        detail: String,
+        field: Option<String>,
+    },
+    #[error("missing or invalid token")]
+    Unauthorized,
+    #[error("this token may not do that")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("stale expected_seq: the match is at seq {current}")]
+    StaleSeq { current: i64 },
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error(transparent)]
+    Law(#[from] LawViolation),
+    #[error("request body is too large")]
+    TooLarge,
+    #[error("the service is temporarily unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current_seq: Option<i64>,
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    pub fn invalid_field(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code: "invalid-field",
+            detail: detail.into(),
+            field: Some(field.into()),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::StaleSeq { .. } | Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Law(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable last segment of the problem `type`.
+    pub fn code(&self) -> String {
+        match self {
+            Self::BadRequest { code, .. } | Self::Conflict { code, .. } => (*code).to_owned(),
+            Self::Unauthorized => "unauthorized".into(),
+            Self::Forbidden => "forbidden".into(),
+            Self::NotFound(_) => "not-found".into(),
+            Self::StaleSeq { .. } => "stale-seq".into(),
+            Self::Law(v) => format!("law/{}", v.code()),
+            Self::TooLarge => "body-too-large".into(),
+            Self::Unavailable(_) => "unavailable".into(),
+            Self::Internal(_) => "internal".into(),
+        }
+    }
+}
+
+/// Builds a problem response; also used by the layer that rewrites axum's plain-text refusals.
+pub fn problem_response(
+    status: StatusCode,
+    code: &str,
+    detail: String,
+    field: Option<&str>,
+    current_seq: Option<i64>,
+) -> Response {
+    let body = Problem {
+        kind: format!("/problems/{code}"),
+        title: status.canonical_reason().unwrap_or("Error"),
+        status: status.as_u16(),
+        detail,
+        field,
+        current_seq,
+    };
+    let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut res = (status, bytes).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    res
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let (detail, field, current_seq) = match &self {
+            Self::BadRequest { detail, field, .. } => (detail.clone(), field.clone(), None),
+            Self::Law(v) => (v.to_string(), v.field().map(str::to_owned), None),
+            Self::StaleSeq { current } => (self.to_string(), None, Some(*current)),
+            Self::Internal(why) => {
+                tracing::error!(error = %why, "internal error");
+                ("internal error".to_owned(), None, None)
+            }
+            Self::Unavailable(why) => {
+                tracing::warn!(error = %why, "unavailable");
+                (self.to_string(), None, None)
+            }
+            _ => (self.to_string(), None, None),
+        };
+        problem_response(status, &self.code(), detail, field.as_deref(), current_seq)
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        use crate::store::StoreError as S;
+        match e {
+            S::NotFound => ApiError::NotFound("referenced row"),
+            S::Duplicate { what } => ApiError::Conflict {
+                code: "duplicate",
+                detail: format!("a {what} with that name already exists"),
+            },
+            S::SeqConflict { current } => ApiError::StaleSeq { current },
+            S::IdempotencyReplay => ApiError::Conflict {
+                code: "idempotency-replay",
+                detail: "idempotency key already used".into(),
+            },
+            S::Unavailable(why) => ApiError::Unavailable(why),
+            S::Other(why) => ApiError::Internal(why),
+        }
+    }
+}

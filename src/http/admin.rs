@@ -1,0 +1,339 @@
+//! Fixtures for the admin token: tournaments, teams, players, matches with their XIs, and
+//! scorer tokens (the plaintext is returned once, only its hash is stored).
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use crease_domain::{MatchFormat, MatchSetup, TeamSheet};
+use serde::Deserialize;
+
+use super::extract::{secrets_equal, ApiJson, BearerToken};
+use super::read::MatchView;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{NewMatch, NewPlayer, NewTeam, NewTournament};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/tournaments",
+            get(list_tournaments).post(create_tournament),
+        )
+        .route("/api/teams", get(list_teams).post(create_team))
+        .route("/api/players", get(list_players).post(create_player))
+        .route("/api/matches", get(list_matches).post(create_match))
+        .route("/api/tokens", post(create_token))
+}
+
+const MAX_NAME: usize = 80;
+/// A squad is an XI plus a few: a bound on what one fixture can make every snapshot carry.
+const MAX_SQUAD: usize = 16;
+
+pub fn require_admin(state: &AppState, token: &BearerToken) -> Result<(), ApiError> {
+    match token.0.as_deref() {
+        Some(t) if secrets_equal(t, &state.admin_token) => Ok(()),
+        Some(_) => Err(ApiError::Forbidden),
+        None => Err(ApiError::Unauthorized),
+    }
+}
+
+fn name(field: &str, value: &str) -> Result<String, ApiError> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().count() > MAX_NAME || v.chars().any(char::is_control) {
+        return Err(ApiError::invalid_field(
+            field,
+            format!("{field} must be 1 to {MAX_NAME} printable characters"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+fn created<T: serde::Serialize>(value: T) -> Response {
+    (StatusCode::CREATED, Json(value)).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TournamentRequest {
+    name: String,
+    #[serde(default)]
+    season: Option<String>,
+}
+
+async fn create_tournament(
+    State(state): State<AppState>,
+    token: BearerToken,
+    ApiJson(req): ApiJson<TournamentRequest>,
+) -> Result<Response, ApiError> {
+    require_admin(&state, &token)?;
+    let t = NewTournament {
+        name: name("name", &req.name)?,
+        season: req
+            .season
+            .as_deref()
+            .map(|s| name("season", s))
+            .transpose()?,
+    };
+    Ok(created(state.store.create_tournament(&t).await?))
+}
+
+async fn list_tournaments(State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok(Json(state.store.list_tournaments().await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamRequest {
+    name: String,
+    #[serde(default)]
+    short_name: Option<String>,
+    /// Players to create in the team at once.
+    #[serde(default)]
+    players: Vec<String>,
+}
+
+async fn create_team(
+    State(state): State<AppState>,
+    token: BearerToken,
+    ApiJson(req): ApiJson<TeamRequest>,
+) -> Result<Response, ApiError> {
+    require_admin(&state, &token)?;
+    if req.players.len() > 2 * MAX_SQUAD {
+        return Err(ApiError::invalid_field("players", "too many players"));
+    }
+    let players = req
+        .players
+        .iter()
+        .enumerate()
+        .map(|(i, p)| name(&format!("players[{i}]"), p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let team = state
+        .store
+        .create_team(&NewTeam {
+            name: name("name", &req.name)?,
+            short_name: req
+                .short_name
+                .as_deref()
+                .map(|s| name("short_name", s))
+                .transpose()?,
+        })
+        .await?;
+    let mut created_players = Vec::with_capacity(players.len());
+    for p in players {
+        created_players.push(
+            state
+                .store
+                .create_player(&NewPlayer {
+                    name: p,
+                    team_id: Some(team.id),
+                })
+                .await?,
+        );
+    }
+    Ok(created(serde_json::json!({
+        "id": team.id, "name": team.name, "short_name": team.short_name, "players": created_players
+    })))
+}
+
+async fn list_teams(State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok(Json(state.store.list_teams().await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlayerRequest {
+    name: String,
+    #[serde(default)]
+    team_id: Option<i64>,
+}
+
+async fn create_player(
+    State(state): State<AppState>,
+    token: BearerToken,
+    ApiJson(req): ApiJson<PlayerRequest>,
+) -> Result<Response, ApiError> {
+    require_admin(&state, &token)?;
+    let p = NewPlayer {
+        name: name("name", &req.name)?,
+        team_id: req.team_id,
+    };
+    Ok(created(state.store.create_player(&p).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlayersQuery {
+    #[serde(default)]
+    team_id: Option<i64>,
+}
+
+async fn list_players(
+    State(state): State<AppState>,
+    Query(q): Query<PlayersQuery>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.store.list_players(q.team_id).await?).into_response())
+}
+
+async fn list_matches(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let views: Vec<MatchView> = state
+        .store
+        .list_matches()
+        .await?
+        .into_iter()
+        .map(MatchView::from)
+        .collect();
+    Ok(Json(views).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SquadRequest {
+    name: String,
+    players: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatchRequest {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    tournament_id: Option<i64>,
+    #[serde(default)]
+    venue: Option<String>,
+    #[serde(default)]
+    starts_at: Option<chrono::DateTime<chrono::Utc>>,
+    format: MatchFormat,
+    teams: [SquadRequest; 2],
+    /// Overs per innings; defaults by format (ODI 50, T20 20); absent for a Test.
+    #[serde(default)]
+    overs: Option<u16>,
+    #[serde(default)]
+    balls_per_over: Option<u8>,
+}
+
+fn setup_from(req: &MatchRequest) -> Result<MatchSetup, ApiError> {
+    let mut sheets = Vec::with_capacity(2);
+    for (t, squad) in req.teams.iter().enumerate() {
+        let team_name = name(&format!("teams[{t}].name"), &squad.name)?;
+        if !(2..=MAX_SQUAD).contains(&squad.players.len()) {
+            return Err(ApiError::invalid_field(
+                format!("teams[{t}].players"),
+                format!("a side has 2 to {MAX_SQUAD} players"),
+            ));
+        }
+        let mut players: Vec<String> = Vec::with_capacity(squad.players.len());
+        for (i, p) in squad.players.iter().enumerate() {
+            let field = format!("teams[{t}].players[{i}]");
+            let p = name(&field, p)?;
+            if players.contains(&p) {
+                return Err(ApiError::invalid_field(
+                    field,
+                    format!("{p} is listed twice"),
+                ));
+            }
+            players.push(p);
+        }
+        sheets.push(TeamSheet {
+            name: team_name,
+            players,
+        });
+    }
+    if sheets[0].name == sheets[1].name {
+        return Err(ApiError::invalid_field(
+            "teams[1].name",
+            "the two teams must differ",
+        ));
+    }
+    let teams: [TeamSheet; 2] = [sheets.remove(0), sheets.remove(0)];
+    let mut setup = match (req.format, req.overs) {
+        (MatchFormat::Test, None) => MatchSetup::test(teams),
+        (MatchFormat::Test, Some(_)) => {
+            return Err(ApiError::invalid_field("overs", "a Test has no over limit"))
+        }
+        (format, overs) => {
+            let overs = overs.unwrap_or(match format {
+                MatchFormat::Odi => 50,
+                _ => 20,
+            });
+            if !(1..=100).contains(&overs) {
+                return Err(ApiError::invalid_field("overs", "overs must be 1 to 100"));
+            }
+            MatchSetup::limited_overs(format, teams, overs)
+        }
+    };
+    if let Some(bpo) = req.balls_per_over {
+        if !(4..=10).contains(&bpo) {
+            return Err(ApiError::invalid_field(
+                "balls_per_over",
+                "balls per over must be 4 to 10",
+            ));
+        }
+        setup.balls_per_over = bpo;
+    }
+    Ok(setup)
+}
+
+async fn create_match(
+    State(state): State<AppState>,
+    token: BearerToken,
+    ApiJson(req): ApiJson<MatchRequest>,
+) -> Result<Response, ApiError> {
+    require_admin(&state, &token)?;
+    let setup = setup_from(&req)?;
+    let title = match &req.title {
+        Some(t) => name("title", t)?,
+        None => format!("{} v {}", setup.teams[0].name, setup.teams[1].name),
+    };
+    let venue = req.venue.as_deref().map(|v| name("venue", v)).transpose()?;
+    let row = state
+        .store
+        .create_match(&NewMatch {
+            tournament_id: req.tournament_id,
+            title,
+            venue,
+            starts_at: req.starts_at,
+            setup,
+        })
+        .await?;
+    Ok(created(MatchView::from(row)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenRequest {
+    label: String,
+    match_ids: Vec<i64>,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    token: BearerToken,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> Result<Response, ApiError> {
+    require_admin(&state, &token)?;
+    let label = name("label", &req.label)?;
+    if req.match_ids.is_empty() || req.match_ids.len() > 100 {
+        return Err(ApiError::invalid_field(
+            "match_ids",
+            "name 1 to 100 matches",
+        ));
+    }
+    for (i, id) in req.match_ids.iter().enumerate() {
+        if state.store.get_match(*id).await?.is_none() {
+            return Err(ApiError::invalid_field(
+                format!("match_ids[{i}]"),
+                format!("match {id} does not exist"),
+            ));
+        }
+    }
+    let (id, plaintext) = state
+        .store
+        .create_scorer_token(&label, &req.match_ids)
+        .await?;
+    Ok(created(serde_json::json!({
+        "id": id, "label": label, "match_ids": req.match_ids, "token": plaintext
+    })))
+}

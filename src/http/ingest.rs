@@ -1,0 +1,242 @@
+//! Scorer routes: a ball, an undo, or any other match event. A scorer token may score the
+//! matches it names; the admin token may score any.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use crease_domain::{Delivery, Extras, MatchEvent, Runs, Wicket};
+use serde::Deserialize;
+
+use super::extract::{parse_json, secrets_equal, ApiJson, BearerToken};
+use crate::error::ApiError;
+use crate::scoring::Scored;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/matches/{id}/balls", post(post_ball))
+        .route("/api/matches/{id}/undo", post(post_undo))
+        .route("/api/matches/{id}/events", post(post_event))
+}
+
+/// Longest player name or commentary line accepted: enough for any real one, and a bound on
+/// what a snapshot can be made to carry.
+const MAX_NAME: usize = 80;
+const MAX_COMMENTARY: usize = 500;
+const MAX_KEY: usize = 128;
+
+/// A delivery in Cricsheet's shape, plus the seq the scorer expects to follow.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BallRequest {
+    batter: String,
+    non_striker: String,
+    bowler: String,
+    runs: Runs,
+    #[serde(default)]
+    extras: Extras,
+    #[serde(default)]
+    wickets: Vec<Wicket>,
+    #[serde(default)]
+    non_boundary: bool,
+    #[serde(default)]
+    commentary: Option<String>,
+    #[serde(default)]
+    expected_seq: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct UndoRequest {
+    #[serde(default)]
+    expected_seq: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventRequest {
+    kind: String,
+    #[serde(default)]
+    data: Option<serde_json::Value>,
+    #[serde(default)]
+    expected_seq: Option<i64>,
+}
+
+pub async fn authorize_scorer(
+    state: &AppState,
+    token: &BearerToken,
+    match_id: i64,
+) -> Result<(), ApiError> {
+    let Some(token) = token.0.as_deref() else {
+        return Err(ApiError::Unauthorized);
+    };
+    if secrets_equal(token, &state.admin_token) {
+        return Ok(());
+    }
+    if token.len() > MAX_KEY {
+        return Err(ApiError::Unauthorized);
+    }
+    if state.store.token_may_score(token, match_id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY)
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "Idempotency-Key",
+                format!("Idempotency-Key must be 1 to {MAX_KEY} visible ASCII characters"),
+            )
+        })?;
+    Ok(Some(key))
+}
+
+fn check_len(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
+    if value.trim().is_empty() || value.chars().count() > max {
+        return Err(ApiError::invalid_field(
+            field,
+            format!("{field} must be 1 to {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_ball(b: &BallRequest) -> Result<(), ApiError> {
+    check_len("batter", &b.batter, MAX_NAME)?;
+    check_len("non_striker", &b.non_striker, MAX_NAME)?;
+    check_len("bowler", &b.bowler, MAX_NAME)?;
+    for (i, w) in b.wickets.iter().enumerate() {
+        check_len(&format!("wickets[{i}].player_out"), &w.player_out, MAX_NAME)?;
+        for (j, f) in w.fielders.iter().enumerate() {
+            check_len(
+                &format!("wickets[{i}].fielders[{j}].name"),
+                &f.name,
+                MAX_NAME,
+            )?;
+        }
+    }
+    if let Some(c) = &b.commentary {
+        check_len("commentary", c, MAX_COMMENTARY)?;
+    }
+    Ok(())
+}
+
+fn respond(scored: Scored) -> Response {
+    let status = if scored.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut res = (status, scored.body).into_response();
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if scored.replayed {
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    res
+}
+
+async fn post_ball(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    token: BearerToken,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<BallRequest>,
+) -> Result<Response, ApiError> {
+    authorize_scorer(&state, &token, id).await?;
+    validate_ball(&req)?;
+    let key = idempotency_key(&headers)?;
+    let expected = req.expected_seq;
+    let ball = Delivery {
+        batter: req.batter,
+        non_striker: req.non_striker,
+        bowler: req.bowler,
+        runs: req.runs,
+        extras: req.extras,
+        wickets: req.wickets,
+        non_boundary: req.non_boundary,
+        commentary: req.commentary,
+    };
+    let scored = state
+        .scoring
+        .submit(id, MatchEvent::Ball(ball), expected, key)
+        .await?;
+    Ok(respond(scored))
+}
+
+async fn post_undo(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    token: BearerToken,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+) -> Result<Response, ApiError> {
+    authorize_scorer(&state, &token, id).await?;
+    let req: UndoRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        UndoRequest::default()
+    } else {
+        parse_json(&body)?
+    };
+    let key = idempotency_key(&headers)?;
+    let scored = state
+        .scoring
+        .submit(id, MatchEvent::Undo, req.expected_seq, key)
+        .await?;
+    Ok(respond(scored))
+}
+
+async fn post_event(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    token: BearerToken,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<EventRequest>,
+) -> Result<Response, ApiError> {
+    authorize_scorer(&state, &token, id).await?;
+    if matches!(req.kind.as_str(), "ball" | "undo") {
+        return Err(ApiError::invalid_field(
+            "kind",
+            format!(
+                "post a {} to /api/matches/{id}/{}",
+                req.kind,
+                if req.kind == "ball" { "balls" } else { "undo" }
+            ),
+        ));
+    }
+    let mut envelope = serde_json::Map::new();
+    envelope.insert("kind".into(), serde_json::Value::String(req.kind));
+    if let Some(data) = req.data {
+        envelope.insert("data".into(), data);
+    }
+    let text = serde_json::to_vec(&envelope).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let event: MatchEvent = parse_json(&text)?;
+    if let Ok(text) = serde_json::to_string(&event) {
+        if text.len() > 4 * MAX_COMMENTARY {
+            return Err(ApiError::bad_request(
+                "event-too-large",
+                "the event is too large",
+            ));
+        }
+    }
+    let key = idempotency_key(&headers)?;
+    let scored = state
+        .scoring
+        .submit(id, event, req.expected_seq, key)
+        .await?;
+    Ok(respond(scored))
+}

@@ -1,0 +1,40 @@
+//! The HTTP surface: one router per concern, merged here with the layers they share.
+
+pub mod admin;
+pub mod extract;
+pub mod health;
+pub mod ingest;
+pub mod middleware;
+pub mod openapi;
+pub mod read;
+
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Router;
+use tower::ServiceBuilder;
+
+use crate::state::AppState;
+
+pub fn app(state: AppState) -> Router {
+    let limit = state.config.body_limit;
+    let timeout = state.config.request_timeout();
+    Router::new()
+        .merge(read::router())
+        .merge(ingest::router())
+        .merge(admin::router())
+        .merge(health::router())
+        .merge(openapi::router())
+        .fallback(middleware::not_found)
+        .layer(
+            ServiceBuilder::new()
+                .layer(axum::middleware::from_fn(middleware::count_and_problemize))
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    StatusCode::SERVICE_UNAVAILABLE.into_response()
+                }))
+                .timeout(timeout)
+                .layer(DefaultBodyLimit::max(limit)),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,267 @@
+//! Read routes for anyone: the match list, one match, its live snapshot and its ball history.
+//!
+//! `/live` is the hot path: a warm read is an L1 lookup and a refcount bump, answered with
+//! the snapshot's prebuilt bytes, ETag and (when asked) gzip body.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use crease_domain::Match;
+use serde::{Deserialize, Serialize};
+
+use crate::cache::{Snapshot, Tier};
+use crate::error::ApiError;
+use crate::message;
+use crate::state::AppState;
+use crate::store::MatchRow;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/matches/{id}", get(get_match))
+        .route("/api/matches/{id}/live", get(get_live))
+        .route("/api/matches/{id}/balls", get(get_balls))
+}
+
+/// Long enough for a CDN to absorb a crowd, short enough that a ball shows within a second.
+const LIVE_CACHE_CONTROL: HeaderValue =
+    HeaderValue::from_static("public, max-age=1, stale-while-revalidate=2");
+
+/// The current snapshot, from the cache tiers; a match with no events yet gets its opening
+/// state, built once and cached like any other.
+pub async fn current_snapshot(
+    state: &AppState,
+    match_id: i64,
+) -> Result<(Arc<Snapshot>, Tier), ApiError> {
+    if let Some(found) = state.cache.read(match_id).await? {
+        return Ok(found);
+    }
+    let row = state
+        .store
+        .get_match(match_id)
+        .await?
+        .ok_or(ApiError::NotFound("match"))?;
+    let game = Match::new(row.setup);
+    let body = message::snapshot_body(match_id, 0, game.live());
+    Ok((
+        state.cache.publish_snapshot(match_id, 0, body).await,
+        Tier::Db,
+    ))
+}
+
+async fn get_live(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (snap, tier) = current_snapshot(&state, id).await?;
+    let x_cache = HeaderValue::from_static(tier.as_str());
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| etag_matches(v.as_bytes(), snap.etag.as_bytes()))
+    {
+        let mut res = StatusCode::NOT_MODIFIED.into_response();
+        let h = res.headers_mut();
+        h.insert(header::ETAG, snap.etag.clone());
+        h.insert(header::CACHE_CONTROL, LIVE_CACHE_CONTROL);
+        h.insert("x-cache", x_cache);
+        return Ok(res);
+    }
+    let gzip = accepts_gzip(&headers);
+    let body = if gzip {
+        snap.gzip().clone()
+    } else {
+        snap.body.clone()
+    };
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::ETAG, snap.etag.clone());
+    h.insert(header::CACHE_CONTROL, LIVE_CACHE_CONTROL);
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    h.insert("x-cache", x_cache);
+    if gzip {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    Ok(res)
+}
+
+/// `If-None-Match` may list several tags, or `*`; weak tags compare equal for GET.
+fn etag_matches(header: &[u8], etag: &[u8]) -> bool {
+    let Ok(header) = std::str::from_utf8(header) else {
+        return false;
+    };
+    let etag = std::str::from_utf8(etag).unwrap_or_default();
+    header
+        .split(',')
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    == Some(0.0)
+            });
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+}
+
+#[derive(Serialize)]
+pub struct MatchView {
+    pub id: i64,
+    pub tournament_id: Option<i64>,
+    pub title: String,
+    pub venue: Option<String>,
+    pub starts_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub teams: [String; 2],
+    pub format: crease_domain::MatchFormat,
+    pub seq: i64,
+    pub status: String,
+    pub summary: String,
+    pub live: bool,
+}
+
+impl From<MatchRow> for MatchView {
+    fn from(m: MatchRow) -> Self {
+        let live = crate::store::LIVE_STATUSES.contains(&m.status.as_str());
+        Self {
+            id: m.id,
+            tournament_id: m.tournament_id,
+            title: m.title,
+            venue: m.venue,
+            starts_at: m.starts_at,
+            teams: [m.setup.teams[0].name.clone(), m.setup.teams[1].name.clone()],
+            format: m.setup.format,
+            seq: m.seq,
+            status: m.status,
+            summary: m.summary,
+            live,
+        }
+    }
+}
+
+async fn get_match(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let row = state
+        .store
+        .get_match(id)
+        .await?
+        .ok_or(ApiError::NotFound("match"))?;
+    let setup = row.setup.clone();
+    #[derive(Serialize)]
+    struct Full {
+        #[serde(flatten)]
+        view: MatchView,
+        setup: crease_domain::MatchSetup,
+    }
+    Ok(axum::Json(Full {
+        view: row.into(),
+        setup,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BallsQuery {
+    #[serde(default)]
+    since: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// The most history one page carries.
+const MAX_BALLS_PAGE: i64 = 500;
+
+#[derive(Serialize)]
+struct BallItem {
+    seq: i64,
+    created_at: chrono::DateTime<chrono::Utc>,
+    ball: serde_json::Value,
+}
+
+async fn get_balls(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<BallsQuery>,
+) -> Result<Response, ApiError> {
+    let since = q.since.unwrap_or(0);
+    if since < 0 {
+        return Err(ApiError::invalid_field("since", "since must be 0 or more"));
+    }
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=MAX_BALLS_PAGE).contains(&limit) {
+        return Err(ApiError::invalid_field(
+            "limit",
+            format!("limit must be 1 to {MAX_BALLS_PAGE}"),
+        ));
+    }
+    if state.store.get_match(id).await?.is_none() {
+        return Err(ApiError::NotFound("match"));
+    }
+    let events = state.store.balls(id, since, limit).await?;
+    let items: Vec<BallItem> = events
+        .into_iter()
+        .map(|e| {
+            let event: serde_json::Value =
+                serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null);
+            BallItem {
+                seq: e.seq,
+                created_at: e.created_at,
+                ball: event
+                    .get("data")
+                    .cloned()
+                    .unwrap_or(serde_json::Value::Null),
+            }
+        })
+        .collect();
+    Ok(axum::Json(items).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_compare_like_http() {
+        assert!(etag_matches(b"\"5\"", b"\"5\""));
+        assert!(etag_matches(b"W/\"5\", \"6\"", b"\"5\""));
+        assert!(etag_matches(b"*", b"\"5\""));
+        assert!(!etag_matches(b"\"4\"", b"\"5\""));
+    }
+
+    #[test]
+    fn gzip_only_when_accepted() {
+        let mut h = HeaderMap::new();
+        assert!(!accepts_gzip(&h));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("br, gzip;q=0.8"),
+        );
+        assert!(accepts_gzip(&h));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip;q=0"),
+        );
+        assert!(!accepts_gzip(&h));
+    }
+}

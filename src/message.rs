@@ -1,0 +1,156 @@
+//! The bytes that leave a node: snapshot bodies and realtime messages, each serialized once.
+//!
+//! Every message opens with `type`, `match_id` and `seq`, in that order, so a client (or the
+//! bus router) can read its seq from the first `"seq"` key without parsing the rest.
+
+use bytes::Bytes;
+use crease_domain::live::{BattingLine, BowlingLine, InningsState};
+use crease_domain::{LiveState, MatchEvent};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct SnapshotBody<'a> {
+    match_id: i64,
+    seq: i64,
+    #[serde(flatten)]
+    live: &'a LiveState,
+}
+
+/// What `/live` serves: the derived state with `match_id` and `seq` first.
+pub fn snapshot_body(match_id: i64, seq: i64, live: &LiveState) -> Bytes {
+    to_bytes(&SnapshotBody {
+        match_id,
+        seq,
+        live,
+    })
+}
+
+#[derive(Serialize)]
+struct StateMessage<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    match_id: i64,
+    seq: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<&'a MatchEvent>,
+    state: &'a LiveState,
+}
+
+#[derive(Serialize)]
+struct BallMessage<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    match_id: i64,
+    seq: i64,
+    ball: &'a crease_domain::Delivery,
+    line: Line<'a>,
+}
+
+/// Enough of the state after a ball for a client to update its scoreboard without a snapshot.
+#[derive(Serialize)]
+pub struct Line<'a> {
+    pub status: crease_domain::live::MatchStatus,
+    pub summary: &'a str,
+    pub innings: Option<InningsLine<'a>>,
+    pub striker: Option<&'a BattingLine>,
+    pub non_striker: Option<&'a BattingLine>,
+    pub bowler: Option<&'a BowlingLine>,
+    pub free_hit: bool,
+    pub due: &'a [crease_domain::live::Due],
+    pub commentary: Option<&'a crease_domain::live::CommentaryLine>,
+    pub result: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct InningsLine<'a> {
+    pub number: u8,
+    pub team: &'a str,
+    pub runs: u32,
+    pub wickets: u32,
+    pub balls: u32,
+    pub overs: &'a str,
+    pub run_rate: f64,
+    pub target: Option<u32>,
+    pub runs_needed: Option<u32>,
+    pub balls_remaining: Option<u32>,
+    pub required_rate: Option<f64>,
+    pub this_over: &'a [String],
+}
+
+pub fn line(live: &LiveState) -> Line<'_> {
+    let innings = live.current_innings.and_then(|i| live.innings.get(i));
+    let batter = |name: &Option<String>| -> Option<&BattingLine> {
+        let (inn, name) = (innings?, name.as_deref()?);
+        inn.batting.iter().find(|b| b.name == name)
+    };
+    Line {
+        status: live.status,
+        summary: &live.summary,
+        innings: innings.map(innings_line),
+        striker: batter(&live.striker),
+        non_striker: batter(&live.non_striker),
+        bowler: innings.and_then(|inn| {
+            let name = live.bowler.as_deref()?;
+            inn.bowling.iter().find(|b| b.name == name)
+        }),
+        free_hit: live.free_hit,
+        due: &live.due,
+        commentary: live.commentary.last(),
+        result: live.result.as_deref(),
+    }
+}
+
+fn innings_line(inn: &InningsState) -> InningsLine<'_> {
+    InningsLine {
+        number: inn.number,
+        team: &inn.team,
+        runs: inn.runs,
+        wickets: inn.wickets,
+        balls: inn.balls,
+        overs: &inn.overs,
+        run_rate: inn.run_rate,
+        target: inn.target,
+        runs_needed: inn.runs_needed,
+        balls_remaining: inn.balls_remaining,
+        required_rate: inn.required_rate,
+        this_over: &inn.this_over,
+    }
+}
+
+/// The realtime message for a stored event: `ball` carries the ball and its line; `undo` and
+/// every other event carry the full state, since they can change anything.
+pub fn event_message(match_id: i64, seq: i64, event: &MatchEvent, live: &LiveState) -> Bytes {
+    match event {
+        MatchEvent::Ball(ball) => to_bytes(&BallMessage {
+            kind: "ball",
+            match_id,
+            seq,
+            ball,
+            line: line(live),
+        }),
+        MatchEvent::Undo => state_message("undo", match_id, seq, None, live),
+        other => state_message("event", match_id, seq, Some(other), live),
+    }
+}
+
+/// A full-state message: `snapshot` on connect and resync, or `undo`/`event`.
+pub fn state_message(
+    kind: &'static str,
+    match_id: i64,
+    seq: i64,
+    event: Option<&MatchEvent>,
+    live: &LiveState,
+) -> Bytes {
+    to_bytes(&StateMessage {
+        kind,
+        match_id,
+        seq,
+        event,
+        state: live,
+    })
+}
+
+fn to_bytes<T: Serialize>(value: &T) -> Bytes {
+    // Serializing these plain structs into a Vec cannot fail (no maps with non-string keys).
+    Bytes::from(serde_json::to_vec(value).unwrap_or_default())
+}

@@ -1,0 +1,224 @@
+//! Ingest: a scorer's event is applied by the engine once, stored with its snapshot in one
+//! transaction, written through to the cache and published, in seq order per match.
+//!
+//! Each node keeps every scored match's engine in memory, so a ball costs one apply, not a
+//! replay. Nodes race through the store: the `(match_id, seq)` key lets exactly one append
+//! win, and the loser reloads from the events and tries again (or answers 409 when the
+//! scorer named the seq they expected).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use crease_domain::{Match, MatchEvent};
+use dashmap::DashMap;
+use serde::Serialize;
+use tokio::sync::Mutex;
+
+use crate::bus::{Bus, BusMessage};
+use crate::cache::SnapshotCache;
+use crate::error::ApiError;
+use crate::message;
+use crate::store::{Append, Store, StoreError};
+
+/// A match's engine as of `seq`, the last stored event this node has applied.
+struct Loaded {
+    seq: i64,
+    game: Match,
+}
+
+/// How often an append that lost a race is retried after reloading.
+const RACE_RETRIES: usize = 3;
+
+/// Events are read back in pages of this many when an engine is rebuilt.
+const REPLAY_PAGE: i64 = 5_000;
+
+pub struct Scoring {
+    store: Store,
+    cache: Arc<SnapshotCache>,
+    bus: Bus,
+    /// One lock per match: it serializes this node's ingest for the match, across the store
+    /// write and the publish, so messages leave in seq order. A tokio mutex because it is
+    /// held across those awaits; it is never taken while a DashMap guard is alive.
+    engines: DashMap<i64, Arc<Mutex<Option<Loaded>>>>,
+}
+
+/// The answer to a scorer: stored whole, so a retried request gets the same bytes back.
+pub struct Scored {
+    pub seq: i64,
+    pub body: Bytes,
+    pub replayed: bool,
+}
+
+#[derive(Serialize)]
+struct ScoredBody<'a> {
+    match_id: i64,
+    seq: i64,
+    summary: &'a str,
+    line: message::Line<'a>,
+}
+
+impl Scoring {
+    pub fn new(store: Store, cache: Arc<SnapshotCache>, bus: Bus) -> Self {
+        Self {
+            store,
+            cache,
+            bus,
+            engines: DashMap::new(),
+        }
+    }
+
+    pub async fn submit(
+        &self,
+        match_id: i64,
+        event: MatchEvent,
+        expected_seq: Option<i64>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Scored, ApiError> {
+        let started = Instant::now();
+        if let Some(key) = idempotency_key {
+            if let Some(done) = self.replayed(match_id, key).await? {
+                return Ok(done);
+            }
+        }
+        let slot = self.engines.entry(match_id).or_default().clone();
+        let mut slot = slot.lock().await;
+        for _ in 0..RACE_RETRIES {
+            let loaded = match slot.as_mut() {
+                Some(loaded) => loaded,
+                None => slot.insert(self.load(match_id).await?),
+            };
+            if let Some(expected) = expected_seq {
+                if expected != loaded.seq {
+                    // Our engine may be behind another node's write; only the store can say.
+                    let current = self.store.current_seq(match_id).await?.unwrap_or(0);
+                    if current != loaded.seq {
+                        *slot = None;
+                        continue;
+                    }
+                    return Err(ApiError::StaleSeq { current });
+                }
+            }
+            loaded.game.apply(event.clone())?;
+            let seq = loaded.seq + 1;
+            let live = loaded.game.live();
+            let snapshot = message::snapshot_body(match_id, seq, live);
+            let msg = message::event_message(match_id, seq, &event, live);
+            let body = serde_json::to_vec(&ScoredBody {
+                match_id,
+                seq,
+                summary: &live.summary,
+                line: message::line(live),
+            })
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let payload =
+                serde_json::to_string(&event).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let status = serde_json::to_value(live.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let appended = self
+                .store
+                .append(&Append {
+                    match_id,
+                    seq,
+                    kind: event.kind(),
+                    payload: &payload,
+                    snapshot: &snapshot,
+                    status: &status,
+                    summary: &live.summary,
+                    idempotency: idempotency_key.map(|k| (k, body.as_slice())),
+                })
+                .await;
+            match appended {
+                Ok(_) => {
+                    loaded.seq = seq;
+                    self.cache.publish_snapshot(match_id, seq, snapshot).await;
+                    self.bus
+                        .publish(BusMessage {
+                            match_id,
+                            seq,
+                            payload: msg,
+                        })
+                        .await;
+                    metrics::histogram!("crease_ingest_seconds").record(started.elapsed());
+                    metrics::counter!("crease_events_total", "kind" => event.kind()).increment(1);
+                    return Ok(Scored {
+                        seq,
+                        body: Bytes::from(body),
+                        replayed: false,
+                    });
+                }
+                Err(StoreError::SeqConflict { current }) => {
+                    // Another node stored this seq first: our engine is ahead of the truth.
+                    *slot = None;
+                    if expected_seq.is_some() {
+                        return Err(ApiError::StaleSeq { current });
+                    }
+                }
+                Err(StoreError::IdempotencyReplay) => {
+                    *slot = None;
+                    let key = idempotency_key.unwrap_or_default();
+                    return self
+                        .replayed(match_id, key)
+                        .await?
+                        .ok_or_else(|| ApiError::Internal("idempotency row vanished".into()));
+                }
+                Err(e) => {
+                    *slot = None;
+                    return Err(e.into());
+                }
+            }
+        }
+        let current = self.store.current_seq(match_id).await?.unwrap_or(0);
+        Err(ApiError::StaleSeq { current })
+    }
+
+    async fn replayed(&self, match_id: i64, key: &str) -> Result<Option<Scored>, ApiError> {
+        Ok(self
+            .store
+            .idempotent_response(match_id, key)
+            .await?
+            .map(|(seq, body)| Scored {
+                seq,
+                body: Bytes::from(body),
+                replayed: true,
+            }))
+    }
+
+    /// Rebuilds a match's engine from its stored events.
+    async fn load(&self, match_id: i64) -> Result<Loaded, ApiError> {
+        let row = self
+            .store
+            .get_match(match_id)
+            .await?
+            .ok_or(ApiError::NotFound("match"))?;
+        let mut game = Match::new(row.setup);
+        let mut seq = 0;
+        loop {
+            let page = self.store.events_after(match_id, seq, REPLAY_PAGE).await?;
+            let done = (page.len() as i64) < REPLAY_PAGE;
+            for stored in page {
+                let event: MatchEvent = serde_json::from_str(&stored.payload).map_err(|e| {
+                    ApiError::Internal(format!("match {match_id} event {}: {e}", stored.seq))
+                })?;
+                game.apply(event).map_err(|e| {
+                    ApiError::Internal(format!(
+                        "match {match_id} event {} replays: {e}",
+                        stored.seq
+                    ))
+                })?;
+                seq = stored.seq;
+            }
+            if done {
+                break;
+            }
+        }
+        Ok(Loaded { seq, game })
+    }
+
+    /// The engine's view of a match for a caller that must not wait on ingest (the demo).
+    pub fn forget(&self, match_id: i64) {
+        self.engines.remove(&match_id);
+    }
+}

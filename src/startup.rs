@@ -1,0 +1,206 @@
+//! Building a node from its configuration, and running it until it is told to stop.
+//!
+//! `App` knows its own address (tests bind port 0) and owns every background task through one
+//! `TaskTracker`, so that shutdown can wait for them.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::bus::{local::LocalBus, redis::RedisBus, Bus, BusMessage, BusSink};
+use crate::cache::SnapshotCache;
+use crate::config::ServeConfig;
+use crate::redis_link::RedisLink;
+use crate::scoring::Scoring;
+use crate::state::AppState;
+use crate::store::{Store, StoreOptions};
+
+pub struct App {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: AppState,
+}
+
+/// How long shutdown waits for connections and tasks to finish.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The process-wide Prometheus recorder: metrics macros write to one global registry.
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let latency = [
+                0.000_25, 0.000_5, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ];
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &latency)
+                .expect("bucket list is not empty");
+            match builder.install_recorder() {
+                Ok(handle) => handle,
+                // Someone else installed a recorder first: render ours, which stays empty.
+                Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+            }
+        })
+        .clone()
+}
+
+pub async fn connect_store(config: &crate::config::StoreConfig) -> anyhow::Result<Store> {
+    let opts = StoreOptions {
+        max_connections: config.db_max_connections,
+        acquire_timeout: config.db_timeout(),
+        statement_timeout: config.db_timeout(),
+    };
+    let store = Store::connect(&config.database_url, &opts)
+        .await
+        .with_context(|| {
+            format!(
+                "connecting to the {} database",
+                scheme(&config.database_url)
+            )
+        })?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(store)
+}
+
+fn scheme(url: &str) -> &str {
+    url.split(':').next().unwrap_or("configured")
+}
+
+/// What a node does with each message its bus hears.
+struct NodeSink {
+    cache: Arc<SnapshotCache>,
+}
+
+impl BusSink for NodeSink {
+    fn deliver(&self, msg: BusMessage) {
+        self.cache.note_seq(msg.match_id, msg.seq);
+    }
+
+    fn resync_all(&self) {
+        self.cache.l1().clear_snapshots();
+    }
+
+    fn set_live(&self, live: bool) {
+        self.cache.set_bus_live(live);
+    }
+}
+
+impl App {
+    pub async fn build(config: ServeConfig) -> anyhow::Result<App> {
+        let metrics = metrics_handle();
+        let store = connect_store(&config.store).await?;
+        let shutdown = CancellationToken::new();
+        let tasks = TaskTracker::new();
+
+        let redis = match &config.redis_url {
+            Some(url) => Some(Arc::new(
+                RedisLink::new(url, &config.redis_prefix, config.redis_timeout())
+                    .context("REDIS_URL is not a valid Redis URL")?,
+            )),
+            None => None,
+        };
+        let cache = Arc::new(SnapshotCache::new(
+            config.cache,
+            store.clone(),
+            redis.clone(),
+        ));
+        let sink: Arc<dyn BusSink> = Arc::new(NodeSink {
+            cache: cache.clone(),
+        });
+        let bus = match &redis {
+            Some(link) => {
+                let bus = RedisBus::new(link.clone());
+                tasks.spawn(bus.clone().run_subscriber(sink.clone(), shutdown.clone()));
+                tasks.spawn(cache.clone().run_redis_watchdog(shutdown.clone()));
+                Bus::Redis(bus)
+            }
+            None => {
+                let bus = LocalBus::default();
+                bus.attach(sink.clone());
+                Bus::Local(bus)
+            }
+        };
+        let scoring = Arc::new(Scoring::new(store.clone(), cache.clone(), bus.clone()));
+        let admin_token: Arc<str> = match &config.admin_token {
+            Some(t) if !t.is_empty() => t.as_str().into(),
+            _ => {
+                let t = hex::encode(rand::random::<[u8; 24]>());
+                tracing::info!(admin_token = %t, "no CREASE_ADMIN_TOKEN set; generated one for this run");
+                t.into()
+            }
+        };
+
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding {}", config.addr))?;
+        let addr = listener.local_addr()?;
+        let state = AppState {
+            config: Arc::new(config),
+            store,
+            cache,
+            bus,
+            redis,
+            scoring,
+            admin_token,
+            metrics,
+            shutdown,
+            tasks,
+            ready: Arc::new(AtomicBool::new(true)),
+        };
+        Ok(App {
+            listener,
+            addr,
+            state,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A token that, once cancelled, makes `run_until_stopped` drain and return.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.state.shutdown.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let App {
+            listener, state, ..
+        } = self;
+        let shutdown = state.shutdown.clone();
+        let tasks = state.tasks.clone();
+        let ready = state.ready.clone();
+        if state.config.demo {
+            crate::demo::start(&state).await?;
+        }
+        tracing::info!(addr = %listener.local_addr()?, store = state.store.kind(), bus = state.bus.name(), "crease is serving");
+        let router = crate::http::app(state.clone());
+        let stopping = shutdown.clone();
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                stopping.cancelled().await;
+                ready.store(false, Ordering::Release);
+            })
+            .await?;
+        tasks.close();
+        if tokio::time::timeout(DRAIN_TIMEOUT, tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("background tasks did not finish within the drain timeout");
+        }
+        state.store.close().await;
+        Ok(())
+    }
+}

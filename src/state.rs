@@ -1,0 +1,37 @@
+//! What every handler shares: cheap to clone, every piece behind an `Arc`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::bus::Bus;
+use crate::cache::SnapshotCache;
+use crate::config::ServeConfig;
+use crate::redis_link::RedisLink;
+use crate::scoring::Scoring;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<ServeConfig>,
+    pub store: Store,
+    pub cache: Arc<SnapshotCache>,
+    pub bus: Bus,
+    pub redis: Option<Arc<RedisLink>>,
+    pub scoring: Arc<Scoring>,
+    /// Compared in constant time; never logged after start-up.
+    pub admin_token: Arc<str>,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    pub shutdown: CancellationToken,
+    pub tasks: TaskTracker,
+    /// Cleared when shutdown begins, so load balancers stop sending new clients.
+    pub ready: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+}
