@@ -1,0 +1,4 @@
+//! Integration tests: one binary, real servers.
+
+mod store;
+mod support;

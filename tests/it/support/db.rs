@@ -1,0 +1,229 @@
+//! Test databases: a fresh, migrated Postgres database or SQLite file per test, removed on drop.
+//!
+//! Postgres is `postgres://postgres@127.0.0.1:5432/postgres` unless `CREASE_TEST_PG_URL` says
+//! otherwise. An unreachable server fails the test: a skipped store test would pass silently.
+
+use std::ops::Deref;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crease::store::{Store, StoreOptions};
+use sqlx::Connection;
+
+const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A migrated store on a database of its own. Derefs to the `Store`.
+pub struct TestDb {
+    pub store: Store,
+    /// The URL the store was opened with, for raw access in tests.
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Postgres { admin_url: String, name: String },
+    Sqlite { path: PathBuf },
+}
+
+pub fn options() -> StoreOptions {
+    StoreOptions {
+        max_connections: 5,
+        acquire_timeout: Duration::from_secs(10),
+        statement_timeout: Duration::from_secs(10),
+    }
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("CREASE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
+}
+
+/// `url` with its database name replaced by `name` (query string kept).
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    // Past "scheme://", the last '/' starts the database name, if there is one.
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let prefix = match base[authority_start..].rfind('/') {
+        Some(i) => &base[..authority_start + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+/// A fresh database `crease_t_<random>` on the test Postgres server, migrated.
+pub async fn postgres_store() -> TestDb {
+    let admin_url = pg_admin_url();
+    let name = format!("crease_t_{:016x}", rand::random::<u64>());
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+            "Postgres is unreachable at {admin_url} ({e}). The store tests need a real server: \
+             start one, or point CREASE_TEST_PG_URL at one (trust auth, may CREATE DATABASE)."
+        )
+        });
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
+    let _ = admin.close().await;
+    // From here the database exists: build the guard first so a failure below still drops it.
+    let url = with_database(&admin_url, &name);
+    let cleanup = Cleanup::Postgres { admin_url, name };
+    let store = match Store::connect(&url, &options()).await {
+        Ok(s) => s,
+        Err(e) => {
+            drop_now(&cleanup);
+            panic!("cannot connect to the test database: {e}");
+        }
+    };
+    let db = TestDb {
+        store,
+        url,
+        cleanup,
+    };
+    db.store.migrate().await.expect("Postgres migrations apply");
+    db
+}
+
+/// A fresh SQLite file in the temp directory, migrated.
+pub async fn sqlite_store() -> TestDb {
+    let path = std::env::temp_dir().join(format!("crease_t_{:016x}.db", rand::random::<u64>()));
+    let url = format!("sqlite:{}", path.display());
+    let cleanup = Cleanup::Sqlite { path };
+    let store = Store::connect(&url, &options())
+        .await
+        .expect("SQLite file opens");
+    let db = TestDb {
+        store,
+        url,
+        cleanup,
+    };
+    db.store.migrate().await.expect("SQLite migrations apply");
+    db
+}
+
+impl Deref for TestDb {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl TestDb {
+    /// Runs one statement outside the store, to plant rows the API would never write.
+    pub async fn execute_raw(&self, sql: &str) {
+        match &self.store {
+            Store::Postgres(_) => {
+                let mut c = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("raw connect");
+                sqlx::query(sql)
+                    .execute(&mut c)
+                    .await
+                    .expect("raw statement");
+                let _ = c.close().await;
+            }
+            Store::Sqlite(_) => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("raw connect");
+                sqlx::query(sql)
+                    .execute(&mut c)
+                    .await
+                    .expect("raw statement");
+                let _ = c.close().await;
+            }
+        }
+    }
+
+    /// The first column of every row of `sql`, as text.
+    pub async fn strings_raw(&self, sql: &str) -> Vec<String> {
+        match &self.store {
+            Store::Postgres(_) => {
+                let mut c = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("raw connect");
+                let v = sqlx::query_scalar(sql)
+                    .fetch_all(&mut c)
+                    .await
+                    .expect("raw query");
+                let _ = c.close().await;
+                v
+            }
+            Store::Sqlite(_) => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("raw connect");
+                let v = sqlx::query_scalar(sql)
+                    .fetch_all(&mut c)
+                    .await
+                    .expect("raw query");
+                let _ = c.close().await;
+                v
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        drop_now(&self.cleanup);
+    }
+}
+
+/// Removes the database. Drop cannot await, and may run inside a runtime that must not be
+/// blocked on, so Postgres is dropped from a thread with a runtime of its own, joined here.
+/// `WITH (FORCE)` ends the pool's connections, which the test no longer uses.
+fn drop_now(cleanup: &Cleanup) {
+    match cleanup {
+        Cleanup::Sqlite { path } => {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+        Cleanup::Postgres { admin_url, name } => {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            let joined = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime for dropping the test database");
+                rt.block_on(async {
+                    let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await?;
+                    admin.close().await
+                })
+            })
+            .join();
+            if !matches!(joined, Ok(Ok(()))) {
+                eprintln!("warning: test database could not be dropped: {joined:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn database_name_is_replaced_in_urls() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h/db?sslmode=disable", "x"),
+        "postgres://u:p@h/x?sslmode=disable"
+    );
+    assert_eq!(
+        with_database("postgres://h:5432", "x"),
+        "postgres://h:5432/x"
+    );
+}

@@ -1,0 +1,3 @@
+//! Shared test scaffolding: databases, servers, clients.
+
+pub mod db;
