@@ -42,3 +42,20 @@ fn a_batter_already_out_is_refused() {
     );
     ok(&mut m, b(ball(C, B, BOWLER)));
 }
+
+#[test]
+fn a_batter_who_is_not_in_is_refused() {
+    // Cal Crane is in the XI and not out, but Ashdown and Birch are the batters at the crease.
+    let mut m = t20();
+    assert_refused!(
+        m,
+        b(ball(C, B, BOWLER)),
+        LawViolation::BatterNotIn { ref name, .. } if name == C
+    );
+}
+
+#[test]
+fn striker_and_non_striker_must_differ() {
+    let mut m = after_a_wicket();
+    assert_refused!(m, b(ball(B, B, BOWLER)), LawViolation::SameBatters);
+}

@@ -73,3 +73,20 @@ fn run_out_on_a_free_hit_is_allowed() {
     assert_eq!(innings(&m).wickets, 1);
     assert!(!m.live().free_hit);
 }
+
+#[test]
+fn stumped_off_a_wide_on_a_free_hit_is_refused() {
+    // A free hit allows only the dismissals a no-ball allows, and stumped is not one of them.
+    let mut m = on_a_free_hit();
+    let d = ball(A, B, BOWLER)
+        .wides(1)
+        .out(DismissalKind::Stumped, A, Some(KEEPER));
+    assert_refused!(m, b(d), LawViolation::FreeHitDismissal);
+}
+
+#[test]
+fn hit_wicket_on_a_free_hit_is_refused() {
+    let mut m = on_a_free_hit();
+    let d = ball(A, B, BOWLER).out(DismissalKind::HitWicket, A, None);
+    assert_refused!(m, b(d), LawViolation::FreeHitDismissal);
+}

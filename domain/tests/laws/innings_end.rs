@@ -106,3 +106,20 @@ fn an_innings_ends_on_a_declaration() {
     assert_eq!(m.live().status, MatchStatus::InningsBreak);
     assert_refused!(m, b(ball(A, B, BOWLER)), LawViolation::NoInningsInProgress);
 }
+
+#[test]
+fn a_wide_that_reaches_the_target_ends_the_match() {
+    let mut m = t20_chasing_five();
+    ok(
+        &mut m,
+        b(ball(SOUTH_XI[0], SOUTH_XI[1], NORTH_XI[10]).runs(4)),
+    );
+    ok(
+        &mut m,
+        b(ball(SOUTH_XI[0], SOUTH_XI[1], NORTH_XI[10]).wides(1)),
+    );
+    assert_eq!(m.live().status, MatchStatus::Finished);
+    assert_eq!(m.live().winner.as_deref(), Some(SOUTH));
+    let result = m.live().result.clone().unwrap_or_default();
+    assert!(result.contains("(119 balls left)"), "{result}");
+}

@@ -47,3 +47,21 @@ fn undo_with_nothing_to_undo_is_refused() {
     assert!(m.events().is_empty());
     assert_refused!(m, MatchEvent::Undo, LawViolation::NothingToUndo);
 }
+
+#[test]
+fn undoing_the_winning_hit_reopens_the_match() {
+    let mut m = t20_chasing_five();
+    let before = m.live().clone();
+    ok(
+        &mut m,
+        b(ball(SOUTH_XI[0], SOUTH_XI[1], NORTH_XI[10]).runs(6)),
+    );
+    assert_eq!(m.live().status, MatchStatus::Finished);
+    ok(&mut m, MatchEvent::Undo);
+    assert_eq!(m.live(), &before);
+    assert_eq!(m.live().status, MatchStatus::InProgress);
+    ok(
+        &mut m,
+        b(ball(SOUTH_XI[0], SOUTH_XI[1], NORTH_XI[10]).runs(1)),
+    );
+}
