@@ -270,4 +270,5 @@ mod innings_end;
 mod no_balls;
 mod retirements;
 mod strike;
+mod test_matches;
 mod undo;
