@@ -153,7 +153,7 @@ pub struct StoredSnapshot {
     pub body: Vec<u8>,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub enum Store {
     Postgres(PgStore),
     Sqlite(SqliteStore),

@@ -14,7 +14,7 @@ use super::{
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct PgStore {
     pub(super) pool: PgPool,
 }

@@ -21,7 +21,7 @@ use super::{
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct SqliteStore {
     /// Reads; several connections, each seeing the last committed write (WAL).
     pub(super) reader: SqlitePool,
