@@ -101,51 +101,46 @@ impl Scoring {
             }
             loaded.game.apply(event.clone())?;
             let seq = loaded.seq + 1;
+            let prepared = prepare(match_id, seq, &event, &loaded.game);
+            let Ok(out) = prepared else {
+                // The engine moved past what was stored: rebuild it before the next event.
+                *slot = None;
+                return Err(ApiError::Internal(
+                    "could not serialize the new state".into(),
+                ));
+            };
             let live = loaded.game.live();
-            let snapshot = message::snapshot_body(match_id, seq, live);
-            let msg = message::event_message(match_id, seq, &event, live);
-            let body = serde_json::to_vec(&ScoredBody {
-                match_id,
-                seq,
-                summary: &live.summary,
-                line: message::line(live),
-            })
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-            let payload =
-                serde_json::to_string(&event).map_err(|e| ApiError::Internal(e.to_string()))?;
-            let status = serde_json::to_value(live.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
             let appended = self
                 .store
                 .append(&Append {
                     match_id,
                     seq,
                     kind: event.kind(),
-                    payload: &payload,
-                    snapshot: &snapshot,
-                    status: &status,
+                    payload: &out.payload,
+                    snapshot: &out.snapshot,
+                    status: &out.status,
                     summary: &live.summary,
-                    idempotency: idempotency_key.map(|k| (k, body.as_slice())),
+                    idempotency: idempotency_key.map(|k| (k, out.body.as_ref())),
                 })
                 .await;
             match appended {
                 Ok(_) => {
                     loaded.seq = seq;
-                    self.cache.publish_snapshot(match_id, seq, snapshot).await;
+                    self.cache
+                        .publish_snapshot(match_id, seq, out.snapshot)
+                        .await;
                     self.bus
                         .publish(BusMessage {
                             match_id,
                             seq,
-                            payload: msg,
+                            payload: out.message,
                         })
                         .await;
                     metrics::histogram!("crease_ingest_seconds").record(started.elapsed());
                     metrics::counter!("crease_events_total", "kind" => event.kind()).increment(1);
                     return Ok(Scored {
                         seq,
-                        body: Bytes::from(body),
+                        body: out.body,
                         replayed: false,
                     });
                 }
@@ -216,9 +211,39 @@ impl Scoring {
         }
         Ok(Loaded { seq, game })
     }
+}
 
-    /// The engine's view of a match for a caller that must not wait on ingest (the demo).
-    pub fn forget(&self, match_id: i64) {
-        self.engines.remove(&match_id);
-    }
+/// Everything one stored event produces, built once.
+struct Prepared {
+    payload: String,
+    snapshot: Bytes,
+    message: Bytes,
+    body: Bytes,
+    status: String,
+}
+
+fn prepare(
+    match_id: i64,
+    seq: i64,
+    event: &MatchEvent,
+    game: &Match,
+) -> Result<Prepared, serde_json::Error> {
+    let live = game.live();
+    let body = serde_json::to_vec(&ScoredBody {
+        match_id,
+        seq,
+        summary: &live.summary,
+        line: message::line(live),
+    })?;
+    let status = match serde_json::to_value(live.status)? {
+        serde_json::Value::String(s) => s,
+        _ => String::new(),
+    };
+    Ok(Prepared {
+        payload: serde_json::to_string(event)?,
+        snapshot: message::snapshot_body(match_id, seq, live),
+        message: message::event_message(match_id, seq, event, live),
+        body: Bytes::from(body),
+        status,
+    })
 }
