@@ -141,8 +141,22 @@ impl Extras {
         self.total() == 0
     }
 
+    /// Saturates rather than overflows: a delivery is data from outside and must never panic.
     pub fn total(&self) -> u32 {
-        self.wides + self.noballs + self.byes + self.legbyes + self.penalty
+        self.wides
+            .saturating_add(self.noballs)
+            .saturating_add(self.byes)
+            .saturating_add(self.legbyes)
+            .saturating_add(self.penalty)
+    }
+
+    /// The exact sum, or `None` when it does not fit (which no real delivery reaches).
+    pub fn checked_total(&self) -> Option<u32> {
+        self.wides
+            .checked_add(self.noballs)?
+            .checked_add(self.byes)?
+            .checked_add(self.legbyes)?
+            .checked_add(self.penalty)
     }
 }
 

@@ -34,7 +34,11 @@ pub enum LawViolation {
     #[error("{name} is bowling this over; a bowler changes mid-over only through a bowler change")]
     BowlerChangedMidOver { name: String },
     #[error("runs do not add up: total {total} is not batter {batter} plus extras {extras}")]
-    RunsMismatch { total: u32, batter: u32, extras: u32 },
+    RunsMismatch {
+        total: u32,
+        batter: u32,
+        extras: u32,
+    },
     #[error("a delivery cannot be both a wide and a no-ball")]
     WideAndNoBall,
     #[error("{0}")]

@@ -156,3 +156,24 @@ pub struct CommentaryLine {
     pub ball: String,
     pub text: String,
 }
+
+/// The latest delivery in one line, for realtime "ball" messages: the score after it, who was
+/// involved and what happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BallLine {
+    pub innings: u8,
+    pub team: String,
+    /// The over and ball, "19.4", as in [`CommentaryLine::ball`].
+    pub ball: String,
+    /// "145/3".
+    pub score: String,
+    pub runs: u32,
+    pub wickets: u32,
+    pub overs: String,
+    pub run_rate: f64,
+    pub required_rate: Option<f64>,
+    pub striker: Option<String>,
+    pub non_striker: Option<String>,
+    pub bowler: Option<String>,
+    pub text: String,
+}

@@ -1,0 +1,518 @@
+//! Events around the deliveries: innings starting and ending, batters and bowlers changing,
+//! penalty runs, replacements, revised targets. Each checks everything before changing anything.
+
+use super::state::{new_innings_state, notation_to_balls, Closed, InningsCtx};
+use super::Match;
+use crate::event::{
+    BowlerChange, DismissalKind, Forfeit, InningsStart, MiscountedOver, NewBatter, PenaltyRuns,
+    Replacement, Retirement, RetirementKind, RevisedTarget, Toss,
+};
+use crate::law::LawViolation;
+use crate::live::MatchStatus;
+
+impl Match {
+    pub(super) fn team_index(
+        &self,
+        name: &str,
+        field: &'static str,
+    ) -> Result<usize, LawViolation> {
+        self.setup
+            .teams
+            .iter()
+            .position(|t| t.name == name)
+            .ok_or_else(|| LawViolation::UnknownTeam {
+                field,
+                name: name.to_string(),
+            })
+    }
+
+    fn regular_innings(&self) -> impl Iterator<Item = &InningsCtx> {
+        self.st.inns.iter().filter(|c| !c.super_over)
+    }
+
+    /// Whether `team` may begin a regular innings now; `Ok(true)` when it is following on.
+    fn check_regular_start(&self, team: usize) -> Result<bool, LawViolation> {
+        if self.st.inns.last().is_some_and(|c| c.closed.is_none()) {
+            return Err(LawViolation::InningsInProgress);
+        }
+        if self.live.status == MatchStatus::Finished {
+            return Err(LawViolation::MatchOver);
+        }
+        if self.st.inns.iter().any(|c| c.super_over) {
+            return Err(LawViolation::InvalidEvent("the regular innings are over"));
+        }
+        let per_side = usize::from(self.setup.innings_per_side.max(1));
+        let played = self.regular_innings().count();
+        if played >= per_side.saturating_mul(2) {
+            return Err(LawViolation::InvalidEvent(
+                "every innings of the match has been played",
+            ));
+        }
+        if self.regular_innings().filter(|c| c.bat == team).count() >= per_side {
+            return Err(LawViolation::InvalidEvent(
+                "this side has had all its innings",
+            ));
+        }
+        let last_team = self.regular_innings().last().map(|c| c.bat);
+        if last_team == Some(team) && played != 2 {
+            return Err(LawViolation::InvalidEvent(
+                "a side cannot bat twice in a row unless following on",
+            ));
+        }
+        Ok(played == 2 && last_team == Some(team))
+    }
+
+    fn check_super_over_start(&self, team: usize) -> Result<(), LawViolation> {
+        if self.st.inns.last().is_some_and(|c| c.closed.is_none()) {
+            return Err(LawViolation::InningsInProgress);
+        }
+        let supers: Vec<&InningsCtx> = self.st.inns.iter().filter(|c| c.super_over).collect();
+        let mid_pair = supers.len() % 2 == 1 && self.live.status != MatchStatus::Finished;
+        if mid_pair {
+            if supers.last().is_some_and(|c| c.bat == team) {
+                return Err(LawViolation::InvalidEvent(
+                    "the other side bats the second half of a super over",
+                ));
+            }
+            return Ok(());
+        }
+        if self.live.status == MatchStatus::Finished && !self.st.tied {
+            return Err(LawViolation::MatchOver);
+        }
+        if !self.st.tied {
+            return Err(LawViolation::InvalidEvent(
+                "a super over is played only when the match is tied",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn apply_innings_start(&mut self, e: &InningsStart) -> Result<(), LawViolation> {
+        if self.setup.balls_per_over == 0 {
+            return Err(LawViolation::InvalidEvent(
+                "balls per over must be at least one",
+            ));
+        }
+        let bat = self.team_index(&e.batting_team, "batting_team")?;
+        let bowl = 1 - bat;
+        let follow_on = if e.super_over {
+            self.check_super_over_start(bat)?;
+            false
+        } else {
+            self.check_regular_start(bat)?
+        };
+        for (name, field) in [(&e.striker, "striker"), (&e.non_striker, "non_striker")] {
+            if !self.eligible(bat, name) {
+                return Err(LawViolation::NotInTeam {
+                    field,
+                    name: name.clone(),
+                    team: e.batting_team.clone(),
+                });
+            }
+        }
+        if e.striker == e.non_striker {
+            return Err(LawViolation::SameBatters);
+        }
+        if !self.eligible(bowl, &e.bowler) {
+            return Err(LawViolation::NotInTeam {
+                field: "bowler",
+                name: e.bowler.clone(),
+                team: self.team_name(bowl),
+            });
+        }
+
+        let idx = self.open_new_innings(bat, e.super_over, follow_on);
+        self.seat_batters(idx, &e.striker, &e.non_striker);
+        if let Some(ctx) = self.st.inns.get_mut(idx) {
+            ctx.over_bowler = Some(e.bowler.clone());
+        }
+        self.check_innings_end(idx);
+        Ok(())
+    }
+
+    /// Adds an innings (checked already) and returns its index.
+    fn open_new_innings(&mut self, bat: usize, super_over: bool, follow_on: bool) -> usize {
+        let bpo = u32::from(self.setup.balls_per_over);
+        let ordinal = self
+            .st
+            .inns
+            .iter()
+            .filter(|c| c.super_over == super_over)
+            .count();
+        let chase = !super_over && self.setup.innings_per_side <= 1 && ordinal == 1;
+        let xi = self.st.rosters.get(bat).map_or(11, |r| r.len()).min(11);
+        let mut ctx = InningsCtx {
+            bat,
+            bowl: 1 - bat,
+            super_over,
+            ordinal,
+            batters: Default::default(),
+            status: vec![],
+            bowlers: Default::default(),
+            bowl_ctx: vec![],
+            crease: [None, None],
+            completed_overs: 0,
+            balls_in_over: 0,
+            deliveries_in_over: 0,
+            over_limit: bpo,
+            over_bowler: None,
+            over_bowlers: vec![],
+            prev_over_bowlers: vec![],
+            over_charged: 0,
+            free_hit: false,
+            max_balls: if super_over {
+                Some(bpo)
+            } else {
+                self.setup
+                    .overs_per_innings
+                    .map(|o| u32::from(o).saturating_mul(bpo))
+            },
+            target_override: None,
+            revised: false,
+            max_wickets: if super_over {
+                2
+            } else {
+                (xi as u32).saturating_sub(1).max(1)
+            },
+            closed: None,
+        };
+        if chase {
+            if let Some((runs, balls)) = self.st.pending_revision.take() {
+                ctx.target_override = Some(runs);
+                if balls.is_some() {
+                    ctx.max_balls = balls;
+                }
+                ctx.revised = true;
+            }
+        }
+        let number = u8::try_from(self.st.inns.len().saturating_add(1)).unwrap_or(u8::MAX);
+        let mut inn = new_innings_state(
+            number,
+            self.team_name(bat),
+            self.team_name(1 - bat),
+            super_over,
+            follow_on,
+        );
+        if !super_over {
+            if let Some(p) = self.st.pending_penalty.get_mut(bat) {
+                inn.runs = *p;
+                inn.extras.penalty = *p;
+                inn.extras.total = *p;
+                *p = 0;
+            }
+        }
+        self.st.inns.push(ctx);
+        self.live.innings.push(inn);
+        self.live.status = MatchStatus::InProgress;
+        self.live.result = None;
+        self.live.winner = None;
+        self.st.tied = false;
+        self.st.inns.len() - 1
+    }
+
+    pub(super) fn apply_toss(&mut self, t: &Toss) -> Result<(), LawViolation> {
+        if self.live.status == MatchStatus::Finished {
+            return Err(LawViolation::MatchOver);
+        }
+        if !self.st.inns.is_empty() {
+            return Err(LawViolation::InvalidEvent(
+                "the toss comes before the first innings",
+            ));
+        }
+        self.team_index(&t.winner, "winner")?;
+        self.live.toss = Some(t.clone());
+        Ok(())
+    }
+
+    pub(super) fn apply_retirement(&mut self, r: &Retirement) -> Result<(), LawViolation> {
+        let idx = self.open_innings()?;
+        if !self
+            .st
+            .inns
+            .get(idx)
+            .is_some_and(|c| c.at_crease(&r.batter))
+        {
+            return Err(LawViolation::BatterNotIn {
+                field: "batter",
+                name: r.batter.clone(),
+            });
+        }
+        let kind = match r.kind {
+            RetirementKind::Hurt => DismissalKind::RetiredHurt,
+            RetirementKind::NotOut => DismissalKind::RetiredNotOut,
+            RetirementKind::Out => DismissalKind::RetiredOut,
+        };
+        let text = super::commentary::dismissal_text(
+            &crate::event::Wicket {
+                kind,
+                player_out: r.batter.clone(),
+                fielders: vec![],
+            },
+            "",
+        );
+        self.dismiss(idx, &r.batter, kind, text);
+        self.check_innings_end(idx);
+        Ok(())
+    }
+
+    pub(super) fn apply_new_batter(&mut self, n: &NewBatter) -> Result<(), LawViolation> {
+        let idx = self.open_innings()?;
+        let ctx = self
+            .st
+            .inns
+            .get(idx)
+            .ok_or(LawViolation::NoInningsInProgress)?;
+        if ctx.at_crease(&n.batter) {
+            return Err(LawViolation::InvalidEvent(
+                "that batter is already at the crease",
+            ));
+        }
+        if ctx.vacancies() == 0 {
+            return Err(LawViolation::InvalidEvent("both batters are at the crease"));
+        }
+        self.check_incoming(ctx, &n.batter, "batter")?;
+        let mut crease = ctx.crease.clone();
+        if let Some(slot) = crease.iter_mut().find(|s| s.is_none()) {
+            *slot = Some(n.batter.clone());
+        }
+        match crease {
+            [Some(s), Some(ns)] => self.seat_batters(idx, &s, &ns),
+            _ => {
+                self.bring_in(idx, &n.batter);
+                if let Some(ctx) = self.st.inns.get_mut(idx) {
+                    ctx.crease = crease;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn apply_bowler_change(&mut self, b: &BowlerChange) -> Result<(), LawViolation> {
+        let idx = self.open_innings()?;
+        let ctx = self
+            .st
+            .inns
+            .get(idx)
+            .ok_or(LawViolation::NoInningsInProgress)?;
+        if ctx.deliveries_in_over == 0 {
+            self.check_new_over_bowler(ctx, &b.bowler)?;
+        } else {
+            if !self.eligible(ctx.bowl, &b.bowler) {
+                return Err(LawViolation::NotInTeam {
+                    field: "bowler",
+                    name: b.bowler.clone(),
+                    team: self.team_name(ctx.bowl),
+                });
+            }
+            if ctx.prev_over_bowlers.contains(&b.bowler) {
+                return Err(LawViolation::ConsecutiveOvers {
+                    name: b.bowler.clone(),
+                });
+            }
+        }
+        if let Some(ctx) = self.st.inns.get_mut(idx) {
+            ctx.over_bowler = Some(b.bowler.clone());
+        }
+        Ok(())
+    }
+
+    pub(super) fn apply_declaration(&mut self) -> Result<(), LawViolation> {
+        let idx = self.open_innings()?;
+        if let Some(inn) = self.live.innings.get_mut(idx) {
+            inn.declared = true;
+        }
+        self.close_innings(idx, Closed::Declared);
+        Ok(())
+    }
+
+    pub(super) fn apply_forfeit(&mut self, f: &Forfeit) -> Result<(), LawViolation> {
+        let bat = self.team_index(&f.team, "team")?;
+        let follow_on = self.check_regular_start(bat)?;
+        let idx = self.open_new_innings(bat, false, follow_on);
+        if let Some(inn) = self.live.innings.get_mut(idx) {
+            inn.forfeited = true;
+        }
+        self.close_innings(idx, Closed::Forfeited);
+        Ok(())
+    }
+
+    pub(super) fn apply_revised_target(&mut self, r: &RevisedTarget) -> Result<(), LawViolation> {
+        if self.live.status == MatchStatus::Finished {
+            return Err(LawViolation::MatchOver);
+        }
+        if !self.setup.is_limited_overs() {
+            return Err(LawViolation::InvalidEvent(
+                "revised targets are for limited-overs matches",
+            ));
+        }
+        if r.runs == 0 {
+            return Err(LawViolation::InvalidEvent("a target is at least one run"));
+        }
+        let bpo = u32::from(self.setup.balls_per_over);
+        let balls = match r.overs {
+            Some(o) => Some(notation_to_balls(o, bpo).filter(|b| *b > 0).ok_or(
+                LawViolation::InvalidEvent(
+                    "overs must be in cricket notation, balls fewer than an over",
+                ),
+            )?),
+            None => None,
+        };
+        let chase = self
+            .st
+            .inns
+            .iter()
+            .position(|c| !c.super_over && c.ordinal == 1);
+        match chase {
+            Some(idx) => {
+                let ctx = self
+                    .st
+                    .inns
+                    .get(idx)
+                    .ok_or(LawViolation::NoInningsInProgress)?;
+                if ctx.closed.is_some() {
+                    return Err(LawViolation::InvalidEvent("the chase is over"));
+                }
+                let Some(ctx) = self.st.inns.get_mut(idx) else {
+                    return Ok(());
+                };
+                ctx.target_override = Some(r.runs);
+                if balls.is_some() {
+                    ctx.max_balls = balls;
+                }
+                ctx.revised = true;
+                let runs = self.live.innings.get(idx).map_or(0, |i| i.runs);
+                if runs >= r.runs {
+                    // Set after play ended with the chasers past par: they win on runs.
+                    self.close_innings(idx, Closed::Par);
+                } else {
+                    self.check_innings_end(idx);
+                }
+            }
+            None => self.st.pending_revision = Some((r.runs, balls)),
+        }
+        Ok(())
+    }
+
+    pub(super) fn apply_penalty(&mut self, p: &PenaltyRuns) -> Result<(), LawViolation> {
+        if self.live.status == MatchStatus::Finished {
+            return Err(LawViolation::MatchOver);
+        }
+        let team = self.team_index(&p.team, "team")?;
+        let open = self.open_innings().ok();
+        let target = match open {
+            Some(i) if self.st.inns.get(i).is_some_and(|c| c.bat == team) => Some(i),
+            _ => self
+                .st
+                .inns
+                .iter()
+                .rposition(|c| c.bat == team && !c.super_over),
+        };
+        match target.and_then(|i| self.live.innings.get_mut(i).map(|inn| (i, inn))) {
+            Some((i, inn)) => {
+                inn.runs = inn.runs.saturating_add(p.runs);
+                inn.extras.penalty = inn.extras.penalty.saturating_add(p.runs);
+                inn.extras.total = inn.extras.total.saturating_add(p.runs);
+                if let Some(w) = inn.worm.last_mut() {
+                    *w = inn.runs;
+                }
+                self.refresh_innings(i);
+            }
+            None => {
+                if let Some(pending) = self.st.pending_penalty.get_mut(team) {
+                    *pending = pending.saturating_add(p.runs);
+                }
+            }
+        }
+        if let Some(i) = open {
+            self.check_innings_end(i);
+        }
+        Ok(())
+    }
+
+    pub(super) fn apply_replacement(&mut self, r: &Replacement) -> Result<(), LawViolation> {
+        if self.live.status == MatchStatus::Finished {
+            return Err(LawViolation::MatchOver);
+        }
+        let team = self.team_index(&r.team, "team")?;
+        if !self.eligible(team, &r.player_out) {
+            return Err(LawViolation::NotInTeam {
+                field: "player_out",
+                name: r.player_out.clone(),
+                team: r.team.clone(),
+            });
+        }
+        if r.player_in == r.player_out || self.eligible(1 - team, &r.player_in) {
+            return Err(LawViolation::InvalidEvent(
+                "the replacement must be a new player for this side",
+            ));
+        }
+        if let Some(roster) = self.st.rosters.get_mut(team) {
+            if !roster.contains(&r.player_in) {
+                roster.push(r.player_in.clone());
+            }
+        }
+        if let Some(out) = self.st.replaced.get_mut(team) {
+            out.retain(|p| *p != r.player_in);
+            out.push(r.player_out.clone());
+        }
+        Ok(())
+    }
+
+    pub(super) fn apply_miscounted(&mut self, m: &MiscountedOver) -> Result<(), LawViolation> {
+        let idx = self.open_innings()?;
+        let ctx = self
+            .st
+            .inns
+            .get(idx)
+            .ok_or(LawViolation::NoInningsInProgress)?;
+        let balls = u32::from(m.balls);
+        if balls == 0 || balls < ctx.balls_in_over {
+            return Err(LawViolation::InvalidEvent(
+                "an over cannot end before the balls already bowled in it",
+            ));
+        }
+        if balls == ctx.balls_in_over {
+            self.end_over(idx);
+            self.check_innings_end(idx);
+        } else if let Some(ctx) = self.st.inns.get_mut(idx) {
+            ctx.over_limit = balls;
+        }
+        Ok(())
+    }
+
+    /// Batters who could still come to the crease: never yet in, eligible, not replaced.
+    fn batters_available(&self, idx: usize) -> usize {
+        let Some(ctx) = self.st.inns.get(idx) else {
+            return 0;
+        };
+        let yet_to_bat = self.st.rosters.get(ctx.bat).map_or(0, |r| {
+            r.iter()
+                .filter(|p| !ctx.batters.contains_key(*p) && self.eligible(ctx.bat, p))
+                .count()
+        });
+        (2 - ctx.vacancies()).saturating_add(yet_to_bat)
+    }
+
+    /// Closes the innings if the balls have ended it: all out, overs done, or target reached.
+    pub(super) fn check_innings_end(&mut self, idx: usize) {
+        let bpo = u32::from(self.setup.balls_per_over);
+        let (Some(ctx), Some(inn)) = (self.st.inns.get(idx), self.live.innings.get(idx)) else {
+            return;
+        };
+        if ctx.closed.is_some() {
+            return;
+        }
+        let reason = if self.target_for(idx).is_some_and(|t| inn.runs >= t) {
+            Some(Closed::Target)
+        } else if inn.wickets >= ctx.max_wickets || self.batters_available(idx) < 2 {
+            Some(Closed::AllOut)
+        } else if ctx.max_balls.is_some_and(|m| ctx.nominal_balls(bpo) >= m) {
+            Some(Closed::Overs)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            self.close_innings(idx, reason);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The match engine: [`Match`] applies events under the Laws and keeps [`LiveState`] current.
+//!
+//! Each event is checked in full before anything changes, so a refusal leaves the match exactly
+//! as it was. Derived figures are updated incrementally: a ball touches only its own lines.
+//! Undo is rare, so it replays the events still in force.
+
+mod ball;
+mod commentary;
+mod innings;
+mod result;
+mod state;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use crate::event::MatchEvent;
+use crate::law::LawViolation;
+use crate::live::{BallLine, LiveState, MatchStatus};
+use crate::setup::MatchSetup;
+
+use state::InningsCtx;
+
+#[derive(Debug, Clone)]
+pub struct Match {
+    setup: MatchSetup,
+    events: Vec<MatchEvent>,
+    live: LiveState,
+    st: State,
+}
+
+/// Match-wide bookkeeping that is not part of the served snapshot.
+#[derive(Debug, Clone, Default)]
+struct State {
+    /// Who may play for each side: the XI plus replacements brought in.
+    rosters: [Vec<String>; 2],
+    /// Players replaced out, who may no longer come in to bat or bowl.
+    replaced: [Vec<String>; 2],
+    /// Parallel to `live.innings`.
+    inns: Vec<InningsCtx>,
+    /// Penalty runs for a side that has not batted yet, added to its first innings.
+    pending_penalty: [u32; 2],
+    /// A revised target (runs, balls) set before the chase began.
+    pending_revision: Option<(u32, Option<u32>)>,
+    /// The balls left the match tied: a super over or a declared tie-break may follow.
+    tied: bool,
+}
+
+impl Match {
+    pub fn new(setup: MatchSetup) -> Self {
+        let live = LiveState {
+            format: setup.format,
+            teams: [setup.teams[0].name.clone(), setup.teams[1].name.clone()],
+            balls_per_over: setup.balls_per_over,
+            overs_per_innings: setup.overs_per_innings,
+            status: MatchStatus::NotStarted,
+            toss: None,
+            current_innings: None,
+            innings: vec![],
+            striker: None,
+            non_striker: None,
+            bowler: None,
+            free_hit: false,
+            due: vec![],
+            result: None,
+            winner: None,
+            summary: String::new(),
+            commentary: vec![],
+        };
+        let st = State {
+            rosters: [
+                setup.teams[0].players.clone(),
+                setup.teams[1].players.clone(),
+            ],
+            ..State::default()
+        };
+        let mut m = Self {
+            setup,
+            events: vec![],
+            live,
+            st,
+        };
+        m.refresh();
+        m
+    }
+
+    /// A match rebuilt from its setup and events; on a refusal, the index of the event refused.
+    pub fn replay(
+        setup: MatchSetup,
+        events: impl IntoIterator<Item = MatchEvent>,
+    ) -> Result<Match, (usize, LawViolation)> {
+        let mut m = Match::new(setup);
+        for (i, e) in events.into_iter().enumerate() {
+            m.apply(e).map_err(|err| (i, err))?;
+        }
+        Ok(m)
+    }
+
+    pub fn setup(&self) -> &MatchSetup {
+        &self.setup
+    }
+
+    /// Applies one event; on refusal the match is unchanged.
+    pub fn apply(&mut self, event: MatchEvent) -> Result<(), LawViolation> {
+        if let MatchEvent::Undo = event {
+            return self.undo();
+        }
+        match &event {
+            MatchEvent::Toss(t) => self.apply_toss(t)?,
+            MatchEvent::InningsStart(s) => self.apply_innings_start(s)?,
+            MatchEvent::Ball(d) => {
+                let plan = self.check_ball(d)?;
+                let idx = plan.idx;
+                self.commit_ball(plan, d);
+                self.check_innings_end(idx);
+            }
+            MatchEvent::NewBatter(n) => self.apply_new_batter(n)?,
+            MatchEvent::BowlerChange(b) => self.apply_bowler_change(b)?,
+            MatchEvent::Retirement(r) => self.apply_retirement(r)?,
+            MatchEvent::Declaration => self.apply_declaration()?,
+            MatchEvent::Forfeit(f) => self.apply_forfeit(f)?,
+            MatchEvent::RevisedTarget(r) => self.apply_revised_target(r)?,
+            MatchEvent::PenaltyRuns(p) => self.apply_penalty(p)?,
+            MatchEvent::Replacement(r) => self.apply_replacement(r)?,
+            MatchEvent::MiscountedOver(m) => self.apply_miscounted(m)?,
+            MatchEvent::Result(r) => self.apply_result(r)?,
+            MatchEvent::Undo => {}
+        }
+        self.events.push(event);
+        self.refresh();
+        Ok(())
+    }
+
+    fn undo(&mut self) -> Result<(), LawViolation> {
+        let mut events = self.events.clone();
+        if events.pop().is_none() {
+            return Err(LawViolation::NothingToUndo);
+        }
+        // Every remaining event was accepted in this order before, so the replay succeeds.
+        let rebuilt = Match::replay(self.setup.clone(), events).map_err(|(_, e)| e)?;
+        *self = rebuilt;
+        Ok(())
+    }
+
+    /// The events in force, oldest first (undone events and undos themselves are gone).
+    pub fn events(&self) -> &[MatchEvent] {
+        &self.events
+    }
+
+    pub fn live(&self) -> &LiveState {
+        &self.live
+    }
+
+    /// The latest delivery in one line, for a realtime "ball" message; `None` before the first.
+    pub fn last_ball_line(&self) -> Option<BallLine> {
+        let line = self.live.commentary.last()?;
+        let inn = self
+            .live
+            .innings
+            .get(usize::from(line.innings).checked_sub(1)?)?;
+        Some(BallLine {
+            innings: line.innings,
+            team: inn.team.clone(),
+            ball: line.ball.clone(),
+            score: format!("{}/{}", inn.runs, inn.wickets),
+            runs: inn.runs,
+            wickets: inn.wickets,
+            overs: inn.overs.clone(),
+            run_rate: inn.run_rate,
+            required_rate: inn.required_rate,
+            striker: self.live.striker.clone(),
+            non_striker: self.live.non_striker.clone(),
+            bowler: self.live.bowler.clone(),
+            text: line.text.clone(),
+        })
+    }
+}

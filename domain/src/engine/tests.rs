@@ -1,0 +1,1 @@
+//! Unit tests for the tricky Laws, beside the engine.

@@ -1,0 +1,308 @@
+//! The Laws a delivery must satisfy, checked before anything changes, so a refusal leaves the
+//! match exactly as it was.
+
+use super::state::{BatStatus, InningsCtx};
+use super::Match;
+use crate::event::{Delivery, DismissalKind};
+use crate::law::LawViolation;
+use crate::live::MatchStatus;
+
+/// What the checks learnt about a delivery that the commit needs.
+#[derive(Debug)]
+pub(super) struct BallPlan {
+    pub idx: usize,
+    pub wide: bool,
+    pub noball: bool,
+    pub new_over: bool,
+    /// Runs charged to the bowler: off the bat, wides and no-balls.
+    pub charged: u32,
+    /// Runs the batters ran, whose oddness swaps their ends.
+    pub ran: u32,
+}
+
+pub(super) fn kind_name(kind: DismissalKind) -> &'static str {
+    match kind {
+        DismissalKind::Bowled => "bowled",
+        DismissalKind::Caught => "caught",
+        DismissalKind::CaughtAndBowled => "caught and bowled",
+        DismissalKind::Lbw => "lbw",
+        DismissalKind::Stumped => "stumped",
+        DismissalKind::RunOut => "run out",
+        DismissalKind::HitWicket => "hit wicket",
+        DismissalKind::HitTheBallTwice => "hit the ball twice",
+        DismissalKind::HandledTheBall => "handled the ball",
+        DismissalKind::ObstructingTheField => "obstructing the field",
+        DismissalKind::TimedOut => "timed out",
+        DismissalKind::RetiredHurt => "retired hurt",
+        DismissalKind::RetiredOut => "retired out",
+        DismissalKind::RetiredNotOut => "retired not out",
+    }
+}
+
+/// Not a mode of dismissal by the ball: possible whatever the delivery was.
+fn off_the_ball(kind: DismissalKind) -> bool {
+    matches!(
+        kind,
+        DismissalKind::TimedOut
+            | DismissalKind::RetiredHurt
+            | DismissalKind::RetiredOut
+            | DismissalKind::RetiredNotOut
+    )
+}
+
+/// The modes possible off a no-ball, and so on a free hit (Law 21.18).
+fn noball_possible(kind: DismissalKind) -> bool {
+    off_the_ball(kind)
+        || matches!(
+            kind,
+            DismissalKind::RunOut
+                | DismissalKind::ObstructingTheField
+                | DismissalKind::HitTheBallTwice
+                | DismissalKind::HandledTheBall
+        )
+}
+
+/// The modes possible off a wide (Law 22.7); stumped needs no contact with the bat.
+fn wide_possible(kind: DismissalKind) -> bool {
+    off_the_ball(kind)
+        || matches!(
+            kind,
+            DismissalKind::Stumped
+                | DismissalKind::RunOut
+                | DismissalKind::HitWicket
+                | DismissalKind::ObstructingTheField
+                | DismissalKind::HandledTheBall
+        )
+}
+
+impl Match {
+    /// The index of the innings in progress, or why there is none.
+    pub(super) fn open_innings(&self) -> Result<usize, LawViolation> {
+        if self.live.status == MatchStatus::Finished {
+            return Err(LawViolation::MatchOver);
+        }
+        match self.st.inns.last() {
+            Some(ctx) if ctx.closed.is_none() => Ok(self.st.inns.len() - 1),
+            _ => Err(LawViolation::NoInningsInProgress),
+        }
+    }
+
+    /// Whether `name` may play for team `team` now (named in the XI or brought in, not replaced).
+    pub(super) fn eligible(&self, team: usize, name: &str) -> bool {
+        self.st
+            .rosters
+            .get(team)
+            .is_some_and(|r| r.iter().any(|p| p == name))
+            && !self
+                .st
+                .replaced
+                .get(team)
+                .is_some_and(|r| r.iter().any(|p| p == name))
+    }
+
+    pub(super) fn team_name(&self, team: usize) -> String {
+        self.setup
+            .teams
+            .get(team)
+            .map(|t| t.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// A batter may come in: in the XI, and not dismissed in this innings.
+    pub(super) fn check_incoming(
+        &self,
+        ctx: &InningsCtx,
+        name: &str,
+        field: &'static str,
+    ) -> Result<(), LawViolation> {
+        if !self.eligible(ctx.bat, name) {
+            return Err(LawViolation::NotInTeam {
+                field,
+                name: name.to_string(),
+                team: self.team_name(ctx.bat),
+            });
+        }
+        let status = ctx.batters.get(name).and_then(|&i| ctx.status.get(i));
+        if status == Some(&BatStatus::Out) {
+            return Err(LawViolation::BatterAlreadyOut {
+                field,
+                name: name.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// A bowler may begin an over: in the fielding XI, not the last over's bowler, within quota.
+    pub(super) fn check_new_over_bowler(
+        &self,
+        ctx: &InningsCtx,
+        name: &str,
+    ) -> Result<(), LawViolation> {
+        if !self.eligible(ctx.bowl, name) {
+            return Err(LawViolation::NotInTeam {
+                field: "bowler",
+                name: name.to_string(),
+                team: self.team_name(ctx.bowl),
+            });
+        }
+        if ctx.prev_over_bowlers.iter().any(|b| b == name) {
+            return Err(LawViolation::ConsecutiveOvers {
+                name: name.to_string(),
+            });
+        }
+        if let Some(quota) = self.setup.bowler_quota_overs {
+            let started = ctx
+                .bowlers
+                .get(name)
+                .and_then(|&i| ctx.bowl_ctx.get(i))
+                .map_or(0, |b| b.overs_started);
+            if !ctx.super_over && started >= u32::from(quota) {
+                return Err(LawViolation::OverQuotaExceeded {
+                    name: name.to_string(),
+                    quota,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn check_ball(&self, d: &Delivery) -> Result<BallPlan, LawViolation> {
+        let idx = self.open_innings()?;
+        let ctx = self
+            .st
+            .inns
+            .get(idx)
+            .ok_or(LawViolation::NoInningsInProgress)?;
+
+        let extras_sum = d
+            .extras
+            .checked_total()
+            .ok_or(LawViolation::ImpossibleExtras("extras overflow"))?;
+        if d.runs.batter.checked_add(d.runs.extras) != Some(d.runs.total) {
+            return Err(LawViolation::RunsMismatch {
+                total: d.runs.total,
+                batter: d.runs.batter,
+                extras: d.runs.extras,
+            });
+        }
+        if extras_sum != d.runs.extras {
+            return Err(LawViolation::ImpossibleExtras(
+                "runs.extras is not the sum of the extras by kind",
+            ));
+        }
+        let wide = d.extras.wides > 0;
+        let noball = d.extras.noballs > 0;
+        if wide && noball {
+            return Err(LawViolation::WideAndNoBall);
+        }
+        if wide && d.runs.batter > 0 {
+            return Err(LawViolation::ImpossibleExtras(
+                "a wide cannot score runs off the bat",
+            ));
+        }
+        if wide && (d.extras.byes > 0 || d.extras.legbyes > 0) {
+            return Err(LawViolation::ImpossibleExtras(
+                "every run off a wide is a wide",
+            ));
+        }
+        if d.extras.byes > 0 && d.extras.legbyes > 0 {
+            return Err(LawViolation::ImpossibleExtras(
+                "a delivery cannot give both byes and leg-byes",
+            ));
+        }
+
+        // Batters: the delivery's names are authoritative, within who can be at the crease.
+        if d.batter == d.non_striker {
+            return Err(LawViolation::SameBatters);
+        }
+        let mut newcomers = 0usize;
+        for (name, field) in [(&d.batter, "batter"), (&d.non_striker, "non_striker")] {
+            if !ctx.at_crease(name) {
+                self.check_incoming(ctx, name, field)?;
+                newcomers += 1;
+                if newcomers > ctx.vacancies() {
+                    return Err(LawViolation::BatterNotIn {
+                        field,
+                        name: name.clone(),
+                    });
+                }
+            }
+        }
+
+        // Bowler: a new over may be anyone allowed; mid-over only the over's bowler.
+        let new_over = ctx.deliveries_in_over == 0;
+        if new_over {
+            self.check_new_over_bowler(ctx, &d.bowler)?;
+        } else if ctx.over_bowler.as_deref() != Some(d.bowler.as_str()) {
+            return Err(LawViolation::BowlerChangedMidOver {
+                name: ctx.over_bowler.clone().unwrap_or_default(),
+            });
+        }
+
+        // Wickets.
+        if d.wickets.len() > 2 {
+            return Err(LawViolation::TooManyWickets);
+        }
+        if let [a, b] = d.wickets.as_slice() {
+            if a.player_out == b.player_out {
+                return Err(LawViolation::TooManyWickets);
+            }
+        }
+        for w in &d.wickets {
+            let possible_here = if wide {
+                wide_possible(w.kind)
+            } else if noball {
+                noball_possible(w.kind)
+            } else {
+                true
+            };
+            if !possible_here {
+                return Err(LawViolation::DismissalNotPossible {
+                    kind: kind_name(w.kind),
+                    delivery: if wide { "wide" } else { "no-ball" },
+                });
+            }
+            if ctx.free_hit && !noball_possible(w.kind) {
+                return Err(LawViolation::FreeHitDismissal);
+            }
+            if w.kind == DismissalKind::TimedOut {
+                // The incoming batter, who never reached the crease in time.
+                if w.player_out == d.batter
+                    || w.player_out == d.non_striker
+                    || ctx.at_crease(&w.player_out)
+                {
+                    return Err(LawViolation::InvalidEvent(
+                        "only a batter yet to reach the crease can be timed out",
+                    ));
+                }
+                self.check_incoming(ctx, &w.player_out, "wickets/player_out")?;
+            } else if w.player_out != d.batter && w.player_out != d.non_striker {
+                return Err(LawViolation::PlayerOutNotBatting {
+                    name: w.player_out.clone(),
+                });
+            }
+        }
+
+        let charged = d
+            .runs
+            .batter
+            .saturating_add(d.extras.wides)
+            .saturating_add(d.extras.noballs);
+        let ran = if wide {
+            d.extras.wides.saturating_sub(1)
+        } else {
+            d.runs
+                .batter
+                .saturating_add(d.extras.byes)
+                .saturating_add(d.extras.legbyes)
+        };
+        Ok(BallPlan {
+            idx,
+            wide,
+            noball,
+            new_over,
+            charged,
+            ran,
+        })
+    }
+}
