@@ -88,6 +88,24 @@ async fn stale_or_gapped_seq_is_a_conflict(db: TestDb) {
     assert_eq!((row.seq, row.status.as_str()), (2, "in_progress"));
     assert_eq!(db.events_after(m.id, 0, 100).await.unwrap().len(), 2);
     assert_eq!(db.snapshot(m.id).await.unwrap().unwrap().seq, 2);
+
+    // An event row planted ahead of the match's seq: the key still refuses the append, and the
+    // conflict reports the match's seq.
+    db.execute_raw(&format!(
+        "INSERT INTO match_events (match_id, seq, kind, payload, created_at) \
+         VALUES ({}, 3, 'ball', '{{}}', '2025-01-01T00:00:00.000000Z')",
+        m.id
+    ))
+    .await;
+    let err = db
+        .append(&event(m.id, 3, "ball", "in_progress"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::SeqConflict { current: 2 }),
+        "{err:?}"
+    );
+    assert_eq!(db.current_seq(m.id).await.unwrap(), Some(2));
 }
 
 async fn racing_appends_one_wins(db: TestDb) {
