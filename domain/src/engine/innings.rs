@@ -10,6 +10,9 @@ use crate::event::{
 use crate::law::LawViolation;
 use crate::live::MatchStatus;
 
+/// The smallest first-innings lead with which Law 14.1 allows the follow-on.
+const FOLLOW_ON_MIN_LEAD: u32 = 75;
+
 impl Match {
     pub(super) fn team_index(
         &self,
@@ -59,7 +62,20 @@ impl Match {
                 "a side cannot bat twice in a row unless following on",
             ));
         }
-        Ok(played == 2 && last_team == Some(team))
+        let follow_on = played == 2 && last_team == Some(team);
+        if follow_on {
+            // Law 14.1: only the side batting first, leading by at least the smallest margin
+            // the Law allows (75, a one-day match; the match's length is not known here).
+            let lead = self
+                .team_total(1 - team)
+                .saturating_sub(self.team_total(team));
+            if lead < FOLLOW_ON_MIN_LEAD {
+                return Err(LawViolation::InvalidEvent(
+                    "only the side batting first, and leading by enough, can make the other follow on",
+                ));
+            }
+        }
+        Ok(follow_on)
     }
 
     fn check_super_over_start(&self, team: usize) -> Result<(), LawViolation> {

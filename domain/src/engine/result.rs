@@ -47,7 +47,7 @@ impl Match {
         Some(theirs.saturating_sub(ours).saturating_add(1))
     }
 
-    fn team_total(&self, team: usize) -> u32 {
+    pub(super) fn team_total(&self, team: usize) -> u32 {
         self.st
             .inns
             .iter()
