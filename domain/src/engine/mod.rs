@@ -5,6 +5,7 @@
 //! Undo is rare, so it replays the events still in force.
 
 mod ball;
+mod changes;
 mod commentary;
 mod innings;
 mod result;
