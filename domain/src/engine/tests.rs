@@ -111,7 +111,7 @@ fn score_then_all_out(m: &mut Match, runs: u32) {
     for _ in 0..runs / 6 {
         hit(m, 6);
     }
-    if runs % 6 > 0 {
+    if !runs.is_multiple_of(6) {
         hit(m, runs % 6);
     }
     all_out(m);
