@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use crease_domain::cricsheet;
 use crease_domain::live::InningsState;
-use crease_domain::Match;
+use crease_domain::{Match, MatchEvent};
 use serde_json::Value;
 
 fn data_dir() -> PathBuf {
@@ -260,7 +260,11 @@ fn every_cricsheet_match_replays_to_its_figures() {
         let bpo = u32::from(parsed.setup.balls_per_over);
         let mut m = Match::new(parsed.setup.clone());
         let mut refused = false;
+        let mut before_last = None;
         for (i, e) in parsed.events.iter().enumerate() {
+            if i + 1 == parsed.events.len() {
+                before_last = Some(m.live().clone());
+            }
             if let Err(err) = m.apply(e.clone()) {
                 errors.push(format!("{file}: event {i} {e:?} refused: {err}"));
                 refused = true;
@@ -304,6 +308,16 @@ fn every_cricsheet_match_replays_to_its_figures() {
             compare_cards(file, i, inn, &raw_innings[i], bpo, &mut errors);
         }
         check_result(file, &m, &want["outcome"], &mut errors);
+        if m.last_ball_line().is_none() {
+            errors.push(format!("{file}: no last ball line"));
+        }
+        let mut undone = m.clone();
+        undone.apply(MatchEvent::Undo).unwrap();
+        if Some(undone.live()) != before_last.as_ref() {
+            errors.push(format!(
+                "{file}: undoing the last event does not restore the state before it"
+            ));
+        }
     }
     assert!(
         errors.is_empty(),
@@ -311,4 +325,36 @@ fn every_cricsheet_match_replays_to_its_figures() {
         errors.len(),
         errors.join("\n")
     );
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    let dir = data_dir();
+    let json =
+        std::fs::read_to_string(dir.join("t20_2022-11-22_new_zealand_v_india.json")).unwrap();
+    assert!(cricsheet::parse("not json").is_err());
+    assert!(cricsheet::parse("{}").is_err());
+    assert!(cricsheet::parse(r#"{"info": {"match_type": "T20", "teams": ["A"]}}"#).is_err());
+    assert!(cricsheet::parse(&json[..json.len() / 2]).is_err());
+    let mut raw: Value = serde_json::from_str(&json).unwrap();
+    raw["innings"][0]["overs"][0]["deliveries"][0]["wickets"] =
+        serde_json::json!([{"kind": "vanished", "player_out": "x"}]);
+    assert!(cricsheet::parse(&raw.to_string()).is_err());
+    raw["innings"][0]["overs"][0]["deliveries"][0]["runs"]["total"] = serde_json::json!(-1);
+    assert!(cricsheet::parse(&raw.to_string()).is_err());
+    raw["info"]["balls_per_over"] = serde_json::json!(0);
+    assert!(cricsheet::parse(&raw.to_string()).is_err());
+}
+
+#[test]
+fn a_tampered_delivery_is_refused_by_the_engine() {
+    let json =
+        std::fs::read_to_string(data_dir().join("odi_2019-07-14_england_v_new_zealand.json"))
+            .unwrap();
+    let mut raw: Value = serde_json::from_str(&json).unwrap();
+    // Total no longer batter + extras.
+    raw["innings"][0]["overs"][3]["deliveries"][2]["runs"]["total"] = serde_json::json!(9);
+    let parsed = cricsheet::parse(&raw.to_string()).unwrap();
+    let err = Match::replay(parsed.setup, parsed.events).unwrap_err();
+    assert_eq!(err.1.code(), "runs-mismatch");
 }
