@@ -5,6 +5,7 @@
 //! States are built by replaying real Cricsheet matches bundled in `data/cricsheet/`.
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use crease_domain::cricsheet::{self, CricsheetMatch};
 use crease_domain::{LiveState, Match, MatchEvent};
@@ -13,6 +14,9 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 const T20: &str = "t20_2022-04-10_rajasthan_royals_v_lucknow_super_giants.json";
 /// Five days, four innings, some 2,000 legal balls: the longest replay we bundle.
 const TEST: &str = "test_2024-02-15_india_v_england.json";
+
+/// How many events after the middle ball a running match is timed over before it is rebuilt.
+const RUNNING_WINDOW: usize = 60;
 
 fn load(file: &str) -> CricsheetMatch {
     let path = format!("{}/../data/cricsheet/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -63,8 +67,36 @@ fn next_ball(c: &mut Criterion, group: &str, file: &str, innings: usize) {
                 // Returned, so that dropping the match is not timed.
                 (m, bytes)
             },
-            BatchSize::SmallInput,
+            // One fresh clone just before each run: a batch of clones made up front would be
+            // cold in cache by the time each is used, and the figure would be the cache misses
+            // of a state no live server has (its match was touched by the previous ball).
+            BatchSize::PerIteration,
         )
+    });
+    // A clone's event list has no spare capacity, so its first new event copies the whole list;
+    // a live match grows its list by doubling. This measures the events that follow `at` in a
+    // match replayed up to it, as a server holds one, timing each event alone.
+    g.bench_function("running match: one event + read live + serialise", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut done = 0;
+            while done < iters {
+                let mut m = replay(&parsed, &parsed.events[..at]);
+                for event in parsed.events[at..].iter().take(RUNNING_WINDOW) {
+                    let event = event.clone();
+                    let start = Instant::now();
+                    m.apply(event).unwrap();
+                    let bytes = serde_json::to_vec(black_box(m.live())).unwrap();
+                    total += start.elapsed();
+                    drop(bytes);
+                    done += 1;
+                    if done == iters {
+                        break;
+                    }
+                }
+            }
+            total
+        })
     });
     g.finish();
 }
