@@ -14,19 +14,27 @@
 //! - [`redis_link`]: one managed Redis connection and its health.
 //! - [`http`]: the routes; [`error`]: problem+json.
 //! - [`scorecard`]: `crease scorecard FILE`, a Cricsheet match replayed to its final state.
+//! - [`import`]: `crease import FILE…`, Cricsheet matches stored as fixtures and events.
+//! - [`seed`]: `crease seed`, the [`bundled`] matches in an empty database.
+//! - [`demo`]: `crease serve --demo`, a bundled match kept going live, ball by ball.
+//! - [`replay`]: `crease replay FILE`, a match posted through the public HTTP API.
 
 pub use crease_domain as domain;
 
+pub mod bundled;
 pub mod bus;
 pub mod cache;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod import;
 pub mod message;
 pub mod redis_link;
+pub mod replay;
 pub mod scorecard;
 pub mod scoring;
+pub mod seed;
 pub mod shutdown;
 pub mod startup;
 pub mod state;

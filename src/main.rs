@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use crease::config::{ServeConfig, StoreConfig};
+use crease::import::ImportArgs;
+use crease::replay::ReplayArgs;
 
 #[derive(Parser)]
 #[command(name = "crease", version, about = "Live cricket scores, ball by ball")]
@@ -24,6 +26,12 @@ enum Command {
         /// A Cricsheet JSON file.
         file: PathBuf,
     },
+    /// Store Cricsheet matches (fixtures and events); prints {"match_id", "seq"} per match.
+    Import(ImportArgs),
+    /// Fill an empty database with the bundled demo matches; a non-empty one is left alone.
+    Seed(StoreConfig),
+    /// Post a Cricsheet match ball by ball through a server's HTTP API.
+    Replay(ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -31,7 +39,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Scorecard { file } => crease::scorecard::run(&file),
         command => {
-            crease::telemetry::init();
+            // The operator commands print JSON lines on stdout, where log lines would mix in.
+            if matches!(command, Command::Serve(_) | Command::Migrate(_)) {
+                crease::telemetry::init();
+            }
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -43,7 +54,7 @@ fn main() -> ExitCode {
                 }
             };
             match runtime.block_on(run(command)) {
-                Ok(()) => ExitCode::SUCCESS,
+                Ok(code) => code,
                 Err(e) => {
                     eprintln!("crease: {e:#}");
                     ExitCode::FAILURE
@@ -53,8 +64,11 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command) -> anyhow::Result<()> {
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Import(args) => Ok(crease::import::run(args).await),
+        Command::Seed(config) => Ok(crease::seed::run(config).await),
+        Command::Replay(args) => Ok(crease::replay::run(args).await),
         Command::Serve(config) => {
             let app = crease::startup::App::build(config).await?;
             let stop = app.shutdown_token();
@@ -62,12 +76,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 crease::shutdown::signal().await;
                 stop.cancel();
             });
-            app.run_until_stopped().await
+            app.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Migrate(config) => {
             crease::startup::connect_store(&config).await?;
             tracing::info!("migrations applied");
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Scorecard { .. } => unreachable!("handled before the runtime starts"),
     }

@@ -1,0 +1,350 @@
+//! `crease replay FILE --url URL --token T`: a real match posted ball by ball through the
+//! public HTTP API, as a scorer's device would, at a chosen pace.
+//!
+//! Every POST names the seq it expects and carries an `Idempotency-Key`, so a retry after a
+//! lost response returns the original answer instead of scoring the ball twice.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use crease_domain::cricsheet::{self, CricsheetMatch};
+use crease_domain::{MatchEvent, MatchFormat, MatchSetup};
+use reqwest::{Client, Method, StatusCode};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::time::Instant;
+
+use crate::import::BAD_INPUT;
+
+#[derive(Args, Debug, Clone)]
+pub struct ReplayArgs {
+    /// A Cricsheet JSON match file.
+    pub file: PathBuf,
+    /// The server's base URL, e.g. http://127.0.0.1:8080.
+    #[arg(long)]
+    pub url: String,
+    /// The admin token (or, with --match-id, a scorer token for that match).
+    #[arg(long, env = "CREASE_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// Deliveries per second; 0 posts as fast as the server takes them.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Continue this match (one imported with --live-at) instead of creating a new one.
+    #[arg(long)]
+    pub match_id: Option<i64>,
+    /// Index of the first event of the file to post. Default: 0 for a new match; for
+    /// --match-id, the match's seq (its stored events are the file's first `seq` events).
+    #[arg(long, value_name = "N")]
+    pub from: Option<usize>,
+    /// Print a JSON line per posted event.
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+/// Attempts per request: network errors and 5xx are retried, with the delay doubling.
+const TRIES: u32 = 6;
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why a replay stopped: the input (or a 4xx, which says the input is wrong) or the way there.
+enum Failure {
+    BadInput(String),
+    Other(String),
+}
+
+#[derive(Deserialize)]
+struct ScoredReply {
+    seq: i64,
+    #[serde(default)]
+    summary: String,
+}
+
+pub async fn run(args: ReplayArgs) -> ExitCode {
+    match replay(&args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(why)) => {
+            eprintln!("crease replay: {}: {why}", args.file.display());
+            ExitCode::from(BAD_INPUT)
+        }
+        Err(Failure::Other(why)) => {
+            eprintln!("crease replay: {}: {why}", args.file.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn replay(args: &ReplayArgs) -> Result<(), Failure> {
+    if !args.speed.is_finite() || args.speed < 0.0 {
+        return Err(Failure::BadInput(
+            "--speed must be a number of deliveries per second, 0 or more".into(),
+        ));
+    }
+    let text = tokio::fs::read_to_string(&args.file)
+        .await
+        .map_err(|e| Failure::BadInput(format!("cannot read: {e}")))?;
+    let parsed = cricsheet::parse(&text).map_err(|e| Failure::BadInput(e.to_string()))?;
+    let api = Api::new(args)?;
+
+    let (match_id, mut seq) = match args.match_id {
+        Some(id) => (id, api.current_seq(id).await?),
+        None => (api.create_match(&parsed).await?, 0),
+    };
+    let skip = match (args.from, usize::try_from(seq)) {
+        (Some(from), _) => from,
+        (None, Ok(seq)) => seq,
+        (None, Err(_)) => return Err(Failure::Other(format!("the server reports seq {seq}"))),
+    };
+    if skip > parsed.events.len() {
+        return Err(Failure::BadInput(format!(
+            "the match is at event {skip}, but the file has only {} events",
+            parsed.events.len()
+        )));
+    }
+
+    let gap = (args.speed > 0.0).then(|| Duration::from_secs_f64(1.0 / args.speed));
+    let mut next_ball: Option<Instant> = None;
+    let mut posted = 0usize;
+    for (index, event) in parsed.events.iter().enumerate().skip(skip) {
+        // Only deliveries are paced: the events around them follow at once, as at a ground.
+        if matches!(event, MatchEvent::Ball(_)) {
+            if let Some(at) = next_ball {
+                tokio::time::sleep_until(at).await;
+            }
+            next_ball = gap.map(|g| Instant::now() + g);
+        }
+        let key = format!("replay-{match_id}-{index}");
+        let reply = api
+            .post_event(match_id, event, seq, &key)
+            .await
+            .map_err(|f| at_event(f, index, event))?;
+        seq = reply.seq;
+        posted += 1;
+        if args.verbose {
+            println!("{}", json!({ "seq": reply.seq, "summary": reply.summary }));
+        }
+    }
+    println!(
+        "{}",
+        json!({ "match_id": match_id, "seq": seq, "posted": posted })
+    );
+    Ok(())
+}
+
+fn at_event(f: Failure, index: usize, event: &MatchEvent) -> Failure {
+    let place = format!("event {} ({})", index + 1, event.kind());
+    match f {
+        Failure::BadInput(why) => Failure::BadInput(format!("{place}: {why}")),
+        Failure::Other(why) => Failure::Other(format!("{place}: {why}")),
+    }
+}
+
+/// The few routes a replay uses, with retries and problem+json reporting.
+struct Api {
+    client: Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    fn new(args: &ReplayArgs) -> Result<Self, Failure> {
+        let base = args.url.trim_end_matches('/').to_owned();
+        if !base.starts_with("http://") && !base.starts_with("https://") {
+            return Err(Failure::BadInput(format!(
+                "--url {base} must start with http:// or https://"
+            )));
+        }
+        let client = Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| Failure::Other(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            client,
+            base,
+            token: args.token.clone(),
+        })
+    }
+
+    async fn current_seq(&self, match_id: i64) -> Result<i64, Failure> {
+        #[derive(Deserialize)]
+        struct Live {
+            seq: i64,
+        }
+        let url = format!("{}/api/matches/{match_id}/live", self.base);
+        let body = self.send(Method::GET, &url, None, None, true).await?;
+        let live: Live = serde_json::from_slice(&body)
+            .map_err(|e| Failure::Other(format!("GET {url}: unexpected answer: {e}")))?;
+        Ok(live.seq)
+    }
+
+    async fn create_match(&self, m: &CricsheetMatch) -> Result<i64, Failure> {
+        #[derive(Deserialize)]
+        struct Created {
+            id: i64,
+        }
+        let setup = &m.setup;
+        let mut body = json!({
+            "title": crate::import::title_of(setup),
+            "format": setup.format,
+            "teams": setup.teams,
+            "overs": setup.overs_per_innings,
+            "balls_per_over": setup.balls_per_over,
+        });
+        if let (Some(venue), Value::Object(map)) = (m.info.venue.as_ref(), &mut body) {
+            map.insert("venue".into(), json!(venue));
+        }
+        if api_setup(setup).as_ref() != Some(setup) {
+            eprintln!(
+                "crease replay: warning: the API creates this match with the usual limits for its \
+                 format (bowler quota, free hit, innings), which differ from the file's; the \
+                 server may refuse an event the file allows. Import it with --live-at 0 and \
+                 replay with --match-id to keep the file's limits."
+            );
+        }
+        let url = format!("{}/api/matches", self.base);
+        // Creating is not idempotent: retried only when the request never reached the server.
+        let reply = self
+            .send(Method::POST, &url, Some(&body), None, false)
+            .await?;
+        let created: Created = serde_json::from_slice(&reply)
+            .map_err(|e| Failure::Other(format!("POST {url}: unexpected answer: {e}")))?;
+        Ok(created.id)
+    }
+
+    async fn post_event(
+        &self,
+        match_id: i64,
+        event: &MatchEvent,
+        expected_seq: i64,
+        key: &str,
+    ) -> Result<ScoredReply, Failure> {
+        let (route, mut body) = match event {
+            // A delivery's fields are the ball route's body, as Cricsheet spells them.
+            MatchEvent::Ball(ball) => ("balls", json!(ball)),
+            MatchEvent::Undo => ("undo", json!({})),
+            // Adjacently tagged: `{"kind": ..., "data": ...}` is the events route's body.
+            other => ("events", json!(other)),
+        };
+        if let Value::Object(map) = &mut body {
+            map.insert("expected_seq".into(), json!(expected_seq));
+        }
+        let url = format!("{}/api/matches/{match_id}/{route}", self.base);
+        let reply = self
+            .send(Method::POST, &url, Some(&body), Some(key), true)
+            .await?;
+        serde_json::from_slice(&reply)
+            .map_err(|e| Failure::Other(format!("POST {url}: unexpected answer: {e}")))
+    }
+
+    /// Sends one request until it is answered 2xx; a 4xx is the input's fault and is not retried.
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        key: Option<&str>,
+        retry_after_sent: bool,
+    ) -> Result<bytes::Bytes, Failure> {
+        let mut backoff = FIRST_BACKOFF;
+        let mut last = String::new();
+        for attempt in 1..=TRIES {
+            if attempt > 1 {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            let mut req = self
+                .client
+                .request(method.clone(), url)
+                .bearer_auth(&self.token);
+            if let Some(body) = body {
+                req = req.json(body);
+            }
+            if let Some(key) = key {
+                req = req.header("Idempotency-Key", key);
+            }
+            let res = match req.send().await {
+                Ok(res) => res,
+                Err(e) => {
+                    last = format!("{method} {url}: {e}");
+                    if retry_after_sent || e.is_connect() {
+                        continue;
+                    }
+                    return Err(Failure::Other(last));
+                }
+            };
+            let status = res.status();
+            let bytes = match res.bytes().await {
+                Ok(b) => b,
+                Err(e) => {
+                    last = format!("{method} {url}: reading the answer: {e}");
+                    if retry_after_sent {
+                        continue;
+                    }
+                    return Err(Failure::Other(last));
+                }
+            };
+            if status.is_success() {
+                return Ok(bytes);
+            }
+            let problem = problem_text(status, &bytes);
+            if status.is_client_error() {
+                return Err(Failure::BadInput(format!("{method} {url}: {problem}")));
+            }
+            last = format!("{method} {url}: {problem}");
+            if !retry_after_sent {
+                return Err(Failure::Other(last));
+            }
+        }
+        Err(Failure::Other(format!(
+            "gave up after {TRIES} tries: {last}"
+        )))
+    }
+}
+
+/// A problem+json answer as one line: status, title, detail and the field at fault.
+fn problem_text(status: StatusCode, body: &[u8]) -> String {
+    let Ok(Value::Object(p)) = serde_json::from_slice::<Value>(body) else {
+        let text = String::from_utf8_lossy(body);
+        let text: String = text.chars().take(300).collect();
+        return format!("{status}: {}", text.replace(['\n', '\r'], " "));
+    };
+    let text = |k: &str| {
+        p.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut line = format!("{status}");
+    for (label, value) in [
+        ("", text("title")),
+        ("", text("detail")),
+        ("field ", text("field")),
+        ("type ", text("type")),
+    ] {
+        if !value.is_empty() {
+            line.push_str(&format!("; {label}{value}"));
+        }
+    }
+    if let Some(current) = p.get("current_seq").and_then(Value::as_i64) {
+        line.push_str(&format!("; the match is at seq {current}"));
+    }
+    line
+}
+
+/// The setup `POST /api/matches` builds for this match's format, overs and balls per over.
+fn api_setup(setup: &MatchSetup) -> Option<MatchSetup> {
+    let teams = setup.teams.clone();
+    let mut made = match (setup.format, setup.overs_per_innings) {
+        (MatchFormat::Test, None) => MatchSetup::test(teams),
+        (MatchFormat::Test, Some(_)) => return None,
+        (format, overs) => MatchSetup::limited_overs(
+            format,
+            teams,
+            overs.unwrap_or(if format == MatchFormat::Odi { 50 } else { 20 }),
+        ),
+    };
+    made.balls_per_over = setup.balls_per_over;
+    Some(made)
+}
