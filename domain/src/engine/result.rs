@@ -325,6 +325,27 @@ impl Match {
                 Some(b) => s.push_str(&format!(" · need {n} from {}", plural(b, "ball", "balls"))),
                 None => s.push_str(&format!(" · need {}", plural(n, "run", "runs"))),
             }
+        } else if let Some(ctx) = self
+            .st
+            .inns
+            .last()
+            .filter(|c| !c.super_over && c.ordinal > 0)
+        {
+            // Mid-match in a multi-innings game, the lead is what a viewer wants next.
+            let (ours, theirs) = (self.team_total(ctx.bat), self.team_total(ctx.bowl));
+            if ours > theirs {
+                s.push_str(&format!(
+                    " · lead by {}",
+                    plural(ours - theirs, "run", "runs")
+                ));
+            } else if ours < theirs {
+                s.push_str(&format!(
+                    " · trail by {}",
+                    plural(theirs - ours, "run", "runs")
+                ));
+            } else {
+                s.push_str(" · scores level");
+            }
         }
         s
     }
