@@ -367,6 +367,9 @@ pub fn parse(json: &str) -> Result<CricsheetMatch, CricsheetError> {
             }
         }
 
+        // Batters retired hurt and not yet back; if the innings ends with them needed, they
+        // are recorded as not resuming (Law 25.4.2), which is what ends it.
+        let mut retired_hurt: Vec<String> = vec![];
         let last_over = inn.overs.len().saturating_sub(1);
         for (oi, over) in inn.overs.iter().enumerate() {
             let deliveries = array(over, "deliveries");
@@ -393,6 +396,7 @@ pub fn parse(json: &str) -> Result<CricsheetMatch, CricsheetError> {
                         let out = text(role, "out")?;
                         let batter_role = opt_text(role, "role").as_deref() == Some("batter");
                         if batter_role && out != ball.batter && out != ball.non_striker {
+                            retired_hurt.push(out.clone());
                             events.push(MatchEvent::Retirement(Retirement {
                                 batter: out,
                                 kind: RetirementKind::Hurt,
@@ -409,7 +413,27 @@ pub fn parse(json: &str) -> Result<CricsheetMatch, CricsheetError> {
                     _ => {}
                 }
                 over_bowler = Some(ball.bowler.clone());
+                retired_hurt.retain(|p| *p != ball.batter && *p != ball.non_striker);
+                for w in &ball.wickets {
+                    if w.kind == DismissalKind::RetiredHurt {
+                        retired_hurt.push(w.player_out.clone());
+                    }
+                }
                 events.push(MatchEvent::Ball(ball));
+            }
+        }
+        let xi = setup
+            .teams
+            .iter()
+            .find(|t| t.name == inn.team)
+            .map_or(11, |t| t.players.len().min(11));
+        let gone = usize::try_from(inn.wickets).unwrap_or(usize::MAX);
+        if !retired_hurt.is_empty() && gone.saturating_add(retired_hurt.len()) + 1 >= xi {
+            for batter in retired_hurt {
+                events.push(MatchEvent::Retirement(Retirement {
+                    batter,
+                    kind: RetirementKind::NotOut,
+                }));
             }
         }
         if let Some(e) = revised_after {

@@ -1,7 +1,7 @@
 //! Events between deliveries that change who plays or what is needed: retirements, new
 //! batters, bowler changes, penalty runs, replacements, miscounted overs, revised targets.
 
-use super::state::{notation_to_balls, Closed};
+use super::state::{notation_to_balls, BatStatus, Closed};
 use super::Match;
 use crate::event::{
     BowlerChange, DismissalKind, MiscountedOver, NewBatter, PenaltyRuns, Replacement, Retirement,
@@ -13,12 +13,16 @@ use crate::live::MatchStatus;
 impl Match {
     pub(super) fn apply_retirement(&mut self, r: &Retirement) -> Result<(), LawViolation> {
         let idx = self.open_innings()?;
-        if !self
+        let ctx = self
             .st
             .inns
             .get(idx)
-            .is_some_and(|c| c.at_crease(&r.batter))
-        {
+            .ok_or(LawViolation::NoInningsInProgress)?;
+        // A batter off the field retired hurt can be recorded as not resuming (Law 25.4.2).
+        let not_resuming = r.kind != RetirementKind::Hurt
+            && ctx.batters.get(&r.batter).and_then(|&i| ctx.status.get(i))
+                == Some(&BatStatus::RetiredHurt);
+        if !ctx.at_crease(&r.batter) && !not_resuming {
             return Err(LawViolation::BatterNotIn {
                 field: "batter",
                 name: r.batter.clone(),

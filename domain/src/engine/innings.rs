@@ -1,7 +1,7 @@
 //! Innings starting and ending: the toss, who may bat next (follow-on, super overs), declarations,
 //! forfeits, and the balls ending an innings. Each checks everything before changing anything.
 
-use super::state::{new_innings_state, Closed, InningsCtx};
+use super::state::{new_innings_state, BatStatus, Closed, InningsCtx};
 use super::Match;
 use crate::event::{Forfeit, InningsStart, Toss};
 use crate::law::LawViolation;
@@ -257,7 +257,7 @@ impl Match {
         Ok(())
     }
 
-    /// Batters who could still come to the crease: never yet in, eligible, not replaced.
+    /// Batters who are in or could still come in: at the crease, yet to bat, or retired hurt.
     fn batters_available(&self, idx: usize) -> usize {
         let Some(ctx) = self.st.inns.get(idx) else {
             return 0;
@@ -267,7 +267,16 @@ impl Match {
                 .filter(|p| !ctx.batters.contains_key(*p) && self.eligible(ctx.bat, p))
                 .count()
         });
-        (2 - ctx.vacancies()).saturating_add(yet_to_bat)
+        // Law 25.4: a batter retired hurt may resume, so is still available until recorded
+        // as not resuming (a `Retirement` of kind not out for that batter).
+        let may_resume = ctx
+            .status
+            .iter()
+            .filter(|s| **s == BatStatus::RetiredHurt)
+            .count();
+        (2 - ctx.vacancies())
+            .saturating_add(yet_to_bat)
+            .saturating_add(may_resume)
     }
 
     /// Closes the innings if the balls have ended it: all out, overs done, or target reached.

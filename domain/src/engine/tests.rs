@@ -356,3 +356,46 @@ fn undo_restores_exactly_the_state_before() {
         Err(LawViolation::NothingToUndo)
     );
 }
+
+#[test]
+fn a_batter_retired_hurt_may_come_back_as_the_last_man_or_be_recorded_as_not_resuming() {
+    let setup = || {
+        let mut m = Match::new(MatchSetup::test(teams()));
+        start(&mut m, "Aston", false);
+        let mut d = delivery(&m, 0, Extras::default(), vec![]);
+        d.wickets = vec![Wicket {
+            kind: DismissalKind::RetiredHurt,
+            player_out: "A1".into(),
+            fielders: vec![],
+        }];
+        m.apply(MatchEvent::Ball(d)).unwrap();
+        for _ in 0..9 {
+            bowled(&mut m);
+        }
+        m
+    };
+    // Nine down with only the injured opener left: the innings waits for them.
+    let mut m = setup();
+    assert!(!m.live().innings[0].closed);
+    let mut d = delivery(&m, 4, Extras::default(), vec![]);
+    if m.live().striker.is_none() {
+        d.batter = "A1".into();
+    } else {
+        d.non_striker = "A1".into();
+    }
+    m.apply(MatchEvent::Ball(d)).unwrap();
+    assert_eq!(m.live().innings[0].batting[0].dismissal, "not out");
+
+    let mut m = setup();
+    m.apply(MatchEvent::Retirement(crate::event::Retirement {
+        batter: "A1".into(),
+        kind: crate::event::RetirementKind::NotOut,
+    }))
+    .unwrap();
+    let inn = &m.live().innings[0];
+    assert!(inn.closed, "no batter is left to come in");
+    assert_eq!(
+        (inn.wickets, inn.batting[0].dismissal.as_str()),
+        (9, "retired not out")
+    );
+}
