@@ -126,10 +126,22 @@ async fn replay(args: &ReplayArgs) -> Result<(), Failure> {
             println!("{}", json!({ "seq": reply.seq, "summary": reply.summary }));
         }
     }
-    println!(
-        "{}",
-        json!({ "match_id": match_id, "seq": seq, "posted": posted })
-    );
+    // A struct, not `json!`, so the keys come out in the documented order.
+    #[derive(serde::Serialize)]
+    struct Done {
+        match_id: i64,
+        seq: i64,
+        posted: usize,
+    }
+    let done = Done {
+        match_id,
+        seq,
+        posted,
+    };
+    match serde_json::to_string(&done) {
+        Ok(line) => println!("{line}"),
+        Err(e) => return Err(Failure::Other(format!("cannot print the result: {e}"))),
+    }
     Ok(())
 }
 

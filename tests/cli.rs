@@ -1,0 +1,491 @@
+//! The operator commands end to end: the built `crease` binary imports, seeds and replays into
+//! real SQLite files and Postgres databases, and a real `crease serve` then serves what they
+//! stored, figure for figure the same as `crease scorecard`.
+//!
+//! Postgres is `postgres://postgres@127.0.0.1:5432/postgres` unless `CREASE_TEST_PG_URL` says
+//! otherwise; an unreachable server fails these tests rather than skipping them.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crease::domain::{cricsheet, MatchEvent};
+use serde_json::Value;
+use sqlx::Connection;
+
+const TOKEN: &str = "cli-test-admin-token";
+const T20: &str = "t20_2018-06-10_india_v_bangladesh.json";
+/// A tie, a super over and a boundary-count result: the hardest finish to get through ingest.
+const ODI: &str = "odi_2019-07-14_england_v_new_zealand.json";
+
+fn data(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/cricsheet")
+        .join(file)
+}
+
+/// A database of the test's own: a SQLite file or a Postgres database, removed on drop.
+struct Db {
+    url: String,
+    pg: Option<(String, String)>,
+    sqlite: Option<PathBuf>,
+}
+
+fn random_name(prefix: &str) -> String {
+    format!("{prefix}{:016x}", rand::random::<u64>())
+}
+
+fn sqlite_db() -> Db {
+    let path = std::env::temp_dir().join(random_name("crease_cli_") + ".db");
+    Db {
+        url: format!("sqlite:{}", path.display()),
+        pg: None,
+        sqlite: Some(path),
+    }
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("CREASE_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+async fn postgres_db() -> Db {
+    let admin = pg_admin_url();
+    let name = random_name("crease_cli_");
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("Postgres at {admin} is required for these tests: {e}"));
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut conn)
+        .await
+        .expect("create the test database");
+    let _ = conn.close().await;
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    Db {
+        url: format!("{base}/{name}"),
+        pg: Some((admin.clone(), name)),
+        sqlite: None,
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some(path) = &self.sqlite {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+        if let Some((admin, name)) = self.pg.take() {
+            // Drop cannot await: a thread with a runtime of its own, joined here.
+            let joined = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async {
+                    let mut conn = sqlx::PgConnection::connect(&admin).await?;
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await?;
+                    conn.close().await
+                })
+            })
+            .join();
+            if !matches!(joined, Ok(Ok(()))) {
+                eprintln!("warning: test database was not dropped: {joined:?}");
+            }
+        }
+    }
+}
+
+/// Runs `crease ARGS` against `db`, with no Redis and no stray configuration from the caller.
+fn crease(db: Option<&Db>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crease"));
+    cmd.args(args)
+        .env_remove("REDIS_URL")
+        .env_remove("CREASE_TOKEN")
+        .env_remove("DATABASE_URL");
+    if let Some(db) = db {
+        cmd.env("DATABASE_URL", &db.url);
+    }
+    cmd.output().expect("run crease")
+}
+
+fn stdout_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
+}
+
+fn assert_ok(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what} failed: {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A `crease serve` child process, killed on drop.
+struct Server {
+    child: Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nobody is using now: bound, read and released (port 0 would hide it from us).
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    l.local_addr().expect("local address").port()
+}
+
+async fn serve(db: &Db) -> Server {
+    serve_with(db, &[]).await
+}
+
+async fn serve_with(db: &Db, extra: &[&str]) -> Server {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_crease"))
+        .args(["serve", "--addr", &addr])
+        .args(extra)
+        .env("DATABASE_URL", &db.url)
+        .env("CREASE_ADMIN_TOKEN", TOKEN)
+        .env_remove("REDIS_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start crease serve");
+    let mut server = Server {
+        child,
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(res) = server
+            .http
+            .get(format!("{}/readyz", server.base))
+            .send()
+            .await
+        {
+            if res.status().is_success() {
+                return server;
+            }
+        }
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!("crease serve exited early: {status}");
+        }
+        assert!(Instant::now() < deadline, "crease serve did not get ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+impl Server {
+    async fn live(&self, id: i64) -> Value {
+        let res = self
+            .http
+            .get(format!("{}/api/matches/{id}/live", self.base))
+            .send()
+            .await
+            .expect("GET /live");
+        assert!(res.status().is_success(), "GET /live: {}", res.status());
+        res.json().await.expect("live JSON")
+    }
+}
+
+/// Each innings' `[runs, wickets, balls]`.
+fn figures(state: &Value) -> Vec<[u64; 3]> {
+    state["innings"]
+        .as_array()
+        .expect("innings")
+        .iter()
+        .map(|i| ["runs", "wickets", "balls"].map(|k| i[k].as_u64().expect(k)))
+        .collect()
+}
+
+fn scorecard(file: &str) -> Value {
+    let out = crease(None, &["scorecard", data(file).to_str().expect("path")]);
+    assert_ok(&out, "crease scorecard");
+    serde_json::from_slice(&out.stdout).expect("scorecard JSON")
+}
+
+fn events(file: &str) -> Vec<MatchEvent> {
+    let text = std::fs::read_to_string(data(file)).expect("read data file");
+    cricsheet::parse(&text).expect("parse").events
+}
+
+/// Imports the T20 and the ODI whole, then checks a server reads them as the scorecard does.
+async fn import_whole_and_serve(db: &Db) {
+    let out = crease(
+        Some(db),
+        &[
+            "import",
+            data(T20).to_str().unwrap(),
+            data(ODI).to_str().unwrap(),
+        ],
+    );
+    assert_ok(&out, "crease import");
+    let lines = stdout_lines(&out);
+    let expected: Vec<Value> = [T20, ODI]
+        .iter()
+        .zip(1..)
+        .map(|(f, id)| serde_json::json!({ "match_id": id, "seq": events(f).len() }))
+        .collect();
+    assert_eq!(lines, expected);
+
+    let server = serve(db).await;
+    for (file, id) in [(T20, 1), (ODI, 2)] {
+        let live = server.live(id).await;
+        let card = scorecard(file);
+        assert_eq!(figures(&live), figures(&card), "{file}");
+        assert_eq!(live["result"], card["result"], "{file}");
+        assert_eq!(live["status"], "finished");
+    }
+}
+
+#[tokio::test]
+async fn import_into_sqlite_is_served_as_the_scorecard() {
+    let db = sqlite_db();
+    import_whole_and_serve(&db).await;
+}
+
+#[tokio::test]
+async fn import_into_postgres_is_served_as_the_scorecard() {
+    let db = postgres_db().await;
+    import_whole_and_serve(&db).await;
+}
+
+/// `--live-at 30` leaves the match live after its 30th delivery; `replay --match-id` posts
+/// the rest through HTTP and ends where the scorecard does.
+async fn live_then_replay(db: &Db) {
+    let all = events(T20);
+    let thirtieth = all
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e, MatchEvent::Ball(_)))
+        .nth(29)
+        .map(|(i, _)| i)
+        .expect("30 deliveries");
+    let legal = all[..=thirtieth]
+        .iter()
+        .filter(
+            |e| matches!(e, MatchEvent::Ball(b) if b.extras.wides == 0 && b.extras.noballs == 0),
+        )
+        .count() as u64;
+
+    let file = data(T20);
+    let file = file.to_str().unwrap();
+    let out = crease(Some(db), &["import", "--live-at", "30", file]);
+    assert_ok(&out, "crease import --live-at 30");
+    let seq = thirtieth as u64 + 1;
+    assert_eq!(
+        stdout_lines(&out),
+        [serde_json::json!({ "match_id": 1, "seq": seq })]
+    );
+
+    let server = serve(db).await;
+    let live = server.live(1).await;
+    assert_eq!(live["seq"], seq);
+    assert_eq!(live["status"], "in_progress");
+    let balls: u64 = figures(&live).iter().map(|f| f[2]).sum();
+    assert_eq!(balls, legal);
+
+    // A wrong token is a 4xx: reported, not retried, exit 2, nothing posted.
+    let refused = crease(
+        None,
+        &[
+            "replay",
+            file,
+            "--url",
+            &server.base,
+            "--token",
+            "wrong",
+            "--match-id",
+            "1",
+            "--speed",
+            "0",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("401"));
+    assert_eq!(server.live(1).await["seq"], seq);
+
+    let out = crease(
+        None,
+        &[
+            "replay",
+            file,
+            "--url",
+            &server.base,
+            "--token",
+            TOKEN,
+            "--match-id",
+            "1",
+            "--speed",
+            "0",
+        ],
+    );
+    assert_ok(&out, "crease replay --match-id");
+    let total = all.len() as u64;
+    assert_eq!(
+        stdout_lines(&out),
+        [serde_json::json!({ "match_id": 1, "seq": total, "posted": total - seq })]
+    );
+    let live = server.live(1).await;
+    let card = scorecard(T20);
+    assert_eq!(live["seq"], total);
+    assert_eq!(figures(&live), figures(&card));
+    assert_eq!(live["result"], card["result"]);
+}
+
+#[tokio::test]
+async fn live_at_then_replay_on_sqlite() {
+    let db = sqlite_db();
+    live_then_replay(&db).await;
+}
+
+#[tokio::test]
+async fn live_at_then_replay_on_postgres() {
+    let db = postgres_db().await;
+    live_then_replay(&db).await;
+}
+
+/// A new match created through the API and replayed whole, verbose: a line per event.
+#[tokio::test]
+async fn replay_creates_a_match_through_the_api() {
+    let db = sqlite_db();
+    let server = serve(&db).await;
+    let file = data(T20);
+    let out = crease(
+        None,
+        &[
+            "replay",
+            file.to_str().unwrap(),
+            "--url",
+            &server.base,
+            "--token",
+            TOKEN,
+            "--speed",
+            "0",
+            "--verbose",
+        ],
+    );
+    assert_ok(&out, "crease replay");
+    let lines = stdout_lines(&out);
+    let total = events(T20).len();
+    assert_eq!(lines.len(), total + 1);
+    assert_eq!(lines[0]["seq"], 1);
+    assert_eq!(
+        lines[total],
+        serde_json::json!({ "match_id": 1, "seq": total, "posted": total })
+    );
+    assert_eq!(figures(&server.live(1).await), figures(&scorecard(T20)));
+}
+
+async fn seed_twice(db: &Db) {
+    let out = crease(Some(db), &["seed"]);
+    assert_ok(&out, "crease seed");
+    let lines = stdout_lines(&out);
+    assert_eq!(lines.len(), 4, "three finished matches and one live");
+    let live: Vec<&Value> = lines.iter().filter(|l| l["status"] != "finished").collect();
+    assert_eq!(live.len(), 1);
+    assert_eq!(live[0]["status"], "in_progress");
+
+    let again = crease(Some(db), &["seed"]);
+    assert_ok(&again, "second crease seed");
+    assert!(again.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing was seeded"));
+}
+
+#[tokio::test]
+async fn seed_fills_an_empty_sqlite_database_once() {
+    let db = sqlite_db();
+    seed_twice(&db).await;
+}
+
+#[tokio::test]
+async fn seed_fills_an_empty_postgres_database_once() {
+    let db = postgres_db().await;
+    seed_twice(&db).await;
+}
+
+#[tokio::test]
+async fn bad_files_exit_2_and_store_nothing() {
+    let db = sqlite_db();
+    let dir = std::env::temp_dir().join(random_name("crease_cli_files_"));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    // A real match with an unknown bowler on its 20th delivery: refused by the Laws.
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(data(T20)).unwrap()).unwrap();
+    doc["innings"][0]["overs"][3]["deliveries"][1]["bowler"] = "Nobody At All".into();
+    let refused = dir.join("refused.json");
+    std::fs::write(&refused, doc.to_string()).unwrap();
+    let not_json = dir.join("not.json");
+    std::fs::write(&not_json, "this is not JSON").unwrap();
+    let not_cricsheet = dir.join("shape.json");
+    std::fs::write(&not_cricsheet, r#"{"meta": {}, "hello": 1}"#).unwrap();
+    let missing = dir.join("missing.json");
+
+    for file in [&refused, &not_json, &not_cricsheet, &missing] {
+        let out = crease(Some(&db), &["import", file.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", file.display());
+        assert!(out.stdout.is_empty());
+        assert!(stderr.contains(file.to_str().unwrap()), "{stderr}");
+    }
+    let out = crease(Some(&db), &["import", refused.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused"));
+
+    // Nothing half-imported: the database is still empty, so a seed goes ahead.
+    let out = crease(Some(&db), &["seed"]);
+    assert_ok(&out, "crease seed after failed imports");
+    assert_eq!(stdout_lines(&out).len(), 4);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `serve --demo` seeds an empty database and keeps its live match moving, ball by ball.
+#[tokio::test]
+async fn demo_seeds_and_keeps_a_match_moving() {
+    let db = sqlite_db();
+    let server = serve_with(&db, &["--demo", "--demo-interval-ms", "20"]).await;
+    let matches: Vec<Value> = server
+        .http
+        .get(format!("{}/api/matches", server.base))
+        .send()
+        .await
+        .expect("GET /api/matches")
+        .json()
+        .await
+        .expect("match list");
+    assert_eq!(matches.len(), 4);
+    let live: Vec<i64> = matches
+        .iter()
+        .filter(|m| m["live"] == true)
+        .filter_map(|m| m["id"].as_i64())
+        .collect();
+    assert_eq!(live.len(), 1, "{matches:?}");
+    let first = server.live(live[0]).await["seq"].as_u64().expect("seq");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = server.live(live[0]).await["seq"].as_u64().expect("seq");
+        if now > first + 5 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the demo match did not move");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
