@@ -377,12 +377,21 @@ fn a_batter_retired_hurt_may_come_back_as_the_last_man_or_be_recorded_as_not_res
     // Nine down with only the injured opener left: the innings waits for them.
     let mut m = setup();
     assert!(!m.live().innings[0].closed);
-    let mut d = delivery(&m, 4, Extras::default(), vec![]);
-    if m.live().striker.is_none() {
-        d.batter = "A1".into();
-    } else {
-        d.non_striker = "A1".into();
-    }
+    let live = m.live();
+    let d = Delivery {
+        batter: live.striker.clone().unwrap_or_else(|| "A1".into()),
+        non_striker: live.non_striker.clone().unwrap_or_else(|| "A1".into()),
+        bowler: live.bowler.clone().unwrap_or_default(),
+        runs: Runs {
+            batter: 4,
+            extras: 0,
+            total: 4,
+        },
+        extras: Extras::default(),
+        wickets: vec![],
+        non_boundary: false,
+        commentary: None,
+    };
     m.apply(MatchEvent::Ball(d)).unwrap();
     assert_eq!(m.live().innings[0].batting[0].dismissal, "not out");
 
