@@ -67,6 +67,16 @@ pub struct ServeConfig {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "CREASE_BODY_LIMIT", default_value_t = 16 * 1024)]
     pub body_limit: usize,
+    /// Most connections this node holds at once; 0 means as many as its open-file limit allows.
+    #[arg(long, env = "CREASE_MAX_CONNECTIONS", default_value_t = 0)]
+    pub max_connections: usize,
+    /// Most connections from one client address (a carrier NAT puts many phones behind one).
+    #[arg(
+        long,
+        env = "CREASE_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 2_000
+    )]
+    pub max_connections_per_address: usize,
     /// Milliseconds a request may take before it is answered 503.
     #[arg(long, env = "CREASE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
@@ -98,6 +108,8 @@ impl ServeConfig {
             demo: false,
             demo_interval_ms: 3_000,
             body_limit: 16 * 1024,
+            max_connections: 0,
+            max_connections_per_address: 2_000,
             request_timeout_ms: 10_000,
         }
     }

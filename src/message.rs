@@ -25,6 +25,8 @@ pub fn snapshot_body(match_id: i64, seq: i64, live: &LiveState) -> Bytes {
     })
 }
 
+/// A full-state message: the live state's fields at top level, after `type`, `match_id`,
+/// `seq` (and, for `event`, the event), so a snapshot message is a snapshot body with a type.
 #[derive(Serialize)]
 struct StateMessage<'a> {
     #[serde(rename = "type")]
@@ -33,6 +35,7 @@ struct StateMessage<'a> {
     seq: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     event: Option<&'a MatchEvent>,
+    #[serde(flatten)]
     state: &'a LiveState,
 }
 
@@ -148,6 +151,16 @@ pub fn state_message(
         event,
         state: live,
     })
+}
+
+/// A `snapshot` message from a stored snapshot body (`{"match_id":…,"seq":…,…}`), without
+/// parsing it: the body with `"type":"snapshot",` spliced in after its opening brace.
+pub fn snapshot_message_from_body(body: &[u8]) -> Bytes {
+    const TYPE: &[u8] = br#"{"type":"snapshot","#;
+    let mut out = Vec::with_capacity(body.len() + TYPE.len());
+    out.extend_from_slice(TYPE);
+    out.extend_from_slice(body.get(1..).unwrap_or_default());
+    Bytes::from(out)
 }
 
 fn to_bytes<T: Serialize>(value: &T) -> Bytes {

@@ -14,11 +14,13 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::bus::{local::LocalBus, redis::RedisBus, Bus, BusMessage, BusSink};
+use crate::bus::{local::LocalBus, redis::RedisBus, Bus, BusSink};
 use crate::cache::SnapshotCache;
 use crate::config::ServeConfig;
+use crate::hub::{Hubs, NodeSink};
 use crate::redis_link::RedisLink;
 use crate::scoring::Scoring;
+use crate::server::{Admission, Limits};
 use crate::state::AppState;
 use crate::store::{Store, StoreOptions};
 
@@ -26,6 +28,7 @@ pub struct App {
     listener: TcpListener,
     addr: SocketAddr,
     state: AppState,
+    admission: Admission,
 }
 
 /// How long shutdown waits for connections and tasks to finish.
@@ -73,25 +76,6 @@ fn scheme(url: &str) -> &str {
     url.split(':').next().unwrap_or("configured")
 }
 
-/// What a node does with each message its bus hears.
-struct NodeSink {
-    cache: Arc<SnapshotCache>,
-}
-
-impl BusSink for NodeSink {
-    fn deliver(&self, msg: BusMessage) {
-        self.cache.note_seq(msg.match_id, msg.seq);
-    }
-
-    fn resync_all(&self) {
-        self.cache.l1().clear_snapshots();
-    }
-
-    fn set_live(&self, live: bool) {
-        self.cache.set_bus_live(live);
-    }
-}
-
 impl App {
     pub async fn build(config: ServeConfig) -> anyhow::Result<App> {
         let metrics = metrics_handle();
@@ -111,9 +95,9 @@ impl App {
             store.clone(),
             redis.clone(),
         ));
-        let sink: Arc<dyn BusSink> = Arc::new(NodeSink {
-            cache: cache.clone(),
-        });
+        let hubs = Arc::new(Hubs::new(cache.clone(), tasks.clone(), shutdown.clone()));
+        tasks.spawn(hubs.clone().run_heartbeat());
+        let sink: Arc<dyn BusSink> = Arc::new(NodeSink { hubs: hubs.clone() });
         let bus = match &redis {
             Some(link) => {
                 let bus = RedisBus::new(link.clone());
@@ -137,6 +121,7 @@ impl App {
             }
         };
 
+        let file_limit = crate::server::raise_file_limit();
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
@@ -148,16 +133,29 @@ impl App {
             bus,
             redis,
             scoring,
+            hubs,
             admin_token,
             metrics,
             shutdown,
             tasks,
             ready: Arc::new(AtomicBool::new(true)),
         };
+        // Keep descriptors back for the database pool, Redis and files.
+        let by_files = (file_limit as usize).saturating_sub(256).max(64);
+        let max_connections = match state.config.max_connections {
+            0 => by_files,
+            n => n.min(by_files),
+        };
+        let admission = Admission::new(Limits {
+            max_connections,
+            max_per_address: state.config.max_connections_per_address.max(1),
+        });
+        tracing::info!(max_connections, "connection limit");
         Ok(App {
             listener,
             addr,
             state,
+            admission,
         })
     }
 
@@ -176,29 +174,39 @@ impl App {
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let App {
-            listener, state, ..
+            listener,
+            state,
+            admission,
+            ..
         } = self;
         let shutdown = state.shutdown.clone();
         let tasks = state.tasks.clone();
-        let ready = state.ready.clone();
         if state.config.demo {
             crate::demo::start(&state).await?;
         }
         tracing::info!(addr = %listener.local_addr()?, store = state.store.kind(), bus = state.bus.name(), "crease is serving");
         let router = crate::http::app(state.clone());
+        let ready = state.ready.clone();
         let stopping = shutdown.clone();
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                stopping.cancelled().await;
-                ready.store(false, Ordering::Release);
-            })
-            .await?;
+        tokio::spawn(async move {
+            stopping.cancelled().await;
+            ready.store(false, Ordering::Release);
+        });
+        crate::server::serve(
+            listener,
+            router,
+            admission,
+            shutdown,
+            tasks.clone(),
+            DRAIN_TIMEOUT,
+        )
+        .await;
         tasks.close();
         if tokio::time::timeout(DRAIN_TIMEOUT, tasks.wait())
             .await
             .is_err()
         {
-            tracing::warn!("background tasks did not finish within the drain timeout");
+            tracing::warn!("connections and tasks did not finish within the drain timeout");
         }
         state.store.close().await;
         Ok(())

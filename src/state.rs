@@ -9,6 +9,7 @@ use tokio_util::task::TaskTracker;
 use crate::bus::Bus;
 use crate::cache::SnapshotCache;
 use crate::config::ServeConfig;
+use crate::hub::Hubs;
 use crate::redis_link::RedisLink;
 use crate::scoring::Scoring;
 use crate::store::Store;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub bus: Bus,
     pub redis: Option<Arc<RedisLink>>,
     pub scoring: Arc<Scoring>,
+    pub hubs: Arc<Hubs>,
     /// Compared in constant time; never logged after start-up.
     pub admin_token: Arc<str>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,

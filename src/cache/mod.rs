@@ -120,6 +120,26 @@ impl SnapshotCache {
         Ok(Some((self.l1.put(match_id, snap), Tier::Db)))
     }
 
+    /// Like [`read`](Self::read), but a match with no events yet gets its opening state (built
+    /// once from its setup, then cached like any other); `None` only for an unknown match.
+    pub async fn current(
+        &self,
+        match_id: i64,
+    ) -> Result<Option<(Arc<Snapshot>, Tier)>, StoreError> {
+        if let Some(found) = self.read(match_id).await? {
+            return Ok(Some(found));
+        }
+        let Some(row) = self.store.get_match(match_id).await? else {
+            return Ok(None);
+        };
+        let game = crease_domain::Match::new(row.setup);
+        let body = crate::message::snapshot_body(match_id, 0, game.live());
+        Ok(Some((
+            self.publish_snapshot(match_id, 0, body).await,
+            Tier::Db,
+        )))
+    }
+
     async fn read_redis(&self, match_id: i64) -> Option<Arc<Snapshot>> {
         let link = self.redis.as_ref()?;
         let body = self.redis_tier.get(link, match_id).await.ok()??;

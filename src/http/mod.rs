@@ -7,6 +7,7 @@ pub mod ingest;
 pub mod middleware;
 pub mod openapi;
 pub mod read;
+pub mod realtime;
 
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
@@ -23,6 +24,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(read::router())
         .merge(ingest::router())
+        .merge(realtime::router())
         .merge(admin::router())
         .merge(health::router())
         .merge(openapi::router())

@@ -10,12 +10,10 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use crease_domain::Match;
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{Snapshot, Tier};
 use crate::error::ApiError;
-use crate::message;
 use crate::state::AppState;
 use crate::store::MatchRow;
 
@@ -30,26 +28,16 @@ pub fn router() -> Router<AppState> {
 const LIVE_CACHE_CONTROL: HeaderValue =
     HeaderValue::from_static("public, max-age=1, stale-while-revalidate=2");
 
-/// The current snapshot, from the cache tiers; a match with no events yet gets its opening
-/// state, built once and cached like any other.
+/// The current snapshot, from the cache tiers (a match with no events gets its opening state).
 pub async fn current_snapshot(
     state: &AppState,
     match_id: i64,
 ) -> Result<(Arc<Snapshot>, Tier), ApiError> {
-    if let Some(found) = state.cache.read(match_id).await? {
-        return Ok(found);
-    }
-    let row = state
-        .store
-        .get_match(match_id)
+    state
+        .cache
+        .current(match_id)
         .await?
-        .ok_or(ApiError::NotFound("match"))?;
-    let game = Match::new(row.setup);
-    let body = message::snapshot_body(match_id, 0, game.live());
-    Ok((
-        state.cache.publish_snapshot(match_id, 0, body).await,
-        Tier::Db,
-    ))
+        .ok_or(ApiError::NotFound("match"))
 }
 
 async fn get_live(

@@ -1,0 +1,173 @@
+//! Realtime routes: a match over WebSocket or SSE, resumable from a seq, and the ticker.
+
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use hyper_util::rt::TokioIo;
+use serde::Deserialize;
+use tokio::net::TcpStream;
+
+use crate::error::ApiError;
+use crate::hub::{sse, ws, ws_proto};
+use crate::server::Slot;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/matches/{id}/ws", get(websocket))
+        .route("/api/matches/{id}/stream", get(event_stream))
+        .route("/api/ticker", get(ticker))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Since {
+    #[serde(default)]
+    since: Option<i64>,
+}
+
+fn since_of(q: &Since, headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let from_header = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().parse::<i64>())
+        .transpose()
+        .map_err(|_| ApiError::invalid_field("Last-Event-ID", "Last-Event-ID must be a seq"))?;
+    let since = q.since.or(from_header);
+    if since.is_some_and(|s| s < 0) {
+        return Err(ApiError::invalid_field("since", "since must be 0 or more"));
+    }
+    Ok(since)
+}
+
+/// 404 before upgrading or streaming: a client must not hold a connection to nothing.
+async fn require_match(state: &AppState, id: i64) -> Result<(), ApiError> {
+    state
+        .cache
+        .current(id)
+        .await?
+        .map(|_| ())
+        .ok_or(ApiError::NotFound("match"))
+}
+
+fn header_has(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+async fn websocket(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<Since>,
+    slot: Option<Extension<Slot>>,
+    mut req: Request,
+) -> Result<Response, ApiError> {
+    let headers = req.headers();
+    if req.method() != Method::GET
+        || !header_has(headers, header::UPGRADE, "websocket")
+        || !header_has(headers, header::CONNECTION, "upgrade")
+    {
+        return Err(ApiError::bad_request(
+            "websocket-required",
+            "this route speaks WebSocket: send Upgrade: websocket",
+        ));
+    }
+    if headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_none_or(|v| v.as_bytes() != b"13")
+    {
+        let mut res =
+            ApiError::bad_request("websocket-version", "Sec-WebSocket-Version must be 13")
+                .into_response();
+        *res.status_mut() = StatusCode::UPGRADE_REQUIRED;
+        res.headers_mut().insert(
+            header::SEC_WEBSOCKET_VERSION,
+            HeaderValue::from_static("13"),
+        );
+        return Ok(res);
+    }
+    let Some(key) = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .map(|k| k.as_bytes().to_vec())
+    else {
+        return Err(ApiError::invalid_field(
+            "Sec-WebSocket-Key",
+            "Sec-WebSocket-Key is missing",
+        ));
+    };
+    let since = since_of(&q, headers)?;
+    require_match(&state, id).await?;
+    let Some(on_upgrade) = req.extensions_mut().remove::<hyper::upgrade::OnUpgrade>() else {
+        return Err(ApiError::Internal("connection cannot be upgraded".into()));
+    };
+    let hubs = state.hubs.clone();
+    let slot = slot.map(|Extension(s)| s);
+    state.tasks.spawn(async move {
+        let upgraded = match on_upgrade.await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::debug!(error = %e, "upgrade failed");
+                return;
+            }
+        };
+        match upgraded.downcast::<TokioIo<TcpStream>>() {
+            Ok(parts) => {
+                ws::run(hubs, id, since, parts.io.into_inner(), parts.read_buf, slot).await
+            }
+            Err(_) => tracing::error!("upgraded connection is not a TCP stream"),
+        }
+    });
+    let mut res = StatusCode::SWITCHING_PROTOCOLS.into_response();
+    let h = res.headers_mut();
+    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    h.insert(
+        header::SEC_WEBSOCKET_ACCEPT,
+        HeaderValue::from_str(&ws_proto::accept_key(&key))
+            .map_err(|_| ApiError::Internal("accept key".into()))?,
+    );
+    Ok(res)
+}
+
+fn sse_response(body: Body) -> Response {
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, no-transform"),
+    );
+    // nginx and similar proxies must pass events through as they come.
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    res
+}
+
+async fn event_stream(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<Since>,
+    headers: HeaderMap,
+    slot: Option<Extension<Slot>>,
+) -> Result<Response, ApiError> {
+    let since = since_of(&q, &headers)?;
+    require_match(&state, id).await?;
+    let stream = sse::match_stream(state.hubs.clone(), id, since, slot.map(|Extension(s)| s)).await;
+    Ok(sse_response(Body::from_stream(stream)))
+}
+
+async fn ticker(State(state): State<AppState>, slot: Option<Extension<Slot>>) -> Response {
+    sse_response(Body::from_stream(sse::ticker_stream(
+        state.hubs.clone(),
+        slot.map(|Extension(s)| s),
+    )))
+}

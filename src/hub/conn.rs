@@ -1,0 +1,365 @@
+//! One client's connection as the hub sees it: what it has been sent, what is queued for it,
+//! and the rule that keeps its seqs gapless, duplicate-free and its memory bounded.
+//!
+//! A WebSocket client is written to directly by whoever offers it a frame (the match's
+//! fan-out, or its own task), with a non-blocking write under the connection's own lock, so an
+//! up-to-date client costs one syscall per message and no task wake-up. Only a backlog waits
+//! for the connection's task. An SSE client's queue is drained by its response body.
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+
+use super::frame::{Frame, FrameKind};
+
+/// A client holding more than this many queued messages, or bytes, is lagging.
+const MAX_QUEUED_FRAMES: usize = 256;
+const MAX_QUEUED_BYTES: usize = 1 << 20;
+/// A client that lags twice within this window is closed as too slow.
+const LAG_WINDOW: Duration = Duration::from_secs(30);
+/// Frames gathered into one vectored write.
+const MAX_IOVECS: usize = 64;
+
+pub enum Transport {
+    Ws(Arc<TcpStream>),
+    Sse,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Written, queued or rightly dropped.
+    Fine,
+    /// The client fell behind and will be resynced with a snapshot.
+    Resync,
+    /// The client fell behind twice: it is being closed.
+    TooSlow,
+}
+
+struct Queued {
+    seq: i64,
+    kind: FrameKind,
+    bytes: Bytes,
+}
+
+struct Inner {
+    /// Subscribed, but the first snapshot (or ring run) is not in yet: hold messages.
+    seeding: bool,
+    /// The seq of the last message queued or sent; the next delta must be `last_seq + 1`.
+    last_seq: i64,
+    queue: VecDeque<Queued>,
+    /// Bytes of the queue's head already written (a partial write).
+    head_written: usize,
+    queued_bytes: usize,
+    /// The connection's task must fill a gap, from the ring or with a snapshot.
+    resync: bool,
+    last_lag: Option<Instant>,
+    /// A close was queued (or the peer is gone): accept nothing more.
+    closing: bool,
+    /// The socket failed or was closed: the task should stop.
+    dead: bool,
+}
+
+pub struct Conn {
+    pub id: u64,
+    pub match_id: i64,
+    transport: Transport,
+    inner: Mutex<Inner>,
+    /// Wakes the connection's task (backlog, resync, close) or SSE body.
+    pub wake: Notify,
+    /// Seconds since the hub's epoch when the client was last heard from (WebSocket reads).
+    last_heard: AtomicU64,
+}
+
+impl Conn {
+    pub fn new(id: u64, match_id: i64, transport: Transport, now_secs: u64) -> Self {
+        Self {
+            id,
+            match_id,
+            transport,
+            inner: Mutex::new(Inner {
+                seeding: true,
+                last_seq: 0,
+                queue: VecDeque::new(),
+                head_written: 0,
+                queued_bytes: 0,
+                resync: false,
+                last_lag: None,
+                closing: false,
+                dead: false,
+            }),
+            wake: Notify::new(),
+            last_heard: AtomicU64::new(now_secs),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A poisoned lock means a panic mid-update elsewhere; the queue is still well-formed.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn is_ws(&self) -> bool {
+        matches!(self.transport, Transport::Ws(_))
+    }
+
+    pub fn heard(&self, now_secs: u64) {
+        self.last_heard.store(now_secs, Ordering::Relaxed);
+    }
+
+    pub fn last_heard(&self) -> u64 {
+        self.last_heard.load(Ordering::Relaxed)
+    }
+
+    pub fn last_seq(&self) -> i64 {
+        self.lock().last_seq
+    }
+
+    fn bytes_of<'f>(&self, frame: &'f Frame) -> &'f Bytes {
+        match self.transport {
+            Transport::Ws(_) => &frame.ws,
+            Transport::Sse => &frame.sse,
+        }
+    }
+
+    /// Offers a frame under the gapless rule: a delta must follow the last seq (older ones are
+    /// duplicates and dropped; a jump asks the task to resync); a snapshot newer than the last
+    /// seq replaces everything queued. Control frames go as they are.
+    pub fn offer(&self, frame: &Frame) -> Outcome {
+        let mut g = self.lock();
+        if g.closing || g.dead {
+            return Outcome::Fine;
+        }
+        match frame.kind {
+            FrameKind::Control => {}
+            FrameKind::Snapshot => {
+                if !g.seeding && frame.seq <= g.last_seq {
+                    return Outcome::Fine;
+                }
+                self.drop_unwritten(&mut g);
+                g.resync = false;
+                g.last_seq = frame.seq;
+            }
+            FrameKind::Delta if g.seeding => {}
+            FrameKind::Delta => {
+                if frame.seq <= g.last_seq {
+                    return Outcome::Fine;
+                }
+                if frame.seq != g.last_seq + 1 || g.resync {
+                    if !g.resync {
+                        g.resync = true;
+                        drop(g);
+                        self.wake.notify_one();
+                    }
+                    return Outcome::Fine;
+                }
+                g.last_seq = frame.seq;
+            }
+        }
+        let bytes = self.bytes_of(frame).clone();
+        g.queued_bytes += bytes.len();
+        g.queue.push_back(Queued {
+            seq: frame.seq,
+            kind: frame.kind,
+            bytes,
+        });
+        if g.seeding {
+            // Held until seeding ends; a flood while seeding is still bounded.
+            return if g.queue.len() > MAX_QUEUED_FRAMES {
+                self.lagged(&mut g)
+            } else {
+                Outcome::Fine
+            };
+        }
+        self.push_out(g)
+    }
+
+    /// Ends seeding: `initial` (a snapshot, or the ring's run after the client's seq) goes
+    /// first, then whatever arrived meanwhile that follows it.
+    pub fn finish_seeding(&self, base_seq: i64, initial: Vec<Frame>) -> Outcome {
+        let mut g = self.lock();
+        let early: Vec<Queued> = g.queue.drain(..).collect();
+        g.queued_bytes = 0;
+        g.head_written = 0;
+        g.seeding = false;
+        g.last_seq = base_seq;
+        drop(g);
+        let mut outcome = Outcome::Fine;
+        for f in &initial {
+            outcome = self.offer(f);
+        }
+        for q in early {
+            let frame = Frame {
+                seq: q.seq,
+                kind: q.kind,
+                ws: q.bytes.clone(),
+                sse: q.bytes,
+            };
+            outcome = self.offer(&frame);
+        }
+        if outcome == Outcome::Fine {
+            self.push_out(self.lock())
+        } else {
+            outcome
+        }
+    }
+
+    fn drop_unwritten(&self, g: &mut Inner) {
+        let keep_head = g.head_written > 0;
+        let head = if keep_head { g.queue.pop_front() } else { None };
+        g.queue.clear();
+        g.queued_bytes = 0;
+        if let Some(head) = head {
+            g.queued_bytes = head.bytes.len();
+            g.queue.push_back(head);
+        }
+    }
+
+    fn lagged(&self, g: &mut Inner) -> Outcome {
+        let now = Instant::now();
+        let again = g
+            .last_lag
+            .is_some_and(|t| now.duration_since(t) < LAG_WINDOW);
+        g.last_lag = Some(now);
+        self.drop_unwritten(g);
+        if again {
+            // Centrifugo's 3008 "slow", in the 4000s range the protocol leaves to applications.
+            let last = match self.transport {
+                Transport::Ws(_) => super::frame::ws_close(4008, "too slow"),
+                Transport::Sse => Bytes::from_static(b": closed: too slow, reconnect\n\n"),
+            };
+            g.queued_bytes += last.len();
+            g.queue.push_back(Queued {
+                seq: 0,
+                kind: FrameKind::Control,
+                bytes: last,
+            });
+            g.closing = true;
+            metrics::counter!("crease_slow_closes_total").increment(1);
+            Outcome::TooSlow
+        } else {
+            g.resync = true;
+            metrics::counter!("crease_resyncs_total", "reason" => "lag").increment(1);
+            Outcome::Resync
+        }
+    }
+
+    /// Writes what it can now (WebSocket) or hands the queue to the body (SSE); checks bounds.
+    fn push_out(&self, mut g: MutexGuard<'_, Inner>) -> Outcome {
+        if let Transport::Ws(stream) = &self.transport {
+            write_queue(stream, &mut g);
+        }
+        let over = g.queue.len() > MAX_QUEUED_FRAMES || g.queued_bytes > MAX_QUEUED_BYTES;
+        let outcome = if over {
+            self.lagged(&mut g)
+        } else {
+            Outcome::Fine
+        };
+        let wake = !g.queue.is_empty() || g.resync || g.closing || g.dead;
+        drop(g);
+        if wake {
+            self.wake.notify_one();
+        }
+        outcome
+    }
+
+    /// Writes the backlog (called by the connection's task when the socket is writable).
+    /// Returns whether a backlog remains.
+    pub fn flush(&self) -> bool {
+        let mut g = self.lock();
+        if let Transport::Ws(stream) = &self.transport {
+            write_queue(stream, &mut g);
+        }
+        !g.queue.is_empty() && !g.dead
+    }
+
+    /// Queues a last frame (a WebSocket close, or a final SSE event) and accepts nothing after.
+    pub fn close_with(&self, last: Bytes) {
+        let mut g = self.lock();
+        if g.closing || g.dead {
+            return;
+        }
+        g.queued_bytes += last.len();
+        g.queue.push_back(Queued {
+            seq: 0,
+            kind: FrameKind::Control,
+            bytes: last,
+        });
+        g.closing = true;
+        self.push_out(g);
+    }
+
+    /// Marks the connection gone (peer closed, write failed, or dropped).
+    pub fn kill(&self) {
+        let mut g = self.lock();
+        g.dead = true;
+        g.closing = true;
+        g.queue.clear();
+        drop(g);
+        self.wake.notify_one();
+    }
+
+    /// Whether the connection has nothing left to do: closing with its queue written, or dead.
+    pub fn finished(&self) -> bool {
+        let g = self.lock();
+        g.dead || (g.closing && g.queue.is_empty())
+    }
+
+    pub fn take_resync(&self) -> bool {
+        let mut g = self.lock();
+        std::mem::take(&mut g.resync) && !g.closing
+    }
+
+    /// The next SSE bytes to send, if any.
+    pub fn pop(&self) -> Option<Bytes> {
+        let mut g = self.lock();
+        let q = g.queue.pop_front()?;
+        g.queued_bytes -= q.bytes.len();
+        Some(q.bytes)
+    }
+}
+
+/// Writes as much of the queue as the socket takes without blocking, several frames per call.
+fn write_queue(stream: &TcpStream, g: &mut Inner) {
+    while !g.queue.is_empty() && !g.dead {
+        let mut slices: [IoSlice<'_>; MAX_IOVECS] = [IoSlice::new(&[]); MAX_IOVECS];
+        let mut n = 0;
+        for (i, q) in g.queue.iter().take(MAX_IOVECS).enumerate() {
+            let from = if i == 0 { g.head_written } else { 0 };
+            slices[i] = IoSlice::new(&q.bytes[from..]);
+            n += 1;
+        }
+        match stream.try_write_vectored(&slices[..n]) {
+            Ok(0) => {
+                g.dead = true;
+                return;
+            }
+            Ok(mut written) => {
+                while written > 0 {
+                    let Some(head) = g.queue.front() else { break };
+                    let left = head.bytes.len() - g.head_written;
+                    if written >= left {
+                        written -= left;
+                        g.queued_bytes -= head.bytes.len();
+                        g.head_written = 0;
+                        g.queue.pop_front();
+                    } else {
+                        g.head_written += written;
+                        written = 0;
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => {
+                g.dead = true;
+                g.queue.clear();
+                return;
+            }
+        }
+    }
+}

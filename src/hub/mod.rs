@@ -1,0 +1,224 @@
+//! Per-match fan-out on this node: the registry of match hubs, what the node does with each
+//! bus message, the ticker of all matches' summary lines, and the heartbeat that pings live
+//! clients and reaps dead ones.
+//!
+//! Each message is serialized once per node ([`frame::Frame`]); the same bytes go to every
+//! connection. No lock is held across an await: DashMap entries and hub locks are released
+//! before any `.await`.
+
+pub mod conn;
+pub mod frame;
+pub mod match_hub;
+pub mod ring;
+pub mod sse;
+pub mod ticker;
+pub mod ws;
+pub mod ws_proto;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use dashmap::DashMap;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::bus::{BusMessage, BusSink};
+use crate::cache::SnapshotCache;
+use conn::Conn;
+use match_hub::{Input, MatchHub};
+
+/// WebSocket ping and SSE comment interval: under the 30–60 s idle timeouts of common proxies
+/// and mobile networks.
+pub const HEARTBEAT: Duration = Duration::from_secs(25);
+/// A WebSocket client not heard from (not even a pong) for this long is dead.
+pub const DEAD_AFTER: Duration = Duration::from_secs(65);
+
+pub struct Hubs {
+    matches: DashMap<i64, Arc<MatchHub>>,
+    cache: Arc<SnapshotCache>,
+    pub ticker: ticker::Ticker,
+    next_id: AtomicU64,
+    epoch: Instant,
+    tasks: TaskTracker,
+    pub shutdown: CancellationToken,
+}
+
+impl Hubs {
+    pub fn new(cache: Arc<SnapshotCache>, tasks: TaskTracker, shutdown: CancellationToken) -> Self {
+        Self {
+            matches: DashMap::new(),
+            cache,
+            ticker: ticker::Ticker::default(),
+            next_id: AtomicU64::new(1),
+            epoch: Instant::now(),
+            tasks,
+            shutdown,
+        }
+    }
+
+    pub fn cache(&self) -> &Arc<SnapshotCache> {
+        &self.cache
+    }
+
+    pub fn tasks(&self) -> &TaskTracker {
+        &self.tasks
+    }
+
+    pub fn next_conn_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Whole seconds since this node started: cheap to store per connection.
+    pub fn now_secs(&self) -> u64 {
+        self.epoch.elapsed().as_secs()
+    }
+
+    fn hub(&self, match_id: i64) -> Arc<MatchHub> {
+        if let Some(hub) = self.matches.get(&match_id) {
+            return hub.clone();
+        }
+        self.matches
+            .entry(match_id)
+            .or_insert_with(|| {
+                let (hub, rx) = MatchHub::new(match_id);
+                let worker = hub.clone().run(rx, self.cache.clone());
+                self.tasks.spawn(worker);
+                hub
+            })
+            .clone()
+    }
+
+    /// Subscribes `conn` to its match; returns the hub and the ring's frames after `since`
+    /// when the ring can serve them.
+    pub fn attach(
+        &self,
+        conn: &Arc<Conn>,
+        since: Option<i64>,
+    ) -> (Arc<MatchHub>, Option<Vec<frame::Frame>>) {
+        loop {
+            let hub = self.hub(conn.match_id);
+            if let Ok(frames) = hub.attach(conn.clone(), since) {
+                return (hub, frames);
+            }
+            // Retired between lookup and attach: the registry already holds (or will make) a new one.
+        }
+    }
+
+    /// Unsubscribes; the last connection to leave retires the match's hub and its worker.
+    pub fn detach(&self, conn: &Conn) {
+        let Some(hub) = self.matches.get(&conn.match_id).map(|h| h.clone()) else {
+            return;
+        };
+        hub.detach(conn.id);
+        if self
+            .matches
+            .remove_if(&conn.match_id, |_, hub| hub.retire_if_empty())
+            .is_some()
+        {
+            hub.push(Input::Stop);
+        }
+    }
+
+    /// Seeds a new connection: the ring's run after `since` if it has it, else the snapshot.
+    pub async fn seed(
+        &self,
+        conn: &Arc<Conn>,
+        hub: &MatchHub,
+        ring: Option<Vec<frame::Frame>>,
+        since: Option<i64>,
+    ) -> bool {
+        match (ring, since) {
+            (Some(frames), Some(since)) => {
+                conn.finish_seeding(since, frames);
+                true
+            }
+            _ => match hub.snapshot_frame(&self.cache).await {
+                Some(snapshot) => {
+                    // A base below any seq, so the snapshot is always taken.
+                    conn.finish_seeding(-1, vec![snapshot]);
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    /// Fills a connection's gap: from the ring if it can, else with the current snapshot.
+    pub async fn resync(&self, conn: &Arc<Conn>, hub: &MatchHub) {
+        let last = conn.last_seq();
+        if let Some(frames) = hub.ring_after(last) {
+            for f in &frames {
+                conn.offer(f);
+            }
+            return;
+        }
+        metrics::counter!("crease_resyncs_total", "reason" => "client").increment(1);
+        if let Some(snapshot) = hub.snapshot_frame(&self.cache).await {
+            conn.offer(&snapshot);
+        }
+    }
+
+    /// Pings every connection each heartbeat and closes WebSocket clients not heard from.
+    pub async fn run_heartbeat(self: Arc<Self>) {
+        let ws_ping = frame::Frame::control(
+            frame::ws_frame(frame::OP_PING, b""),
+            Bytes::from_static(b": ping\n\n"),
+        );
+        let mut tick = tokio::time::interval(HEARTBEAT);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = self.shutdown.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            let now = self.now_secs();
+            let hubs: Vec<Arc<MatchHub>> = self.matches.iter().map(|h| h.clone()).collect();
+            let mut reaped = 0u64;
+            for hub in hubs {
+                for conn in hub.connections() {
+                    if conn.is_ws() && now.saturating_sub(conn.last_heard()) > DEAD_AFTER.as_secs()
+                    {
+                        conn.kill();
+                        reaped += 1;
+                    } else {
+                        conn.offer(&ws_ping);
+                    }
+                }
+            }
+            self.ticker.offer(&ws_ping);
+            if reaped > 0 {
+                metrics::counter!("crease_reaped_total").increment(reaped);
+            }
+        }
+    }
+}
+
+/// What a node does with each bus message: L1 learns the seq first (so a snapshot read
+/// afterwards is at least this new), then the match's hub and the ticker get it.
+pub struct NodeSink {
+    pub hubs: Arc<Hubs>,
+}
+
+impl BusSink for NodeSink {
+    fn deliver(&self, msg: BusMessage) {
+        self.hubs.cache.note_seq(msg.match_id, msg.seq);
+        self.hubs.ticker.publish(&msg);
+        if let Some(hub) = self.hubs.matches.get(&msg.match_id).map(|h| h.clone()) {
+            hub.push(Input::Message(msg, Instant::now()));
+        }
+    }
+
+    fn resync_all(&self) {
+        self.hubs.cache.l1().clear_snapshots();
+        let hubs: Vec<Arc<MatchHub>> = self.hubs.matches.iter().map(|h| h.clone()).collect();
+        for hub in hubs {
+            hub.push(Input::Resync);
+        }
+    }
+
+    fn set_live(&self, live: bool) {
+        self.hubs.cache.set_bus_live(live);
+    }
+}

@@ -1,0 +1,127 @@
+//! Server-Sent Events: a client's queue, drained by its response body. The first bytes are a
+//! `retry:` hint; heartbeats are `: ping` comments; on shutdown the stream says so and ends,
+//! and the browser reconnects (with `Last-Event-ID`) to another node.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::Stream;
+
+use super::conn::{Conn, Transport};
+use super::match_hub::MatchHub;
+use super::Hubs;
+
+/// Milliseconds a browser waits before reconnecting.
+pub const RETRY_MS: u32 = 2000;
+
+/// Detaches the connection when the response body is dropped (client gone, or stream ended).
+struct Attached {
+    hubs: Arc<Hubs>,
+    conn: Arc<Conn>,
+    hub: Option<Arc<MatchHub>>,
+    label: &'static str,
+}
+
+impl Drop for Attached {
+    fn drop(&mut self) {
+        self.conn.kill();
+        match self.hub {
+            Some(_) => self.hubs.detach(&self.conn),
+            None => self.hubs.ticker.detach(self.conn.id),
+        }
+        metrics::gauge!("crease_connections", "transport" => self.label).decrement(1.0);
+    }
+}
+
+/// A match's event stream, seeded from the ring after `since` or with a snapshot.
+pub async fn match_stream(
+    hubs: Arc<Hubs>,
+    match_id: i64,
+    since: Option<i64>,
+    slot: impl Send + Sync + 'static,
+) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> {
+    let conn = Arc::new(Conn::new(
+        hubs.next_conn_id(),
+        match_id,
+        Transport::Sse,
+        hubs.now_secs(),
+    ));
+    let (hub, ring) = hubs.attach(&conn, since);
+    metrics::gauge!("crease_connections", "transport" => "sse").increment(1.0);
+    if !hubs.seed(&conn, &hub, ring, since).await {
+        conn.close_with(Bytes::from_static(b": match unavailable\n\n"));
+    }
+    stream(
+        Attached {
+            hubs,
+            conn,
+            hub: Some(hub),
+            label: "sse",
+        },
+        slot,
+    )
+}
+
+/// The ticker: every match's summary line as it changes.
+pub fn ticker_stream(
+    hubs: Arc<Hubs>,
+    slot: impl Send + Sync + 'static,
+) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> {
+    let conn = Arc::new(Conn::new(
+        hubs.next_conn_id(),
+        0,
+        Transport::Sse,
+        hubs.now_secs(),
+    ));
+    // The ticker carries no seq order, so the connection is live at once.
+    conn.finish_seeding(0, Vec::new());
+    hubs.ticker.attach(conn.clone());
+    metrics::gauge!("crease_connections", "transport" => "ticker").increment(1.0);
+    stream(
+        Attached {
+            hubs,
+            conn,
+            hub: None,
+            label: "ticker",
+        },
+        slot,
+    )
+}
+
+fn stream<S: Send + Sync + 'static>(
+    attached: Attached,
+    slot: S,
+) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> {
+    let retry = Bytes::from(format!("retry: {RETRY_MS}\n\n"));
+    futures::stream::unfold(
+        (attached, Some(retry), slot),
+        |(att, first, slot)| async move {
+            if let Some(first) = first {
+                return Some((Ok(first), (att, None, slot)));
+            }
+            let shutdown = att.hubs.shutdown.clone();
+            loop {
+                if let Some(bytes) = att.conn.pop() {
+                    return Some((Ok(bytes), (att, None, slot)));
+                }
+                if att.conn.finished() {
+                    return None;
+                }
+                if att.conn.take_resync() {
+                    if let Some(hub) = &att.hub {
+                        att.hubs.resync(&att.conn, hub).await;
+                    }
+                    continue;
+                }
+                tokio::select! {
+                    _ = att.conn.wake.notified() => {}
+                    _ = shutdown.cancelled() => {
+                        att.conn.close_with(Bytes::from(format!(
+                            "retry: {RETRY_MS}\n: server restarting; reconnect\n\n"
+                        )));
+                    }
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,170 @@
+//! A WebSocket connection's task: seeds the client, reads what it sends (pings, pongs, close),
+//! writes any backlog when the socket drains, and ends on close, death or shutdown.
+//!
+//! Live messages do not pass through this task: the match's fan-out writes them straight to
+//! the socket ([`Conn::offer`]). The task holds no read buffer while the client is quiet.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::net::TcpStream;
+use tracing::Instrument;
+
+use super::conn::{Conn, Transport};
+use super::frame::{ws_close, ws_frame, Frame, OP_PONG};
+use super::ws_proto::{parse, ClientFrame, ProtoError, MAX_CLIENT_PAYLOAD};
+use super::Hubs;
+
+/// How long a closing connection may take to write its last frames.
+const CLOSE_DRAIN: Duration = Duration::from_secs(2);
+
+enum Read {
+    Open,
+    Closing,
+    Gone,
+}
+
+pub async fn run(
+    hubs: Arc<Hubs>,
+    match_id: i64,
+    since: Option<i64>,
+    stream: TcpStream,
+    already_read: Bytes,
+    slot: impl Send + 'static,
+) {
+    let conn_id = hubs.next_conn_id();
+    let span = tracing::debug_span!("ws", match_id, conn_id);
+    async move {
+        let _slot = slot;
+        let _ = stream.set_nodelay(true);
+        let stream = Arc::new(stream);
+        let conn = Arc::new(Conn::new(
+            conn_id,
+            match_id,
+            Transport::Ws(stream.clone()),
+            hubs.now_secs(),
+        ));
+        let (hub, ring) = hubs.attach(&conn, since);
+        metrics::gauge!("crease_connections", "transport" => "ws").increment(1.0);
+        if !hubs.seed(&conn, &hub, ring, since).await {
+            conn.close_with(ws_close(1011, "match unavailable"));
+        }
+        let mut pending: Vec<u8> = already_read.to_vec();
+        if !pending.is_empty() && matches!(handle_frames(&mut pending, &conn), Read::Gone) {
+            conn.kill();
+        }
+        let shutdown = hubs.shutdown.clone();
+        loop {
+            if conn.finished() {
+                break;
+            }
+            let backlog = conn.flush();
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => {
+                    conn.close_with(ws_close(1012, "server restarting; reconnect"));
+                    drain(&conn, &stream).await;
+                    break;
+                }
+                ready = stream.readable() => {
+                    if ready.is_err() {
+                        break;
+                    }
+                    match read_some(&stream, &mut pending, &conn, &hubs) {
+                        Read::Open => {}
+                        Read::Closing => {
+                            drain(&conn, &stream).await;
+                            break;
+                        }
+                        Read::Gone => break,
+                    }
+                }
+                _ = stream.writable(), if backlog => {}
+                _ = conn.wake.notified() => {
+                    if conn.take_resync() {
+                        hubs.resync(&conn, &hub).await;
+                    }
+                }
+            }
+        }
+        conn.kill();
+        hubs.detach(&conn);
+        metrics::gauge!("crease_connections", "transport" => "ws").decrement(1.0);
+    }
+    .instrument(span)
+    .await
+}
+
+/// Reads what is there without blocking and acts on every whole frame.
+fn read_some(stream: &TcpStream, pending: &mut Vec<u8>, conn: &Conn, hubs: &Hubs) -> Read {
+    let mut buf = [0u8; 2048];
+    loop {
+        match stream.try_read(&mut buf) {
+            Ok(0) => return Read::Gone,
+            Ok(n) => {
+                conn.heard(hubs.now_secs());
+                pending.extend_from_slice(&buf[..n]);
+                if pending.len() > MAX_CLIENT_PAYLOAD + 16 + buf.len() {
+                    conn.close_with(ws_close(1009, "message too big"));
+                    return Read::Closing;
+                }
+                match handle_frames(pending, conn) {
+                    Read::Open => continue,
+                    other => return other,
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if pending.is_empty() {
+                    // Give the memory back: a quiet client should cost nothing here.
+                    *pending = Vec::new();
+                }
+                return Read::Open;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return Read::Gone,
+        }
+    }
+}
+
+fn handle_frames(pending: &mut Vec<u8>, conn: &Conn) -> Read {
+    loop {
+        match parse(pending) {
+            Ok(None) => return Read::Open,
+            Ok(Some((frame, used))) => {
+                pending.drain(..used);
+                match frame {
+                    ClientFrame::Ping(payload) => {
+                        conn.offer(&Frame::control(ws_frame(OP_PONG, &payload), Bytes::new()));
+                    }
+                    ClientFrame::Pong | ClientFrame::Data => {}
+                    ClientFrame::Close(code) => {
+                        let echo = code.filter(|c| (1000..5000).contains(c)).unwrap_or(1000);
+                        conn.close_with(ws_close(echo, ""));
+                        return Read::Closing;
+                    }
+                }
+            }
+            Err(ProtoError::TooBig) => {
+                conn.close_with(ws_close(1009, "message too big"));
+                return Read::Closing;
+            }
+            Err(ProtoError::Protocol(why)) => {
+                conn.close_with(ws_close(1002, why));
+                return Read::Closing;
+            }
+        }
+    }
+}
+
+/// Writes the last queued frames (a close) for a little while, then gives up.
+async fn drain(conn: &Conn, stream: &TcpStream) {
+    let _ = tokio::time::timeout(CLOSE_DRAIN, async {
+        while conn.flush() {
+            if stream.writable().await.is_err() {
+                return;
+            }
+        }
+    })
+    .await;
+}
