@@ -105,9 +105,11 @@ pub async fn run(args: ImportArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let scoring = offline_scoring(&store);
     let mut code = ExitCode::SUCCESS;
     for file in &args.files {
+        // A Scoring per file: it keeps every match's engine in memory, and an import of many
+        // files has no use for the earlier ones.
+        let scoring = offline_scoring(&store);
         match import_file(&store, &scoring, file, args.live_at).await {
             Ok(done) => {
                 let line = serde_json::json!({ "match_id": done.match_id, "seq": done.seq });
