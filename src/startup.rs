@@ -90,6 +90,8 @@ impl App {
             )),
             None => None,
         };
+        // Reported from the start: 0 until the watchdog has seen Redis answer (or for ever, without one).
+        metrics::gauge!("crease_redis_up").set(0.0);
         let cache = Arc::new(SnapshotCache::new(
             config.cache,
             store.clone(),
