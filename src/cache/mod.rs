@@ -4,6 +4,7 @@
 //! database answers (one query per match per refresh, however many readers), and Redis is not
 //! read again until every snapshot it may have missed has been repaired from the database.
 
+pub mod list;
 pub mod memory;
 pub mod redis;
 pub mod single_flight;
@@ -54,6 +55,7 @@ pub struct SnapshotCache {
     /// Set by the bus: whether this node currently hears every new seq.
     bus_live: AtomicBool,
     reads: [metrics::Counter; 3],
+    pub list: list::ListCache,
 }
 
 impl SnapshotCache {
@@ -69,6 +71,7 @@ impl SnapshotCache {
             bus_live: AtomicBool::new(false),
             reads: [Tier::L1, Tier::Redis, Tier::Db]
                 .map(|t| metrics::counter!("crease_reads_total", "tier" => t.as_str())),
+            list: list::ListCache::default(),
         }
     }
 

@@ -177,14 +177,34 @@ async fn list_players(
 }
 
 async fn list_matches(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let views: Vec<MatchView> = state
-        .store
-        .list_matches()
-        .await?
-        .into_iter()
-        .map(MatchView::from)
-        .collect();
-    Ok(Json(views).into_response())
+    let body = match state.cache.list.get() {
+        Some(body) => body,
+        None => {
+            let views: Vec<MatchView> = state
+                .store
+                .list_matches()
+                .await?
+                .into_iter()
+                .map(MatchView::from)
+                .collect();
+            let body = bytes::Bytes::from(
+                serde_json::to_vec(&views).map_err(|e| ApiError::Internal(e.to_string()))?,
+            );
+            state.cache.list.put(body.clone());
+            body
+        }
+    };
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("public, max-age=1"),
+    );
+    Ok(res)
 }
 
 #[derive(Deserialize)]
@@ -298,6 +318,7 @@ async fn create_match(
             setup,
         })
         .await?;
+    state.cache.list.clear();
     Ok(created(MatchView::from(row)))
 }
 
