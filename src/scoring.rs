@@ -76,13 +76,16 @@ impl Scoring {
         idempotency_key: Option<&str>,
     ) -> Result<Scored, ApiError> {
         let started = Instant::now();
+        let slot = self.engines.entry(match_id).or_default().clone();
+        let mut slot = slot.lock().await;
+        // Looked up under the lock: a retry sent while its first copy was still being applied
+        // must find that copy's answer, not apply again (or fail the first copy's
+        // `expected_seq` with a 409).
         if let Some(key) = idempotency_key {
             if let Some(done) = self.replayed(match_id, key).await? {
                 return Ok(done);
             }
         }
-        let slot = self.engines.entry(match_id).or_default().clone();
-        let mut slot = slot.lock().await;
         for _ in 0..RACE_RETRIES {
             let loaded = match slot.as_mut() {
                 Some(loaded) => loaded,
@@ -147,6 +150,13 @@ impl Scoring {
                 Err(StoreError::SeqConflict { current }) => {
                     // Another node stored this seq first: our engine is ahead of the truth.
                     *slot = None;
+                    // That node may have been applying this very request (a retry sent to
+                    // another node): then its answer is ours.
+                    if let Some(key) = idempotency_key {
+                        if let Some(done) = self.replayed(match_id, key).await? {
+                            return Ok(done);
+                        }
+                    }
                     if expected_seq.is_some() {
                         return Err(ApiError::StaleSeq { current });
                     }
