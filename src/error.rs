@@ -32,6 +32,9 @@ pub enum ApiError {
     Law(#[from] LawViolation),
     #[error("request body is too large")]
     TooLarge,
+    /// The body is not JSON (RFC 9110 §15.5.16: 415, so clients can tell it from a bad field).
+    #[error("send the body as Content-Type: application/json")]
+    UnsupportedMediaType,
     #[error("the service is temporarily unavailable: {0}")]
     Unavailable(String),
     #[error("internal error")]
@@ -77,6 +80,7 @@ impl ApiError {
             Self::StaleSeq { .. } | Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Law(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -92,6 +96,7 @@ impl ApiError {
             Self::StaleSeq { .. } => "stale-seq".into(),
             Self::Law(v) => format!("law/{}", v.code()),
             Self::TooLarge => "body-too-large".into(),
+            Self::UnsupportedMediaType => "unsupported-media-type".into(),
             Self::Unavailable(_) => "unavailable".into(),
             Self::Internal(_) => "internal".into(),
         }

@@ -28,11 +28,7 @@ where
                 ct.starts_with("application/json") || ct.starts_with("application/problem+json")
             });
         if !is_json {
-            return Err(ApiError::BadRequest {
-                code: "unsupported-media-type",
-                detail: "send the body as Content-Type: application/json".into(),
-                field: None,
-            });
+            return Err(ApiError::UnsupportedMediaType);
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
