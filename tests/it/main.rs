@@ -1,4 +1,7 @@
 //! Integration tests: one binary, real servers.
 
+mod api;
+mod read_path;
+mod redis_fault;
 mod store;
 mod support;

@@ -1,0 +1,415 @@
+//! `spawn_app`: a real node (`App`) on 127.0.0.1:0 in a tokio task, on a database of its own
+//! (Postgres or SQLite), with Redis absent, direct, or behind a cuttable proxy, and a client
+//! with helpers for fixtures, balls, `/live` and `/metrics`.
+//!
+//! Each node gets a random Redis key prefix so tests share one Redis without seeing each
+//! other's keys; the keys are deleted when the `TestApp` drops.
+
+use std::future::Future;
+use std::time::Duration;
+
+use bytes::Bytes;
+use crease::config::{CacheMode, ServeConfig};
+use crease::startup::App;
+use crease::state::AppState;
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+
+use super::db::{postgres_store, sqlite_store, TestDb};
+use super::redis_proxy::redis_addr;
+use super::scorer::{InningsModel, Sides};
+
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+/// How long any single wait may take before the test is failed as hung. Never a speed claim.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Postgres,
+    Sqlite,
+}
+
+#[derive(Debug, Clone)]
+pub enum RedisMode {
+    /// In-process cache and bus only.
+    Off,
+    /// The test Redis itself.
+    Direct,
+    /// A URL such as a `RedisProxy`'s.
+    Via(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    pub store: StoreKind,
+    pub redis: RedisMode,
+    pub cache: CacheMode,
+}
+
+impl AppOptions {
+    pub fn new(store: StoreKind) -> AppOptions {
+        AppOptions {
+            store,
+            redis: RedisMode::Off,
+            cache: CacheMode::On,
+        }
+    }
+
+    pub fn redis(mut self, redis: RedisMode) -> AppOptions {
+        self.redis = redis;
+        self
+    }
+
+    pub fn cache(mut self, cache: CacheMode) -> AppOptions {
+        self.cache = cache;
+        self
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub admin_token: String,
+    /// The node's shared state, for what a test must reach behind the API (dropping L1).
+    pub state: AppState,
+    /// The database the node runs on, opened separately: reads here are the stored truth.
+    pub db: TestDb,
+    pub redis_prefix: String,
+    /// Cancelled on drop: the node drains and its task ends with the test's runtime.
+    shutdown: CancellationToken,
+}
+
+/// A plain answer: status, headers and body bytes.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_test_writer()
+        .try_init();
+}
+
+pub async fn spawn_app(opts: AppOptions) -> TestApp {
+    init_tracing();
+    let db = match opts.store {
+        StoreKind::Postgres => postgres_store().await,
+        StoreKind::Sqlite => sqlite_store().await,
+    };
+    let mut config = ServeConfig::for_tests(&db.url);
+    config.admin_token = Some(ADMIN_TOKEN.into());
+    config.cache = opts.cache;
+    config.redis_prefix = format!("crease-t-{:016x}:", rand::random::<u64>());
+    config.redis_url = match &opts.redis {
+        RedisMode::Off => None,
+        RedisMode::Direct => {
+            let url = format!("redis://{}", redis_addr());
+            assert_redis_reachable(&url).await;
+            Some(url)
+        }
+        RedisMode::Via(url) => {
+            // The proxy may be cut on purpose; the server behind it must still exist.
+            assert_redis_reachable(&format!("redis://{}", redis_addr())).await;
+            Some(url.clone())
+        }
+    };
+    let redis_prefix = config.redis_prefix.clone();
+    let app = App::build(config).await.expect("the node builds");
+    let base = format!("http://{}", app.addr());
+    let state = app.state().clone();
+    let shutdown = app.shutdown_token();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .timeout(DEADLINE)
+        .build()
+        .expect("client");
+    TestApp {
+        base,
+        client,
+        admin_token: ADMIN_TOKEN.into(),
+        state,
+        db,
+        redis_prefix,
+        shutdown,
+    }
+}
+
+/// A missing Redis fails the test with a message saying so; it is never skipped.
+async fn assert_redis_reachable(url: &str) {
+    let client = redis::Client::open(url).expect("redis URL");
+    let pong: Result<String, String> = async {
+        let mut c = tokio::time::timeout(
+            Duration::from_secs(5),
+            client.get_multiplexed_async_connection(),
+        )
+        .await
+        .map_err(|_| "timed out".to_owned())?
+        .map_err(|e| e.to_string())?;
+        redis::cmd("PING")
+            .query_async(&mut c)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    .await;
+    if let Err(e) = pong {
+        panic!(
+            "Redis is unreachable at {url} ({e}). These tests need a real server: start one, \
+             or point CREASE_TEST_REDIS_ADDR at one."
+        );
+    }
+}
+
+/// Polls `check` until it yields `Some`, failing the test if `DEADLINE` passes first.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("gave up waiting: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A match created through the API, with the model of its first innings.
+pub struct Fixture {
+    pub id: i64,
+    pub innings: InningsModel,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn answer(&self, req: reqwest::RequestBuilder) -> Answer {
+        let res = req.send().await.expect("request reaches the node");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.bytes().await.expect("response body");
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.answer(self.client.get(self.url(path))).await
+    }
+
+    /// POSTs JSON with a bearer token (if any).
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.answer(req).await
+    }
+
+    /// Creates a T20 match of `overs` overs between two made-up XIs (Hawks bat first).
+    pub async fn create_match(&self, overs: u16) -> Fixture {
+        let sides = Sides::new("Hawks", "Owls");
+        let body = json!({
+            "format": "t20",
+            "overs": overs,
+            "venue": "The Oval",
+            "teams": [
+                { "name": sides.batting, "players": sides.batters },
+                { "name": sides.bowling, "players": sides.bowlers },
+            ],
+        });
+        let res = self
+            .post_json("/api/matches", Some(&self.admin_token), &body)
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "create match: {res:?}");
+        Fixture {
+            id: res.json()["id"].as_i64().expect("match id"),
+            innings: InningsModel::new(sides),
+        }
+    }
+
+    /// A created match whose first innings has begun (seq 1).
+    pub async fn started_match(&self, overs: u16) -> Fixture {
+        let f = self.create_match(overs).await;
+        let res = self
+            .post_json(
+                &format!("/api/matches/{}/events", f.id),
+                Some(&self.admin_token),
+                &f.innings.innings_start(),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "innings start: {res:?}");
+        f
+    }
+
+    /// A scorer token allowed to score `match_ids`.
+    pub async fn scorer_token(&self, match_ids: &[i64]) -> String {
+        let res = self
+            .post_json(
+                "/api/tokens",
+                Some(&self.admin_token),
+                &json!({ "label": "scorer", "match_ids": match_ids }),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "token: {res:?}");
+        res.json()["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn post_ball(&self, match_id: i64, token: &str, ball: &Value) -> Answer {
+        self.post_json(&format!("/api/matches/{match_id}/balls"), Some(token), ball)
+            .await
+    }
+
+    /// Scores the model's next `n` balls with the admin token, each expected to be stored.
+    pub async fn score(&self, f: &mut Fixture, n: usize) {
+        for _ in 0..n {
+            let runs = f.innings.next_runs();
+            let res = self
+                .post_ball(f.id, &self.admin_token, &f.innings.ball_with(runs))
+                .await;
+            assert_eq!(res.status, StatusCode::CREATED, "ball: {res:?}");
+            f.innings.accept(runs);
+        }
+    }
+
+    pub async fn live(&self, match_id: i64) -> Answer {
+        self.get(&format!("/api/matches/{match_id}/live")).await
+    }
+
+    /// `/live` that must answer 200; returns its JSON.
+    pub async fn live_json(&self, match_id: i64) -> Value {
+        let res = self.live(match_id).await;
+        assert_eq!(res.status, StatusCode::OK, "live: {res:?}");
+        res.json()
+    }
+
+    /// The sum of a counter or gauge over every label set matching `labels`.
+    pub async fn metric(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+        let res = self.get("/metrics").await;
+        assert_eq!(res.status, StatusCode::OK);
+        metric_sum(&String::from_utf8_lossy(&res.body), name, labels)
+    }
+
+    pub async fn readyz(&self) -> Value {
+        self.get("/readyz").await.json()
+    }
+
+    /// Waits until the node has Redis up and its bus subscribed: the steady production shape.
+    pub async fn wait_redis_up(&self) {
+        eventually("redis up and bus subscribed", || async {
+            let up = self.readyz().await["redis"] == "up";
+            let subscribed = self.metric("crease_bus_subscribed", &[]).await >= 1.0;
+            (up && subscribed).then_some(())
+        })
+        .await;
+    }
+
+    /// The stored truth for a match: its seq and snapshot body, read by the test's own pool.
+    pub async fn stored(&self, match_id: i64) -> (Option<i64>, Option<Vec<u8>>) {
+        let seq = self.db.current_seq(match_id).await.expect("current seq");
+        let snap = self.db.snapshot(match_id).await.expect("snapshot");
+        (seq, snap.map(|s| s.body))
+    }
+
+    /// Every stored event of the match, in order.
+    pub async fn events(&self, match_id: i64) -> Vec<crease::store::StoredEvent> {
+        self.db
+            .events_after(match_id, 0, 10_000)
+            .await
+            .expect("events")
+    }
+
+    /// A connection to the real Redis (not through any proxy), for reading keys directly.
+    pub async fn redis_direct(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(format!("redis://{}", redis_addr()))
+            .expect("redis URL")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("direct Redis connection")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        delete_redis_keys(&self.redis_prefix);
+    }
+}
+
+/// Best effort: removes this node's keys so the shared Redis does not fill with test data.
+fn delete_redis_keys(prefix: &str) {
+    let Ok(client) = redis::Client::open(format!("redis://{}", redis_addr())) else {
+        return;
+    };
+    let Ok(mut c) = client.get_connection_with_timeout(Duration::from_secs(1)) else {
+        return;
+    };
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query(&mut c)
+        .unwrap_or_default();
+    if !keys.is_empty() {
+        let _: Result<i64, _> = redis::cmd("DEL").arg(keys).query(&mut c);
+    }
+}
+
+/// Sums the samples of `name` whose labels include every pair in `labels`, from Prometheus
+/// text. A metric never recorded sums to 0.
+pub fn metric_sum(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|line| {
+            let (series, value) = line.rsplit_once(' ')?;
+            let (metric, label_text) = match series.split_once('{') {
+                Some((m, rest)) => (m, rest.trim_end_matches('}')),
+                None => (series, ""),
+            };
+            if metric != name {
+                return None;
+            }
+            let all = labels
+                .iter()
+                .all(|(k, v)| label_text.contains(&format!("{k}=\"{v}\"")));
+            all.then(|| value.parse::<f64>().ok()).flatten()
+        })
+        .sum()
+}
+
+#[test]
+fn metric_lines_are_summed_by_label() {
+    let text = "# TYPE x counter\nx{op=\"a\",t=\"1\"} 2\nx{op=\"b\"} 3\nxy 9\nx 1\n";
+    assert_eq!(metric_sum(text, "x", &[]), 6.0);
+    assert_eq!(metric_sum(text, "x", &[("op", "a")]), 2.0);
+    assert_eq!(metric_sum(text, "x", &[("op", "c")]), 0.0);
+}

@@ -1,0 +1,107 @@
+//! A TCP proxy in front of the test Redis that a test can cut and restore, to play a Redis
+//! outage without stopping the Redis every other test shares.
+//!
+//! `cut()` closes every open connection and, until `restore()`, closes each new one as soon as
+//! it is accepted: clients see what they would see if Redis went away (EOF, reset, refused
+//! handshakes), while the real server and its data stay as they were.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Where the real Redis listens unless `CREASE_TEST_REDIS_ADDR` says otherwise.
+pub const DEFAULT_REDIS_ADDR: &str = "127.0.0.1:6379";
+
+pub fn redis_addr() -> String {
+    std::env::var("CREASE_TEST_REDIS_ADDR").unwrap_or_else(|_| DEFAULT_REDIS_ADDR.to_owned())
+}
+
+pub struct RedisProxy {
+    addr: SocketAddr,
+    inner: Arc<Inner>,
+    accept: JoinHandle<()>,
+}
+
+struct Inner {
+    upstream: String,
+    /// `None` while cut. Each connection holds a clone of the token current when it was
+    /// accepted; cancelling it is how `cut()` reaches every open connection at once.
+    open: Mutex<Option<CancellationToken>>,
+}
+
+impl RedisProxy {
+    /// Listens on 127.0.0.1:0, forwarding to the test Redis.
+    pub async fn start() -> RedisProxy {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("proxy binds a local port");
+        let addr = listener.local_addr().expect("proxy address");
+        let inner = Arc::new(Inner {
+            upstream: redis_addr(),
+            open: Mutex::new(Some(CancellationToken::new())),
+        });
+        let accept = tokio::spawn(accept_loop(listener, inner.clone()));
+        RedisProxy {
+            addr,
+            inner,
+            accept,
+        }
+    }
+
+    /// `redis://` URL of the proxy, for `ServeConfig::redis_url`.
+    pub fn url(&self) -> String {
+        format!("redis://{}", self.addr)
+    }
+
+    /// Closes every open connection and refuses new ones until `restore()`.
+    pub fn cut(&self) {
+        if let Some(token) = self.inner.open.lock().expect("lock").take() {
+            token.cancel();
+        }
+    }
+
+    /// Forwards new connections again.
+    pub fn restore(&self) {
+        let mut open = self.inner.open.lock().expect("lock");
+        if open.is_none() {
+            *open = Some(CancellationToken::new());
+        }
+    }
+}
+
+impl Drop for RedisProxy {
+    fn drop(&mut self) {
+        self.cut();
+        self.accept.abort();
+    }
+}
+
+async fn accept_loop(listener: TcpListener, inner: Arc<Inner>) {
+    loop {
+        let Ok((client, _)) = listener.accept().await else {
+            continue;
+        };
+        let token = inner.open.lock().expect("lock").clone();
+        match token {
+            // Cut: dropping the accepted socket closes it at once.
+            None => drop(client),
+            Some(token) => {
+                tokio::spawn(forward(client, inner.upstream.clone(), token));
+            }
+        }
+    }
+}
+
+async fn forward(mut client: TcpStream, upstream: String, token: CancellationToken) {
+    let Ok(mut server) = TcpStream::connect(&upstream).await else {
+        return;
+    };
+    tokio::select! {
+        _ = token.cancelled() => {}
+        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+    }
+    // Both sockets drop here: the client sees its connection close, as if Redis had gone.
+}
