@@ -52,6 +52,9 @@ struct Inner {
     seeding: bool,
     /// The seq of the last message queued or sent; the next delta must be `last_seq + 1`.
     last_seq: i64,
+    /// The seq of the last message whose bytes began to leave (written, or popped by the SSE
+    /// body): what the client has, or will have, once queued frames are dropped.
+    sent_seq: i64,
     queue: VecDeque<Queued>,
     /// Bytes of the queue's head already written (a partial write).
     head_written: usize,
@@ -85,6 +88,7 @@ impl Conn {
             inner: Mutex::new(Inner {
                 seeding: true,
                 last_seq: 0,
+                sent_seq: 0,
                 queue: VecDeque::new(),
                 head_written: 0,
                 queued_bytes: 0,
@@ -208,12 +212,21 @@ impl Conn {
         }
     }
 
+    /// Drops what the client has not started to receive. The client now has messages only up
+    /// to `sent_seq` (or the half-written head), so that is where it must be resumed from;
+    /// keeping `last_seq` at the newest dropped message would resume it past a gap.
     fn drop_unwritten(&self, g: &mut Inner) {
         let keep_head = g.head_written > 0;
         let head = if keep_head { g.queue.pop_front() } else { None };
         g.queue.clear();
         g.queued_bytes = 0;
+        if !g.seeding {
+            g.last_seq = g.sent_seq;
+        }
         if let Some(head) = head {
+            if head.kind != FrameKind::Control {
+                g.last_seq = head.seq;
+            }
             g.queued_bytes = head.bytes.len();
             g.queue.push_back(head);
         }
@@ -232,13 +245,7 @@ impl Conn {
                 Transport::Ws(_) => super::frame::ws_close(4008, "too slow"),
                 Transport::Sse => Bytes::from_static(b": closed: too slow, reconnect\n\n"),
             };
-            g.queued_bytes += last.len();
-            g.queue.push_back(Queued {
-                seq: 0,
-                kind: FrameKind::Control,
-                bytes: last,
-            });
-            g.closing = true;
+            push_last(g, last);
             metrics::counter!("crease_slow_closes_total").increment(1);
             Outcome::TooSlow
         } else {
@@ -283,13 +290,7 @@ impl Conn {
         if g.closing || g.dead {
             return;
         }
-        g.queued_bytes += last.len();
-        g.queue.push_back(Queued {
-            seq: 0,
-            kind: FrameKind::Control,
-            bytes: last,
-        });
-        g.closing = true;
+        push_last(&mut g, last);
         self.push_out(g);
     }
 
@@ -319,8 +320,22 @@ impl Conn {
         let mut g = self.lock();
         let q = g.queue.pop_front()?;
         g.queued_bytes -= q.bytes.len();
+        if q.kind != FrameKind::Control {
+            g.sent_seq = q.seq;
+        }
         Some(q.bytes)
     }
+}
+
+/// Queues the connection's last frame; nothing is accepted after it.
+fn push_last(g: &mut Inner, last: Bytes) {
+    g.queued_bytes += last.len();
+    g.queue.push_back(Queued {
+        seq: 0,
+        kind: FrameKind::Control,
+        bytes: last,
+    });
+    g.closing = true;
 }
 
 /// Writes as much of the queue as the socket takes without blocking, several frames per call.
@@ -345,6 +360,9 @@ fn write_queue(stream: &TcpStream, g: &mut Inner) {
                     if written >= left {
                         written -= left;
                         g.queued_bytes -= head.bytes.len();
+                        if head.kind != FrameKind::Control {
+                            g.sent_seq = head.seq;
+                        }
                         g.head_written = 0;
                         g.queue.pop_front();
                     } else {
