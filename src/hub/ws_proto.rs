@@ -163,7 +163,7 @@ mod tests {
     fn computes_the_rfc_example_accept_key() {
         assert_eq!(
             accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="),
-            "s3pPLMBiTxaK9kvsAbrZu+xOo0k="
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
         );
     }
 }
