@@ -43,6 +43,9 @@ impl Tier {
 /// While no bus can tell this node about new balls, an L1 copy is trusted only this long.
 const L1_MAX_AGE_WITHOUT_BUS: Duration = Duration::from_secs(1);
 
+/// While Redis is up, the watchdog PINGs it every this many rounds (of 250 ms).
+const UP_PROBE_EVERY: u32 = 4;
+
 pub struct SnapshotCache {
     mode: CacheMode,
     l1: MemoryTier,
@@ -88,7 +91,10 @@ impl SnapshotCache {
     }
 
     fn l1_max_age(&self) -> Option<Duration> {
-        (!self.bus_live.load(Ordering::Acquire)).then_some(L1_MAX_AGE_WITHOUT_BUS)
+        // The bus rides on Redis: while the link is known down, a subscription that still looks
+        // open may be hung and hearing nothing, so L1 is trusted only briefly then too.
+        let redis_down = self.redis.as_ref().is_some_and(|link| !link.is_up());
+        (redis_down || !self.bus_live.load(Ordering::Acquire)).then_some(L1_MAX_AGE_WITHOUT_BUS)
     }
 
     /// The match's current snapshot and the tier that answered; `None` if it has no events yet.
@@ -192,10 +198,15 @@ impl SnapshotCache {
             return;
         };
         let mut backoff = Duration::from_millis(100);
+        let mut rounds: u32 = 0;
         loop {
+            rounds = rounds.wrapping_add(1);
             if !link.is_up() {
                 if link.probe().await && self.repair(&link, true).await {
                     link.mark_up();
+                    // Messages may have been lost without the subscription noticing (a hung
+                    // Redis): reload every match from Redis, just repaired from the database.
+                    self.l1.clear_snapshots();
                     backoff = Duration::from_millis(100);
                 } else {
                     link.mark_down();
@@ -204,6 +215,11 @@ impl SnapshotCache {
             } else if self.has_dirty() {
                 // A write failed while the link still looked up.
                 self.repair(&link, false).await;
+            } else if rounds % UP_PROBE_EVERY == 0 {
+                // A hung Redis closes nothing: a node that only reads from L1 makes no Redis
+                // call that could time out, so without a probe it would never notice, and
+                // would trust a silent bus (and its L1) for as long as the hang lasts.
+                link.probe().await;
             }
             let pause = if link.is_up() {
                 Duration::from_millis(250)
