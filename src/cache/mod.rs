@@ -215,7 +215,7 @@ impl SnapshotCache {
             } else if self.has_dirty() {
                 // A write failed while the link still looked up.
                 self.repair(&link, false).await;
-            } else if rounds % UP_PROBE_EVERY == 0 {
+            } else if rounds.is_multiple_of(UP_PROBE_EVERY) {
                 // A hung Redis closes nothing: a node that only reads from L1 makes no Redis
                 // call that could time out, so without a probe it would never notice, and
                 // would trust a silent bus (and its L1) for as long as the hang lasts.
