@@ -208,3 +208,134 @@ async fn node_starts_with_redis_down_and_serves_from_the_database() {
     app.wait_redis_up().await;
     wait_consistent(&app, f.id).await;
 }
+
+/// A hung Redis (connections open, no answers) is the harder failure: every call must give up
+/// on its own timeout, so ingest and reads carry on instead of waiting for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hung_redis_stalls_nothing_and_is_repaired_on_return() {
+    let proxy = RedisProxy::start().await;
+    let app =
+        spawn_app(AppOptions::new(StoreKind::Postgres).redis(RedisMode::Via(proxy.url()))).await;
+    app.wait_redis_up().await;
+    let mut f = app.started_match(20).await;
+    app.score(&mut f, 5).await;
+    wait_consistent(&app, f.id).await;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = spawn_reader(&app, f.id, stop.clone());
+
+    proxy.stall();
+    app.score(&mut f, 30).await;
+    eventually("readyz to report redis down while it hangs", || async {
+        (app.readyz().await["redis"] == "down").then_some(())
+    })
+    .await;
+    // This node's own ingest keeps its L1 current, so reads may come from L1 or the database;
+    // never from the hung Redis, and always at the latest seq.
+    let res = app.live(f.id).await;
+    assert_eq!(res.status, StatusCode::OK, "{res:?}");
+    assert_eq!(res.json()["seq"], 36);
+    assert_ne!(res.header("x-cache"), Some("redis"));
+    assert_eq!(app.events(f.id).await.len(), 36, "every ball stored");
+
+    proxy.restore();
+    app.wait_redis_up().await;
+    let snapshot = wait_consistent(&app, f.id).await;
+    let snapshot: serde_json::Value = serde_json::from_slice(&snapshot).expect("JSON");
+    assert_eq!(snapshot["seq"], 36);
+    assert_eq!(snapshot["innings"][0]["runs"], f.innings.runs);
+
+    stop.store(true, Ordering::Release);
+    let seen = reader.await.expect("reader task");
+    assert!(
+        seen.failures.is_empty(),
+        "reads failed: {:?}",
+        seen.failures
+    );
+    assert!(
+        seen.regressions.is_empty(),
+        "the score went backwards: {:?}",
+        seen.regressions
+    );
+}
+
+/// Two nodes behind a load balancer; one loses Redis (and with it the bus) while the other
+/// keeps scoring. The cut-off node must not go on serving its last score: it catches up from
+/// the database, and hears the bus again once Redis returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_node_cut_off_from_redis_catches_up_from_the_database() {
+    let proxy = RedisProxy::start().await;
+    let scorer = spawn_app(AppOptions::new(StoreKind::Postgres).redis(RedisMode::Direct)).await;
+    scorer.wait_redis_up().await;
+    let viewer = scorer.peer(RedisMode::Via(proxy.url())).await;
+    viewer.wait_redis_up().await;
+
+    let mut f = scorer.started_match(20).await;
+    scorer.score(&mut f, 3).await;
+    eventually("the other node to hear the balls", || async {
+        (viewer.live_json(f.id).await["seq"] == 4).then_some(())
+    })
+    .await;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = spawn_reader(&viewer, f.id, stop.clone());
+
+    proxy.cut();
+    scorer.score(&mut f, 6).await;
+    eventually("the cut-off node to catch up from the database", || async {
+        let live = viewer.live_json(f.id).await;
+        (live["seq"] == 10 && live["innings"][0]["runs"] == f.innings.runs).then_some(())
+    })
+    .await;
+
+    proxy.restore();
+    viewer.wait_redis_up().await;
+    scorer.score(&mut f, 1).await;
+    eventually("the bus to carry balls to the returned node", || async {
+        (viewer.live_json(f.id).await["seq"] == 11).then_some(())
+    })
+    .await;
+    wait_consistent(&viewer, f.id).await;
+
+    stop.store(true, Ordering::Release);
+    let seen = reader.await.expect("reader task");
+    assert!(
+        seen.failures.is_empty(),
+        "reads failed: {:?}",
+        seen.failures
+    );
+    assert!(
+        seen.regressions.is_empty(),
+        "the score went backwards: {:?}",
+        seen.regressions
+    );
+}
+
+/// As above, but the cut-off node's Redis hangs instead of closing: its subscription looks
+/// alive and simply goes quiet. The node must still catch up rather than trust its L1 forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_node_whose_redis_hangs_catches_up_from_the_database() {
+    let proxy = RedisProxy::start().await;
+    let scorer = spawn_app(AppOptions::new(StoreKind::Postgres).redis(RedisMode::Direct)).await;
+    scorer.wait_redis_up().await;
+    let viewer = scorer.peer(RedisMode::Via(proxy.url())).await;
+    viewer.wait_redis_up().await;
+
+    let mut f = scorer.started_match(20).await;
+    scorer.score(&mut f, 3).await;
+    eventually("the other node to hear the balls", || async {
+        (viewer.live_json(f.id).await["seq"] == 4).then_some(())
+    })
+    .await;
+
+    proxy.stall();
+    scorer.score(&mut f, 6).await;
+    eventually("the node with a hung Redis to catch up", || async {
+        (viewer.live_json(f.id).await["seq"] == 10).then_some(())
+    })
+    .await;
+
+    proxy.restore();
+    viewer.wait_redis_up().await;
+    wait_consistent(&viewer, f.id).await;
+}

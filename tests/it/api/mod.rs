@@ -1,6 +1,7 @@
 //! The HTTP API of one node against a real database: every scenario runs on Postgres and on
 //! SQLite. Scoring and reading here; refusals of bad input in `refusals`.
 
+use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -34,6 +35,7 @@ on_both_stores!(
     match_list_shows_live_matches_first,
     ball_history_pages_by_seq,
     live_honours_etag_gzip_and_names_its_tier,
+    matches_scored_at_once_all_store_every_ball,
 );
 
 async fn app_on(store: StoreKind) -> TestApp {
@@ -157,7 +159,7 @@ async fn concurrent_retries_of_one_key_get_the_first_answer(store: StoreKind) {
                     .json(&ball),
             )
         };
-        let answers = futures::future::join_all((0..8).map(|_| send())).await;
+        let answers = join_all((0..8).map(|_| send())).await;
         let created = answers
             .iter()
             .filter(|a| a.status == StatusCode::CREATED)
@@ -345,6 +347,24 @@ async fn live_honours_etag_gzip_and_names_its_tier(store: StoreKind) {
         "a new ball makes the old tag stale"
     );
     assert_eq!(changed.header("etag"), Some("\"4\""));
+}
+
+/// Several grounds scoring at the same moment: on SQLite every write shares one file lock,
+/// and none of them may be refused or lost for it.
+async fn matches_scored_at_once_all_store_every_ball(store: StoreKind) {
+    let app = app_on(store).await;
+    let mut fixtures = Vec::new();
+    for _ in 0..4 {
+        fixtures.push(app.started_match(20).await);
+    }
+    join_all(fixtures.iter_mut().map(|f| app.score(f, 15))).await;
+    for f in &fixtures {
+        let live = app.live_json(f.id).await;
+        assert_eq!(live["seq"], 16);
+        assert_eq!(first_innings(&live)["runs"], f.innings.runs);
+        assert_eq!(first_innings(&live)["overs"], "2.3");
+        assert_eq!(app.events(f.id).await.len(), 16);
+    }
 }
 
 pub fn gunzip(bytes: &[u8]) -> Vec<u8> {

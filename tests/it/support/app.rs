@@ -6,6 +6,7 @@
 //! other's keys; the keys are deleted when the `TestApp` drops.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -76,7 +77,7 @@ pub struct TestApp {
     /// The node's shared state, for what a test must reach behind the API (dropping L1).
     pub state: AppState,
     /// The database the node runs on, opened separately: reads here are the stored truth.
-    pub db: TestDb,
+    pub db: Arc<TestDb>,
     pub redis_prefix: String,
     /// Cancelled on drop: the node drains and its task ends with the test's runtime.
     shutdown: CancellationToken,
@@ -120,10 +121,16 @@ pub async fn spawn_app(opts: AppOptions) -> TestApp {
         StoreKind::Postgres => postgres_store().await,
         StoreKind::Sqlite => sqlite_store().await,
     };
+    let prefix = format!("crease-t-{:016x}:", rand::random::<u64>());
+    spawn_node(Arc::new(db), prefix, &opts).await
+}
+
+/// A node on `db` using Redis keys and channels under `redis_prefix`.
+async fn spawn_node(db: Arc<TestDb>, redis_prefix: String, opts: &AppOptions) -> TestApp {
     let mut config = ServeConfig::for_tests(&db.url);
     config.admin_token = Some(ADMIN_TOKEN.into());
     config.cache = opts.cache;
-    config.redis_prefix = format!("crease-t-{:016x}:", rand::random::<u64>());
+    config.redis_prefix = redis_prefix.clone();
     config.redis_url = match &opts.redis {
         RedisMode::Off => None,
         RedisMode::Direct => {
@@ -137,7 +144,6 @@ pub async fn spawn_app(opts: AppOptions) -> TestApp {
             Some(url.clone())
         }
     };
-    let redis_prefix = config.redis_prefix.clone();
     let app = App::build(config).await.expect("the node builds");
     let base = format!("http://{}", app.addr());
     let state = app.state().clone();
@@ -208,6 +214,16 @@ pub struct Fixture {
 }
 
 impl TestApp {
+    /// A second node on the same database and Redis prefix, as behind a load balancer.
+    pub async fn peer(&self, redis: RedisMode) -> TestApp {
+        let opts = AppOptions {
+            store: StoreKind::Postgres,
+            redis,
+            cache: CacheMode::On,
+        };
+        spawn_node(self.db.clone(), self.redis_prefix.clone(), &opts).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

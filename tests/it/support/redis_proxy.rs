@@ -3,12 +3,16 @@
 //!
 //! `cut()` closes every open connection and, until `restore()`, closes each new one as soon as
 //! it is accepted: clients see what they would see if Redis went away (EOF, reset, refused
-//! handshakes), while the real server and its data stay as they were.
+//! handshakes), while the real server and its data stay as they were. `stall()` plays a hung
+//! Redis instead: connections stay open but nothing is forwarded until `restore()`.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -30,6 +34,8 @@ struct Inner {
     /// `None` while cut. Each connection holds a clone of the token current when it was
     /// accepted; cancelling it is how `cut()` reaches every open connection at once.
     open: Mutex<Option<CancellationToken>>,
+    /// While true, bytes are held in the proxy instead of forwarded, in both directions.
+    stalled: watch::Sender<bool>,
 }
 
 impl RedisProxy {
@@ -42,6 +48,7 @@ impl RedisProxy {
         let inner = Arc::new(Inner {
             upstream: redis_addr(),
             open: Mutex::new(Some(CancellationToken::new())),
+            stalled: watch::Sender::new(false),
         });
         let accept = tokio::spawn(accept_loop(listener, inner.clone()));
         RedisProxy {
@@ -63,8 +70,14 @@ impl RedisProxy {
         }
     }
 
-    /// Forwards new connections again.
+    /// Keeps every connection open but forwards nothing, as a hung server would.
+    pub fn stall(&self) {
+        self.inner.stalled.send_replace(true);
+    }
+
+    /// Ends a cut or a stall: forwards new connections, and held bytes, again.
     pub fn restore(&self) {
+        self.inner.stalled.send_replace(false);
         let mut open = self.inner.open.lock().expect("lock");
         if open.is_none() {
             *open = Some(CancellationToken::new());
@@ -89,19 +102,45 @@ async fn accept_loop(listener: TcpListener, inner: Arc<Inner>) {
             // Cut: dropping the accepted socket closes it at once.
             None => drop(client),
             Some(token) => {
-                tokio::spawn(forward(client, inner.upstream.clone(), token));
+                let stalled = inner.stalled.subscribe();
+                tokio::spawn(forward(client, inner.upstream.clone(), token, stalled));
             }
         }
     }
 }
 
-async fn forward(mut client: TcpStream, upstream: String, token: CancellationToken) {
-    let Ok(mut server) = TcpStream::connect(&upstream).await else {
+async fn forward(
+    client: TcpStream,
+    upstream: String,
+    token: CancellationToken,
+    stalled: watch::Receiver<bool>,
+) {
+    let Ok(server) = TcpStream::connect(&upstream).await else {
         return;
     };
+    let (client_read, client_write) = client.into_split();
+    let (server_read, server_write) = server.into_split();
     tokio::select! {
         _ = token.cancelled() => {}
-        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+        _ = pump(client_read, server_write, stalled.clone()) => {}
+        _ = pump(server_read, client_write, stalled) => {}
     }
-    // Both sockets drop here: the client sees its connection close, as if Redis had gone.
+    // Every half drops here: the client sees its connection close, as if Redis had gone.
+}
+
+/// Copies one direction, holding each chunk while the proxy is stalled.
+async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, mut stalled: watch::Receiver<bool>) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if stalled.wait_for(|s| !*s).await.is_err() {
+            return;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
 }
