@@ -35,6 +35,9 @@ pub enum CacheMode {
     On,
     /// Every read goes to the database: the baseline that shows what the cache is worth.
     Off,
+    /// skip L1: every read asks Redis, then the database — to measure the Redis tier.
+    #[value(name = "no-l1")]
+    NoL1,
 }
 
 #[derive(Args, Debug, Clone)]

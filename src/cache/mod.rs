@@ -104,13 +104,25 @@ impl SnapshotCache {
             self.count(Tier::Db);
             return Ok(snap.map(|s| (Arc::new(Snapshot::new(s.seq, s.body.into())), Tier::Db)));
         }
-        if let Some(snap) = self.l1.get_fresh(match_id, self.l1_max_age()) {
+        let use_l1 = self.mode != CacheMode::NoL1;
+        if let Some(snap) = use_l1
+            .then(|| self.l1.get_fresh(match_id, self.l1_max_age()))
+            .flatten()
+        {
             self.count(Tier::L1);
             return Ok(Some((snap, Tier::L1)));
         }
-        let _flight = self.flights.lock(match_id).await;
+        // Without L1 there is nothing for a flight to share: each read asks Redis itself.
+        let _flight = if use_l1 {
+            Some(self.flights.lock(match_id).await)
+        } else {
+            None
+        };
         // Whoever held the flight before us may have just loaded it.
-        if let Some(snap) = self.l1.get_fresh(match_id, self.l1_max_age()) {
+        if let Some(snap) = use_l1
+            .then(|| self.l1.get_fresh(match_id, self.l1_max_age()))
+            .flatten()
+        {
             self.count(Tier::L1);
             return Ok(Some((snap, Tier::L1)));
         }

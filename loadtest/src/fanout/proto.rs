@@ -1,0 +1,38 @@
+//! The two facts a client needs from a realtime message, read from its first bytes only:
+//! whether it is a snapshot, and its seq (every message opens `{"type":…,"match_id":…,"seq":…`).
+
+/// How far into a message the `"seq"` key may sit: past `type` and `match_id`, never deep.
+const HEAD: usize = 96;
+
+/// `(is_snapshot, seq)`, or `None` for a message that does not open as documented.
+pub fn head(msg: &[u8]) -> Option<(bool, i64)> {
+    let head = &msg[..msg.len().min(HEAD)];
+    let at = head.windows(6).position(|w| w == b"\"seq\":")? + 6;
+    let rest = &head[at..];
+    let rest = &rest[rest.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 18 {
+        return None;
+    }
+    let seq = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
+    Some((msg.starts_with(b"{\"type\":\"snapshot\""), seq))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::head;
+
+    #[test]
+    fn reads_type_and_seq_from_the_prefix() {
+        assert_eq!(
+            head(br#"{"type":"snapshot","match_id":3,"seq":150,"status":"live"}"#),
+            Some((true, 150))
+        );
+        assert_eq!(
+            head(br#"{"type":"ball","match_id":3,"seq":151,"ball":{}}"#),
+            Some((false, 151))
+        );
+        assert_eq!(head(br#"{"type":"ball","match_id":3}"#), None);
+        assert_eq!(head(b"not json"), None);
+    }
+}

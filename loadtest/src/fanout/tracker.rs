@@ -1,0 +1,129 @@
+//! Per-client accounting of the seqs a run expects: each one received once, in order.
+
+use serde::{Deserialize, Serialize};
+
+/// What one client saw. Receipt times are µs after its shard's epoch, kept until the end so
+/// latency can be computed once every POST start is known (a child learns them last).
+#[derive(Debug, Default)]
+pub struct Tracker {
+    /// Seq of the seeding snapshot; expected seqs are `base+1 ..= base+balls`.
+    pub base: Option<i64>,
+    balls: usize,
+    seen: Vec<u64>,
+    max: i64,
+    /// (offset of the seq after `base`, 0-based; µs after the epoch).
+    pub receipts: Vec<(u32, u32)>,
+    pub counts: Counts,
+}
+
+/// Tallies that merge by addition across clients and shards.
+#[derive(Debug, Default, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Counts {
+    /// Messages carrying an expected seq, first receipt of each.
+    pub received: u64,
+    pub duplicated: u64,
+    /// First receipts of a seq lower than one already received.
+    pub out_of_order: u64,
+    /// Snapshots after the seeding one (a resync the server chose).
+    pub resyncs: u64,
+    /// Messages outside the expected range, or that did not parse.
+    pub unexpected: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, o: &Counts) {
+        self.received += o.received;
+        self.duplicated += o.duplicated;
+        self.out_of_order += o.out_of_order;
+        self.resyncs += o.resyncs;
+        self.unexpected += o.unexpected;
+    }
+}
+
+impl Tracker {
+    pub fn new(balls: usize) -> Tracker {
+        Tracker {
+            balls,
+            seen: vec![0; balls.div_ceil(64)],
+            receipts: Vec::with_capacity(balls),
+            ..Tracker::default()
+        }
+    }
+
+    pub fn seeded(&self) -> bool {
+        self.base.is_some()
+    }
+
+    /// Highest seq received so far.
+    pub fn max_seq(&self) -> i64 {
+        self.max
+    }
+
+    /// One message; `parsed` is its head, `None` when it did not parse.
+    pub fn on_message(&mut self, parsed: Option<(bool, i64)>, at_us: u32) {
+        let Some((snapshot, seq)) = parsed else {
+            self.counts.unexpected += 1;
+            return;
+        };
+        let Some(base) = self.base else {
+            // The first message of a connection is its snapshot: the point counting starts.
+            if snapshot {
+                self.base = Some(seq);
+                self.max = seq;
+            } else {
+                self.counts.unexpected += 1;
+            }
+            return;
+        };
+        if snapshot {
+            self.counts.resyncs += 1;
+        }
+        let off = seq - base - 1;
+        if off < 0 || off as usize >= self.balls {
+            if !snapshot || seq > base {
+                self.counts.unexpected += 1;
+            }
+            return;
+        }
+        let (word, bit) = (off as usize / 64, 1u64 << (off % 64));
+        if self.seen[word] & bit != 0 {
+            self.counts.duplicated += 1;
+            return;
+        }
+        self.seen[word] |= bit;
+        self.counts.received += 1;
+        if seq < self.max {
+            self.counts.out_of_order += 1;
+        }
+        self.max = self.max.max(seq);
+        self.receipts.push((off as u32, at_us));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_gaps_repeats_and_reorders() {
+        let mut t = Tracker::new(5);
+        t.on_message(Some((true, 10)), 0);
+        for seq in [11, 13, 13, 12, 15] {
+            t.on_message(Some((false, seq)), 1);
+        }
+        t.on_message(Some((false, 99)), 1);
+        assert_eq!(t.counts.received, 4);
+        assert_eq!(t.counts.duplicated, 1);
+        assert_eq!(t.counts.out_of_order, 1);
+        assert_eq!(t.counts.unexpected, 1);
+        assert_eq!(t.max_seq(), 15);
+    }
+
+    #[test]
+    fn a_message_before_the_snapshot_is_unexpected() {
+        let mut t = Tracker::new(2);
+        t.on_message(Some((false, 3)), 0);
+        assert!(!t.seeded());
+        assert_eq!(t.counts.unexpected, 1);
+    }
+}

@@ -1,0 +1,61 @@
+//! `crease-loadtest`: Crease's own load instrument. `fanout` measures what reaches many
+//! WebSocket and SSE viewers of one match (and what the node spends per message), `idle` the
+//! node's memory per held connection, `read` the `/live` read path. Loopback targets only.
+
+mod fanout;
+mod hist;
+mod net;
+mod read;
+mod sys;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "crease-loadtest", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// N viewers of a match; posts B real events and measures what reaches each viewer.
+    Fanout(fanout::FanoutArgs),
+    /// N idle WebSocket viewers held open; the node's memory per connection.
+    Idle(fanout::IdleArgs),
+    /// GET /live from C keep-alive connections for T seconds.
+    Read(read::ReadArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    sys::raise_nofile();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("crease-loadtest: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Fanout(a) => fanout::run_fanout(a).await,
+            Command::Idle(a) => fanout::run_idle(a).await,
+            Command::Read(a) => read::run(a).await,
+        }
+    });
+    // Clients still closing must not hold the exit: every figure is already printed.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("crease-loadtest: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
