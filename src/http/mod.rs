@@ -8,6 +8,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod read;
 pub mod realtime;
+pub mod web;
 
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
@@ -28,6 +29,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router())
         .merge(health::router())
         .merge(openapi::router())
+        .merge(web::router())
         .fallback(middleware::not_found)
         .layer(
             ServiceBuilder::new()

@@ -1,0 +1,155 @@
+// The fixtures admin: with the admin token, create tournaments, teams (with players), players,
+// matches with both XIs, and scorer tokens. A new token is shown once, as the API returns it.
+
+import { request, getJSON, describe } from './api.js';
+import { $, el, fill } from './dom.js';
+
+const TOKEN_KEY = 'crease-admin-token';
+let token = sessionStorage.getItem(TOKEN_KEY);
+let teams = [];
+let players = [];
+
+const post = (path, body) => request('POST', path, { body, token });
+
+function lines(text) {
+  return text.split('\n').map((s) => s.trim()).filter(Boolean);
+}
+
+function status(text) {
+  $('#status').textContent = text;
+}
+
+/** Runs a form's action, with its error (in words, from the problem detail) beside it. */
+function onSubmit(id, action) {
+  const form = $(`#${id}`);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const err = form.querySelector('.error');
+    err.textContent = '';
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      await action(form);
+      await refresh();
+    } catch (x) {
+      err.textContent = describe(x);
+      if (x.status === 401 || x.status === 403) signOut();
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+async function refresh() {
+  const [tournaments, t, p, matches] = await Promise.all([
+    getJSON('/api/tournaments'), getJSON('/api/teams'), getJSON('/api/players'), getJSON('/api/matches'),
+  ]);
+  teams = t;
+  players = p;
+  const opt = (v, text) => el('option', { value: v }, text);
+  fill($('#m-tournament'), opt('', 'None'), tournaments.map((x) => opt(x.id, `${x.name}${x.season ? ` ${x.season}` : ''}`)));
+  for (const i of [0, 1]) {
+    const sel = $(`#m-team${i}`);
+    const keep = sel.value;
+    fill(sel, opt('', 'Choose a team'), teams.map((x) => opt(x.id, x.name)));
+    sel.value = keep;
+  }
+  fill($('#pl-team'), opt('', 'No team'), teams.map((x) => opt(x.id, x.name)));
+  fill($('#t-matches'), matches.map((m) => el('label', { class: 'check' },
+    el('input', { type: 'checkbox', value: m.id }), ` ${m.title} (#${m.id})`)));
+  fill($('#matches'), matches.map((m) => el('li', {}, el('a', { href: `/matches/${m.id}` }, m.title),
+    ` · ${m.format.toUpperCase()} · ${m.summary || m.status} · `, el('a', { href: `/score/${m.id}` }, 'score'))));
+  fill($('#teams'), teams.map((x) => el('li', {}, `${x.name}${x.short_name ? ` (${x.short_name})` : ''}: `,
+    players.filter((pl) => pl.team_id === x.id).map((pl) => pl.name).join(', ') || 'no players')));
+  fill($('#tournaments'), tournaments.map((x) => el('li', {}, `${x.name}${x.season ? ` · ${x.season}` : ''}`)));
+}
+
+function wire() {
+  onSubmit('tournament-form', async () => {
+    const body = { name: $('#tn-name').value };
+    if ($('#tn-season').value.trim()) body.season = $('#tn-season').value;
+    const t = await post('/api/tournaments', body);
+    status(`Tournament ${t.name} created.`);
+    $('#tournament-form').reset();
+  });
+  onSubmit('team-form', async () => {
+    const body = { name: $('#tm-name').value, players: lines($('#tm-players').value) };
+    if ($('#tm-short').value.trim()) body.short_name = $('#tm-short').value;
+    const t = await post('/api/teams', body);
+    status(`Team ${t.name} created with ${t.players.length} players.`);
+    $('#team-form').reset();
+  });
+  onSubmit('player-form', async () => {
+    const body = { name: $('#pl-name').value };
+    if ($('#pl-team').value) body.team_id = Number($('#pl-team').value);
+    const p = await post('/api/players', body);
+    status(`Player ${p.name} added.`);
+    $('#player-form').reset();
+  });
+  onSubmit('match-form', async () => {
+    const side = (i) => {
+      const team = teams.find((t) => String(t.id) === $(`#m-team${i}`).value);
+      return { name: team ? team.name : '', players: lines($(`#m-xi${i}`).value) };
+    };
+    const format = $('#m-format').value;
+    const body = { format, teams: [side(0), side(1)] };
+    if ($('#m-title').value.trim()) body.title = $('#m-title').value;
+    if ($('#m-venue').value.trim()) body.venue = $('#m-venue').value;
+    if ($('#m-tournament').value) body.tournament_id = Number($('#m-tournament').value);
+    if ($('#m-start').value) body.starts_at = new Date($('#m-start').value).toISOString();
+    if (format !== 'test') body.overs = Number($('#m-overs').value);
+    if (Number($('#m-bpo').value) !== 6) body.balls_per_over = Number($('#m-bpo').value);
+    const m = await post('/api/matches', body);
+    status(`Match ${m.title} created (#${m.id}).`);
+  });
+  onSubmit('token-form', async () => {
+    const ids = [...document.querySelectorAll('#t-matches input:checked')].map((c) => Number(c.value));
+    const t = await post('/api/tokens', { label: $('#t-label').value, match_ids: ids });
+    $('#token-value').textContent = t.token;
+    fill($('#token-links'), 'Scorer pads: ', t.match_ids.map((mid, i) => [i ? ', ' : '', el('a', { href: `/score/${mid}` }, `/score/${mid}`)]));
+    $('#new-token').hidden = false;
+    $('#token-form').reset();
+  });
+  // Picking a team fills its XI from the team's players, ready to trim.
+  for (const i of [0, 1]) {
+    $(`#m-team${i}`).addEventListener('change', () => {
+      const id = Number($(`#m-team${i}`).value);
+      $(`#m-xi${i}`).value = players.filter((p) => p.team_id === id).map((p) => p.name).join('\n');
+    });
+  }
+  $('#m-format').addEventListener('change', () => {
+    const f = $('#m-format').value;
+    $('#m-overs').disabled = f === 'test';
+    if (f === 'odi') $('#m-overs').value = 50;
+    if (f === 't20') $('#m-overs').value = 20;
+  });
+  $('#copy-token').addEventListener('click', () => navigator.clipboard?.writeText($('#token-value').textContent));
+  $('#signout').addEventListener('click', signOut);
+  $('#signin').addEventListener('submit', (e) => {
+    e.preventDefault();
+    token = $('#admin-token').value.trim();
+    sessionStorage.setItem(TOKEN_KEY, token);
+    show();
+  });
+}
+
+function signOut() {
+  token = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  $('#admin').hidden = true;
+  $('#signin').hidden = false;
+}
+
+async function show() {
+  $('#signin').hidden = true;
+  $('#admin').hidden = false;
+  try {
+    await refresh();
+  } catch (e) {
+    status(describe(e));
+  }
+}
+
+wire();
+if (token) show();
+else signOut();

@@ -1,0 +1,81 @@
+// The viewer page: loads the match, then follows its live feed. A ball message updates the
+// page at once from its line; a full snapshot is fetched a moment later (from the cached read
+// path) to make the derived cards exact, so a burst of balls costs one read, not one per ball.
+
+import { getJSON, describe } from './api.js';
+import { $, el, fill, matchIdFromPath, statusText } from './dom.js';
+import { LiveFeed } from './feed.js';
+import { applyBall, currentInnings, renderBoard, renderCommentary, renderInnings } from './scorecard.js';
+import { manhattan, worm, wormKey } from './charts.js';
+
+const id = matchIdFromPath();
+let state = null;
+let refreshTimer = null;
+const REFRESH_AFTER_MS = 700;
+
+function render() {
+  if (!state) return;
+  renderBoard($('#board'), state);
+  renderCommentary($('#commentary'), state);
+  renderInnings($('#innings'), state);
+  const inn = currentInnings(state);
+  const maxOvers = state.overs_per_innings || 0;
+  fill($('#manhattan'), inn ? manhattan(inn, maxOvers) : el('p', { class: 'muted' }, 'No overs yet.'));
+  const regular = state.innings.filter((i) => !i.super_over);
+  fill($('#worm'), worm(regular, maxOvers));
+  fill($('#worm-key'), wormKey(regular));
+  document.title = `${state.summary || 'Match'} · Crease`;
+  document.body.dataset.seq = String(state.seq);
+}
+
+/** A fresh snapshot a moment after the last ball; revalidated, so often a 304. */
+function scheduleRefresh(feed) {
+  if (refreshTimer) return;
+  refreshTimer = setTimeout(async () => {
+    refreshTimer = null;
+    try {
+      const res = await fetch(`/api/matches/${id}/live`, { cache: 'no-cache' });
+      if (res.ok) feed.apply(await res.json());
+    } catch {
+      // The feed reports connection trouble; the next ball schedules another try.
+    }
+  }, REFRESH_AFTER_MS);
+}
+
+const conn = $('#conn');
+const words = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' };
+
+async function main() {
+  if (!id) return;
+  $('#score-link').href = `/score/${id}`;
+  try {
+    const m = await getJSON(`/api/matches/${id}`);
+    $('#title').textContent = m.title;
+    fill($('#meta'), [m.venue, m.format.toUpperCase(), statusText(m.status)].filter(Boolean).join(' · '));
+  } catch (e) {
+    $('#title').textContent = 'Match not found';
+    fill($('#meta'), describe(e));
+    return;
+  }
+  const feed = new LiveFeed(id, {
+    onSnapshot(msg) {
+      const { type, event, ...snap } = msg;
+      state = snap;
+      render();
+    },
+    onBall(msg) {
+      if (!state) return;
+      applyBall(state, msg);
+      state.seq = msg.seq;
+      render();
+      scheduleRefresh(feed);
+    },
+    onStatus(s) {
+      conn.dataset.state = s;
+      conn.textContent = words[s] || s;
+    },
+  });
+  feed.start();
+}
+
+main();

@@ -1,0 +1,339 @@
+// The scorer's pad: follows the match's live feed for the state, and turns buttons and keys
+// into balls, undos and events, all posted through the outbox (which survives going offline).
+// Between a ball and the server's answer the pad predicts the strike and the over's end, so a
+// scorer can keep going offline; the server's state replaces the guess once nothing is waiting.
+
+import { request, getJSON, describe } from './api.js';
+import { $, el, fill, matchIdFromPath } from './dom.js';
+import { LiveFeed } from './feed.js';
+import { Outbox } from './queue.js';
+import { applyBall, chips, currentInnings } from './scorecard.js';
+import { renderPrompts, resetPrompts } from './prompts.js';
+
+const id = matchIdFromPath();
+const TOKEN_KEY = 'crease-token';
+let token = sessionStorage.getItem(TOKEN_KEY);
+let setup = null;
+let state = null;
+let mod = null;
+/** Legal balls of the current over, counting those still in the outbox. */
+let overBalls = 0;
+const fields = { striker: $('#striker'), non_striker: $('#non_striker'), bowler: $('#bowler') };
+
+const outbox = new Outbox(id, {
+  send: (item) => request('POST', item.path, { body: item.body, token, headers: { 'Idempotency-Key': item.key } }),
+  onChange: renderOutbox,
+  // The stream often brings the new state before the POST answers; once nothing waits, the
+  // server's state (not the pad's guess) fills the players.
+  onSent() {
+    if (!outbox.items().length) syncFields(false);
+  },
+  onRefused(item, err, blocked) {
+    showError(`${item.label}: ${describe(err)}${blocked ? ' Later items wait: send it again or discard it.' : ''}`);
+    if (!blocked) syncFields(true);
+  },
+  onAuth(err) {
+    showError(describe(err));
+    signOut();
+  },
+});
+
+function showError(text) {
+  $('#error').textContent = text || '';
+}
+
+/** Fill a player field from the state, unless the scorer typed in it since. */
+function setField(input, value, force) {
+  if (value) {
+    if (force || input.dataset.typed !== 'true' || input.value === '') input.value = value;
+    input.dataset.typed = 'false';
+  } else if (force || input.dataset.typed !== 'true') {
+    input.value = '';
+  }
+}
+
+function syncFields(force) {
+  if (!state || outbox.items().length) return;
+  const inn = currentInnings(state);
+  setField(fields.striker, state.striker, force);
+  setField(fields.non_striker, state.non_striker, force);
+  setField(fields.bowler, state.bowler, force);
+  overBalls = inn ? inn.balls % (state.balls_per_over || 6) : 0;
+}
+
+function teamsOf() {
+  const inn = currentInnings(state);
+  const names = setup.teams.map((t) => t.name);
+  const batting = inn ? inn.team : names[0];
+  const bat = setup.teams.find((t) => t.name === batting) || setup.teams[0];
+  const bowl = setup.teams.find((t) => t !== bat) || setup.teams[1];
+  return { bat, bowl };
+}
+
+function renderState() {
+  if (!state || !setup) return;
+  const inn = currentInnings(state);
+  $('#p-team').textContent = inn ? inn.team : '';
+  $('#p-score').textContent = inn ? `${inn.runs}/${inn.wickets}` : '–';
+  $('#p-overs').textContent = inn ? `(${inn.overs} ov)` : '';
+  fill($('#p-over'), chips(inn ? inn.this_over : []));
+  $('#p-summary').textContent = state.result || (inn && !inn.closed ? '' : state.summary || '');
+  const { bat, bowl } = teamsOf();
+  const out = new Set(inn ? inn.batting.filter((b) => b.out).map((b) => b.name) : []);
+  fill($('#batters'), bat.players.filter((p) => !out.has(p)).map((p) => el('option', { value: p })));
+  fill($('#bowlers'), bowl.players.map((p) => el('option', { value: p })));
+  fill($('#fielders'), bowl.players.map((p) => el('option', { value: p })));
+  fill($('#pen-team'), setup.teams.map((t) => el('option', { value: t.name }, t.name)));
+  $('#declare-btn').hidden = !(setup.innings_per_side > 1 && inn && !inn.closed);
+  renderPrompts($('#prompts'), state, setup, postEvent);
+  document.body.dataset.seq = String(state.seq);
+}
+
+function renderOutbox(box) {
+  const items = box.items();
+  fill($('#outbox'), items.map((i, n) => el('li', { class: box.blocked && box.blocked.key === i.key ? 'blocked' : null },
+    `${n + 1}. ${i.label}`)));
+  $('#outbox-state').textContent = !items.length
+    ? 'Nothing waiting.'
+    : box.offline
+      ? `Offline: ${items.length} waiting, sent in order when the connection returns.`
+      : box.blocked ? `${items.length} waiting behind a refused item.` : `Sending ${items.length}…`;
+  $('#outbox-state').dataset.count = String(items.length);
+  $('#blocked').hidden = !box.blocked;
+}
+
+function setMod(m) {
+  mod = mod === m ? null : m;
+  for (const b of document.querySelectorAll('.mod')) b.setAttribute('aria-pressed', String(b.dataset.mod === mod));
+  $('#mod-hint').textContent = {
+    wide: 'Wide: runs run as well (0 for just the wide):',
+    noball: 'No-ball: runs off the bat:',
+    bye: 'Byes: how many?',
+    legbye: 'Leg-byes: how many?',
+  }[mod] || 'Runs off the bat:';
+}
+
+/** The ball in Cricsheet's shape, or a reason it cannot be scored yet. */
+function buildBall(n, wicket) {
+  const names = {};
+  for (const [k, input] of Object.entries(fields)) {
+    names[k] = input.value.trim();
+    if (!names[k]) return { error: `Name the ${k.replace('_', '-')} first.`, focus: input };
+  }
+  if (names.striker === names.non_striker) return { error: 'The striker and non-striker must differ.', focus: fields.non_striker };
+  const runs = { batter: 0, extras: 0, total: 0 };
+  const extras = {};
+  if (mod === 'wide') extras.wides = 1 + n;
+  else if (mod === 'noball') { extras.noballs = 1; runs.batter = n; }
+  else if (mod === 'bye' || mod === 'legbye') {
+    if (!n && !wicket) return { error: `A ${mod === 'bye' ? 'bye' : 'leg-bye'} needs at least one run.` };
+    extras[mod === 'bye' ? 'byes' : 'legbyes'] = n;
+  } else runs.batter = n;
+  runs.extras = Object.values(extras).reduce((a, b) => a + b, 0);
+  runs.total = runs.batter + runs.extras;
+  const ball = { batter: names.striker, non_striker: names.non_striker, bowler: names.bowler, runs };
+  if (runs.extras) ball.extras = extras;
+  if (wicket) ball.wickets = [wicket];
+  const c = $('#commentary').value.trim();
+  if (c) ball.commentary = c;
+  return { ball };
+}
+
+function label(ball) {
+  const e = ball.extras || {};
+  const what = e.wides ? `wide${e.wides > 1 ? ` +${e.wides - 1}` : ''}`
+    : e.noballs ? `no-ball${ball.runs.batter ? ` +${ball.runs.batter}` : ''}`
+      : e.byes ? `${e.byes} bye${e.byes > 1 ? 's' : ''}` : e.legbyes ? `${e.legbyes} leg-bye${e.legbyes > 1 ? 's' : ''}`
+        : `${ball.runs.batter} run${ball.runs.batter === 1 ? '' : 's'}`;
+  const w = ball.wickets ? `, OUT ${ball.wickets[0].player_out} (${ball.wickets[0].kind})` : '';
+  return `${ball.bowler} to ${ball.batter}: ${what}${w}`;
+}
+
+/** Where the batters and the over stand after this ball, until the server says. */
+function predict(ball) {
+  const e = ball.extras || {};
+  const ran = ball.runs.batter + (e.byes || 0) + (e.legbyes || 0) + Math.max((e.wides || 0) - 1, 0);
+  const swap = () => {
+    const s = fields.striker.value;
+    fields.striker.value = fields.non_striker.value;
+    fields.non_striker.value = s;
+  };
+  if (ran % 2 === 1) swap();
+  for (const w of ball.wickets || []) {
+    const f = fields.striker.value === w.player_out ? fields.striker : fields.non_striker.value === w.player_out ? fields.non_striker : null;
+    if (f) f.value = '';
+  }
+  if (!e.wides && !e.noballs) {
+    overBalls += 1;
+    if (overBalls >= (state.balls_per_over || 6)) {
+      overBalls = 0;
+      swap();
+      fields.bowler.value = '';
+    }
+  }
+}
+
+function scoreBall(n, wicket) {
+  if (!state) return;
+  const { ball, error, focus } = buildBall(n, wicket);
+  if (error) {
+    showError(error);
+    if (focus) focus.focus();
+    return;
+  }
+  showError('');
+  outbox.add(`/api/matches/${id}/balls`, ball, label(ball));
+  predict(ball);
+  $('#commentary').value = '';
+  setMod(null);
+}
+
+function postEvent(kind, data, what) {
+  showError('');
+  outbox.add(`/api/matches/${id}/events`, data === undefined ? { kind } : { kind, data }, what);
+}
+
+function openPanel(form) {
+  for (const f of document.querySelectorAll('form.sub')) f.hidden = f !== form;
+  form.hidden = false;
+  form.querySelector('select, input').focus();
+}
+
+function closePanels() {
+  for (const f of document.querySelectorAll('form.sub')) f.hidden = true;
+}
+
+function wire() {
+  for (const b of document.querySelectorAll('.run')) b.addEventListener('click', () => scoreBall(Number(b.dataset.runs)));
+  for (const b of document.querySelectorAll('.mod')) b.addEventListener('click', () => setMod(b.dataset.mod));
+  for (const f of Object.values(fields)) f.addEventListener('input', () => { f.dataset.typed = 'true'; });
+  $('#swap').addEventListener('click', () => {
+    const s = fields.striker.value;
+    fields.striker.value = fields.non_striker.value;
+    fields.non_striker.value = s;
+  });
+  $('#undo-btn').addEventListener('click', () => {
+    showError('');
+    outbox.add(`/api/matches/${id}/undo`, {}, 'Undo');
+  });
+  $('#declare-btn').addEventListener('click', () => {
+    if (confirm('Declare the innings closed?')) postEvent('declaration', undefined, 'Declaration');
+  });
+  $('#wicket-btn').addEventListener('click', () => {
+    fill($('#w-out'), [fields.striker.value, fields.non_striker.value].filter(Boolean).map((p) => el('option', { value: p }, p)));
+    openPanel($('#wicket'));
+  });
+  $('#penalty-btn').addEventListener('click', () => openPanel($('#penalty')));
+  $('#wicket').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const fielder = $('#w-fielder').value.trim();
+    const w = { kind: $('#w-kind').value, player_out: $('#w-out').value };
+    if (fielder) w.fielders = [{ name: fielder }];
+    closePanels();
+    scoreBall(Number($('#w-runs').value) || 0, w);
+    $('#w-fielder').value = '';
+    $('#w-runs').value = '0';
+  });
+  $('#penalty').addEventListener('submit', (e) => {
+    e.preventDefault();
+    closePanels();
+    postEvent('penalty_runs', { team: $('#pen-team').value, runs: Number($('#pen-runs').value) || 5 }, 'Penalty runs');
+  });
+  for (const c of document.querySelectorAll('form.sub .cancel')) c.addEventListener('click', closePanels);
+  $('#retry-btn').addEventListener('click', () => { showError(''); outbox.retry(); });
+  $('#discard-btn').addEventListener('click', () => { showError(''); outbox.discard(); syncFields(true); });
+  $('#signout').addEventListener('click', signOut);
+  $('#signin').addEventListener('submit', (e) => {
+    e.preventDefault();
+    token = $('#token').value.trim();
+    sessionStorage.setItem(TOKEN_KEY, token);
+    showPad();
+    outbox.flush();
+  });
+  document.addEventListener('keydown', onKey);
+}
+
+function onKey(e) {
+  if (e.ctrlKey || e.metaKey || e.altKey || $('#pad').hidden) return;
+  const t = e.target;
+  const typing = t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement;
+  if (e.key === 'Escape') {
+    closePanels();
+    setMod(null);
+    if (typing) t.blur();
+    return;
+  }
+  if (e.key === 'Enter' && t instanceof HTMLSelectElement && t.form && t.form.classList.contains('sub')) {
+    e.preventDefault();
+    t.form.requestSubmit();
+    return;
+  }
+  if (typing) return;
+  if (e.key === 'c' || e.key === 'C') {
+    e.preventDefault();
+    $('#commentary').focus();
+    return;
+  }
+  const b = document.querySelector(`#pad button[data-key="${CSS.escape(e.key.toLowerCase())}"]`);
+  if (b && !b.hidden) {
+    e.preventDefault();
+    b.click();
+  }
+}
+
+function signOut() {
+  token = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  $('#pad').hidden = true;
+  $('#signin').hidden = false;
+  $('#token').focus();
+}
+
+function showPad() {
+  $('#signin').hidden = true;
+  $('#pad').hidden = false;
+}
+
+async function main() {
+  if (!id) return;
+  $('#view-link').href = `/matches/${id}`;
+  wire();
+  renderOutbox(outbox);
+  try {
+    const m = await getJSON(`/api/matches/${id}`);
+    setup = m.setup;
+    $('#title').textContent = `Scoring ${m.title}`;
+    document.title = `Score ${m.title} · Crease`;
+  } catch (e) {
+    $('#title').textContent = 'Match not found';
+    showError(describe(e));
+    return;
+  }
+  if (token) showPad();
+  else signOut();
+  const conn = $('#conn');
+  const feed = new LiveFeed(id, {
+    onSnapshot(msg) {
+      const { type, event, ...snap } = msg;
+      state = snap;
+      resetPrompts();
+      syncFields(type !== undefined && type !== 'snapshot');
+      renderState();
+    },
+    onBall(msg) {
+      if (!state) return;
+      applyBall(state, msg);
+      state.seq = msg.seq;
+      syncFields(false);
+      renderState();
+    },
+    onStatus(s) {
+      conn.dataset.state = s;
+      conn.textContent = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' }[s] || s;
+    },
+  });
+  feed.start();
+  outbox.flush();
+}
+
+main();
