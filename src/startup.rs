@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::bus::{local::LocalBus, redis::RedisBus, Bus, BusSink};
+use crate::bus::{local::LocalBus, pg_notify, redis::RedisBus, Bus, BusInUse, BusSink};
 use crate::cache::SnapshotCache;
 use crate::config::ServeConfig;
 use crate::hub::{Hubs, NodeSink};
@@ -99,7 +99,20 @@ impl App {
         ));
         let hubs = Arc::new(Hubs::new(cache.clone(), tasks.clone(), shutdown.clone()));
         tasks.spawn(hubs.clone().run_heartbeat());
-        let sink: Arc<dyn BusSink> = Arc::new(NodeSink { hubs: hubs.clone() });
+        let sink: Arc<dyn BusSink> = Arc::new(NodeSink {
+            hubs: hubs.clone(),
+            in_use: BusInUse::new(if redis.is_some() { "redis" } else { "local" }),
+        });
+        if matches!(store, Store::Postgres(_)) {
+            // NOTIFY is the fallback while Redis is down and, without Redis, how other nodes'
+            // balls reach this one.
+            tasks.spawn(hubs.clone().run_hint_checks());
+            tasks.spawn(pg_notify::run_listener(
+                config.store.database_url.clone(),
+                sink.clone(),
+                shutdown.clone(),
+            ));
+        }
         let bus = match &redis {
             Some(link) => {
                 let bus = RedisBus::new(link.clone());

@@ -4,7 +4,10 @@
 //! Readers assume loss: a subscriber that reconnects tells its sink to resync every match.
 
 pub mod local;
+pub mod pg_notify;
 pub mod redis;
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 
@@ -24,6 +27,52 @@ pub trait BusSink: Send + Sync + 'static {
     fn resync_all(&self);
     /// Whether the receiver currently hears every message.
     fn set_live(&self, live: bool);
+    /// The fallback bus (Postgres NOTIFY) says `seq` exists for the match. It usually arrives
+    /// before the message itself, so it must only cause work if the message never comes.
+    fn hint(&self, _match_id: i64, _seq: i64) {}
+    /// Whether the fallback listener is connected.
+    fn set_fallback_live(&self, _live: bool) {}
+}
+
+/// Which bus is carrying messages to this node, kept as the `crease_bus_in_use{bus}` gauge:
+/// the primary (`redis`, or `local` in one process) while it is live, else `pg_notify` while
+/// its listener is connected. Without Redis, `local` carries this node's own messages and
+/// `pg_notify` other nodes', so both read 1.
+pub struct BusInUse {
+    primary: &'static str,
+    primary_live: AtomicBool,
+    fallback_live: AtomicBool,
+}
+
+impl BusInUse {
+    pub fn new(primary: &'static str) -> Self {
+        Self {
+            primary,
+            primary_live: AtomicBool::new(false),
+            fallback_live: AtomicBool::new(false),
+        }
+    }
+
+    pub fn set_primary(&self, live: bool) {
+        self.primary_live.store(live, Ordering::Release);
+        self.show();
+    }
+
+    pub fn set_fallback(&self, live: bool) {
+        self.fallback_live.store(live, Ordering::Release);
+        self.show();
+    }
+
+    fn show(&self) {
+        let primary = self.primary_live.load(Ordering::Acquire);
+        let fallback = self.fallback_live.load(Ordering::Acquire);
+        let local = self.primary == "local";
+        let on = |b: bool| if b { 1.0 } else { 0.0 };
+        metrics::gauge!("crease_bus_in_use", "bus" => self.primary).set(on(primary));
+        metrics::gauge!("crease_bus_in_use", "bus" => "pg_notify")
+            .set(on(fallback && (local || !primary)));
+        metrics::gauge!("crease_bus_connected", "bus" => "pg_notify").set(on(fallback));
+    }
 }
 
 #[derive(Clone)]

@@ -93,11 +93,14 @@ impl RedisBus {
 
 fn deliver(sink: &dyn BusSink, payload: &[u8]) {
     match route_of(payload) {
-        Some((match_id, seq)) => sink.deliver(BusMessage {
-            match_id,
-            seq,
-            payload: bytes::Bytes::copy_from_slice(payload),
-        }),
+        Some((match_id, seq)) => {
+            metrics::counter!("crease_bus_messages_total", "bus" => "redis").increment(1);
+            sink.deliver(BusMessage {
+                match_id,
+                seq,
+                payload: bytes::Bytes::copy_from_slice(payload),
+            })
+        }
         None => {
             metrics::counter!("crease_bus_malformed_total").increment(1);
         }

@@ -26,6 +26,9 @@ pub enum Input {
     Message(BusMessage, Instant),
     /// Something may have been missed: send every client a fresh snapshot.
     Resync,
+    /// The fallback bus said this seq was stored, a grace period ago: if it has still not
+    /// come through here, it (or more) was missed, so resync from the store.
+    Hint(i64),
     Stop,
 }
 
@@ -149,6 +152,12 @@ impl MatchHub {
             match input {
                 Input::Stop => return,
                 Input::Resync => self.resync(&cache).await,
+                Input::Hint(seq) => {
+                    if self.lock().last_seq < seq {
+                        metrics::counter!("crease_resyncs_total", "reason" => "hint").increment(1);
+                        self.resync(&cache).await;
+                    }
+                }
                 Input::Message(msg, received) => {
                     let last = self.lock().last_seq;
                     if last != 0 && msg.seq <= last {

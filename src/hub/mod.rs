@@ -8,6 +8,7 @@
 
 pub mod conn;
 pub mod frame;
+pub mod hints;
 pub mod match_hub;
 pub mod ring;
 pub mod sse;
@@ -39,6 +40,7 @@ pub struct Hubs {
     matches: DashMap<i64, Arc<MatchHub>>,
     cache: Arc<SnapshotCache>,
     pub ticker: ticker::Ticker,
+    hints: hints::Hints,
     next_id: AtomicU64,
     epoch: Instant,
     tasks: TaskTracker,
@@ -51,6 +53,7 @@ impl Hubs {
             matches: DashMap::new(),
             cache,
             ticker: ticker::Ticker::default(),
+            hints: hints::Hints::default(),
             next_id: AtomicU64::new(1),
             epoch: Instant::now(),
             tasks,
@@ -73,6 +76,11 @@ impl Hubs {
     /// Whole seconds since this node started: cheap to store per connection.
     pub fn now_secs(&self) -> u64 {
         self.epoch.elapsed().as_secs()
+    }
+
+    /// Every match hub, cloned out of the registry so no entry is held while they are used.
+    fn all(&self) -> Vec<Arc<MatchHub>> {
+        self.matches.iter().map(|h| h.clone()).collect()
     }
 
     fn hub(&self, match_id: i64) -> Arc<MatchHub> {
@@ -174,9 +182,8 @@ impl Hubs {
                 _ = tick.tick() => {}
             }
             let now = self.now_secs();
-            let hubs: Vec<Arc<MatchHub>> = self.matches.iter().map(|h| h.clone()).collect();
             let mut reaped = 0u64;
-            for hub in hubs {
+            for hub in self.all() {
                 for conn in hub.connections() {
                     if conn.is_ws() && now.saturating_sub(conn.last_heard()) > DEAD_AFTER.as_secs()
                     {
@@ -199,6 +206,8 @@ impl Hubs {
 /// afterwards is at least this new), then the match's hub and the ticker get it.
 pub struct NodeSink {
     pub hubs: Arc<Hubs>,
+    /// Which bus carries messages, for the `crease_bus_in_use` gauge.
+    pub in_use: crate::bus::BusInUse,
 }
 
 impl BusSink for NodeSink {
@@ -212,13 +221,21 @@ impl BusSink for NodeSink {
 
     fn resync_all(&self) {
         self.hubs.cache.l1().clear_snapshots();
-        let hubs: Vec<Arc<MatchHub>> = self.hubs.matches.iter().map(|h| h.clone()).collect();
-        for hub in hubs {
+        for hub in self.hubs.all() {
             hub.push(Input::Resync);
         }
     }
 
     fn set_live(&self, live: bool) {
         self.hubs.cache.set_bus_live(live);
+        self.in_use.set_primary(live);
+    }
+
+    fn hint(&self, match_id: i64, seq: i64) {
+        self.hubs.hints.offer(match_id, seq);
+    }
+
+    fn set_fallback_live(&self, live: bool) {
+        self.in_use.set_fallback(live);
     }
 }
