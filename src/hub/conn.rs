@@ -381,3 +381,34 @@ fn write_queue(stream: &TcpStream, g: &mut Inner) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delta(seq: i64) -> Frame {
+        Frame::message(seq, FrameKind::Delta, br#"{"type":"ball"}"#)
+    }
+
+    #[test]
+    fn a_lagging_client_is_resumed_from_what_it_was_sent() {
+        let conn = Conn::new(1, 1, Transport::Sse, 0);
+        conn.finish_seeding(0, Vec::new());
+        for seq in 1..=3 {
+            conn.offer(&delta(seq));
+        }
+        // The response body sends 1..=3; then the client stops reading.
+        for _ in 0..3 {
+            conn.pop().expect("queued");
+        }
+        let mut outcome = Outcome::Fine;
+        for seq in 4..=(4 + MAX_QUEUED_FRAMES as i64) {
+            outcome = conn.offer(&delta(seq));
+        }
+        assert_eq!(outcome, Outcome::Resync);
+        assert!(conn.take_resync());
+        // Resumed from 3, not from the newest dropped message: 4.. must still reach it.
+        assert_eq!(conn.last_seq(), 3);
+        assert!(conn.pop().is_none(), "nothing unsent is kept");
+    }
+}

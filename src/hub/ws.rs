@@ -56,10 +56,12 @@ pub async fn run(
         }
         let shutdown = hubs.shutdown.clone();
         loop {
+            let backlog = conn.flush();
+            // Checked after the flush: a closing connection whose last frame that flush wrote
+            // is done, and nothing else would wake this task to notice.
             if conn.finished() {
                 break;
             }
-            let backlog = conn.flush();
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => {
