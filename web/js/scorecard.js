@@ -11,7 +11,8 @@ export function currentInnings(state) {
 
 function chipClass(c) {
   if (c === 'W' || c.includes('W')) return 'chip wicket';
-  if (c === '4' || c === '6') return 'chip boundary';
+  if (c === '4') return 'chip boundary';
+  if (c === '6') return 'chip six';
   if (/wd|nb|lb|b|p/.test(c)) return 'chip extra';
   return c === '0' ? 'chip dot' : 'chip';
 }

@@ -1,0 +1,199 @@
+// The pages in a real browser against a real server: a scorer scores (by click and by key) and
+// a viewer in another browser context sees each ball within a second; undo shows too; balls
+// scored offline are queued and sent once each, in order, when the network returns; the admin
+// page creates a match that then appears on the front page. Screenshots go to docs/screenshots.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, requireChromium, launch, setupMatch, shotPath, startServer, AWAY, HOME } from './harness.js';
+
+/** How long a viewer may take to show a ball. */
+const SHOWN_WITHIN_MS = 1000;
+
+let browser;
+let server;
+const pageErrors = [];
+
+async function newPage(opts = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, ...opts });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+  return { ctx, page };
+}
+
+/** Waits until the text of `selector` is `want` (a string, or a predicate on the text). */
+function textIs(page, selector, want, timeout = SHOWN_WITHIN_MS) {
+  return page.waitForFunction(([sel, w]) => {
+    const n = document.querySelector(sel);
+    return n && n.textContent.trim() === w;
+  }, [selector, want], { timeout });
+}
+
+async function signIn(page, token) {
+  await page.fill('#token', token);
+  await page.click('#signin button[type=submit]');
+  await page.waitForSelector('#pad:not([hidden])');
+  await page.waitForFunction(() => document.querySelector('#striker').value !== '');
+}
+
+describe('web pages', () => {
+  before(async () => {
+    const chromium = requireChromium();
+    if (!chromium) return;
+    server = await startServer();
+    browser = await launch(chromium);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    assert.deepEqual(pageErrors, [], 'no script errors on any page');
+  });
+
+  it('shows each ball and an undo in a viewer within a second', async (t) => {
+    if (!browser) return t.skip('chromium is not installed');
+    const call = api(server.base);
+    const m = await setupMatch(server.base);
+    const { token } = await call('POST', '/api/tokens', { label: 'pavilion', match_ids: [m.id] });
+    const viewer = await newPage();
+    await viewer.page.goto(`${server.base}/matches/${m.id}`);
+    await textIs(viewer.page, '[data-testid=score]', '0/0', 5000);
+    await textIs(viewer.page, '#conn', 'Live', 5000);
+    const scorer = await newPage();
+    await scorer.page.goto(`${server.base}/score/${m.id}`);
+    await signIn(scorer.page, token);
+    const s = scorer.page;
+
+    await s.click('button[data-runs="1"]');
+    await textIs(viewer.page, '[data-testid=score]', '1/0');
+    // One run: the batters crossed, on the pad as on the server.
+    await s.waitForFunction((n) => document.querySelector('#striker').value === n, HOME[1]);
+
+    await s.keyboard.press('4');
+    await textIs(viewer.page, '[data-testid=score]', '5/0');
+    await viewer.page.waitForFunction(() => document.querySelector('#commentary li').textContent.includes('FOUR'), null, { timeout: SHOWN_WITHIN_MS });
+
+    await s.keyboard.press('w');
+    await s.keyboard.press('0');
+    await textIs(viewer.page, '[data-testid=score]', '6/0');
+    await textIs(viewer.page, '[data-testid=overs]', '(0.2 ov)');
+
+    await s.keyboard.press('u');
+    await textIs(viewer.page, '[data-testid=score]', '5/0');
+    await viewer.page.waitForFunction(() => !document.querySelector('.board .chips').textContent.includes('wd'), null, { timeout: SHOWN_WITHIN_MS });
+
+    await s.click('button[data-runs="6"]');
+    await textIs(viewer.page, '[data-testid=score]', '11/0');
+
+    // A wicket from the keyboard: X opens the form, Enter confirms (bowled, the striker).
+    await s.keyboard.press('x');
+    await s.waitForSelector('#wicket:not([hidden])');
+    await s.keyboard.press('Enter');
+    await textIs(viewer.page, '[data-testid=score]', '11/1');
+    // The pad asks for the new batter; naming one shows in the viewer's batters.
+    await s.waitForSelector('[data-testid=prompt-batter]');
+    await s.fill('#nb-name', HOME[2]);
+    await s.click('[data-testid=prompt-batter] button[type=submit]');
+    await viewer.page.waitForFunction((n) => document.querySelector('[data-testid=batters]').textContent.includes(n), HOME[2], { timeout: SHOWN_WITHIN_MS });
+    await s.waitForFunction((n) => document.querySelector('#striker').value === n, HOME[2]);
+    await s.screenshot({ path: shotPath('scorer.png') });
+
+    // A ball the server refuses: its reason shows beside the buttons, and nothing is stored.
+    await s.fill('#bowler', 'Nobody Known');
+    await s.keyboard.press('Escape');
+    await s.click('button[data-runs="0"]');
+    await s.waitForFunction(() => document.querySelector('[data-testid=error]').textContent.length > 10);
+    const error = await s.textContent('[data-testid=error]');
+    assert.match(error, /Nobody Known/, `the error names the problem: ${error}`);
+
+    const live = await call('GET', `/api/matches/${m.id}/live`);
+    assert.equal(live.innings[0].runs, 11);
+    assert.equal(live.innings[0].wickets, 1);
+    assert.equal(await viewer.page.textContent('[data-testid=score]'), '11/1');
+    await viewer.ctx.close();
+    await scorer.ctx.close();
+  });
+
+  it('queues balls scored offline and sends each once, in order', async (t) => {
+    if (!browser) return t.skip('chromium is not installed');
+    const call = api(server.base);
+    const m = await setupMatch(server.base, 'Offline v Online');
+    const viewer = await newPage();
+    await viewer.page.goto(`${server.base}/matches/${m.id}`);
+    await textIs(viewer.page, '#conn', 'Live', 5000);
+    const scorer = await newPage();
+    await scorer.page.goto(`${server.base}/score/${m.id}`);
+    await signIn(scorer.page, 'browser-test-admin-token');
+    const s = scorer.page;
+
+    await scorer.ctx.setOffline(true);
+    await viewer.ctx.setOffline(true);
+    await textIs(viewer.page, '#conn', 'Reconnecting…', 5000);
+    await s.click('button[data-runs="1"]');
+    await s.keyboard.press('0');
+    await s.click('button[data-runs="2"]');
+    await s.waitForFunction(() => document.querySelector('[data-testid=outbox-state]').textContent.startsWith('Offline: 3 waiting'), null, { timeout: 5000 });
+    assert.equal((await s.$$('[data-testid=outbox] li')).length, 3);
+    assert.deepEqual(await call('GET', `/api/matches/${m.id}/balls`), [], 'nothing reached the server while offline');
+
+    await scorer.ctx.setOffline(false);
+    await s.waitForFunction(() => document.querySelector('[data-testid=outbox-state]').dataset.count === '0', null, { timeout: 10000 });
+    const balls = await call('GET', `/api/matches/${m.id}/balls`);
+    assert.deepEqual(balls.map((b) => b.ball.runs.batter), [1, 0, 2], 'each ball once, in order');
+    // The pad kept the strike while offline: after the single, the other opener faced.
+    assert.deepEqual(balls.map((b) => b.ball.batter), [HOME[0], HOME[1], HOME[1]]);
+    assert.deepEqual(balls.map((b) => b.ball.bowler), [AWAY[0], AWAY[0], AWAY[0]]);
+
+    // The viewer resumes from its last seq: all three balls, none twice.
+    await viewer.ctx.setOffline(false);
+    await textIs(viewer.page, '[data-testid=score]', '3/0', 10000);
+    await textIs(viewer.page, '#conn', 'Live', 10000);
+    const lines = await viewer.page.$$eval('#commentary li', (li) => li.map((x) => x.textContent));
+    assert.equal(lines.length, 3, `three commentary lines: ${lines.join(' | ')}`);
+    // A reload would send nothing more: the outbox is empty and the server has three balls.
+    await s.reload();
+    await s.waitForSelector('#pad:not([hidden])');
+    await s.waitForTimeout(300);
+    assert.equal((await call('GET', `/api/matches/${m.id}/balls`)).length, 3);
+    await viewer.ctx.close();
+    await scorer.ctx.close();
+  });
+
+  it('creates a match in the admin page that then appears on the front page', async (t) => {
+    if (!browser) return t.skip('chromium is not installed');
+    const { ctx, page } = await newPage({ viewport: { width: 1024, height: 900 } });
+    await page.goto(`${server.base}/admin`);
+    await page.fill('#admin-token', 'browser-test-admin-token');
+    await page.click('#signin button[type=submit]');
+    await page.waitForSelector('#admin:not([hidden])');
+    for (const [name, players] of [['Northern Lights', HOME], ['Southern Cross', AWAY]]) {
+      await page.fill('#tm-name', name);
+      await page.fill('#tm-players', players.join('\n'));
+      await page.click('#team-form button[type=submit]');
+      await textIs(page, '#status', `Team ${name} created with 11 players.`, 5000);
+    }
+    await page.selectOption('#m-team0', { label: 'Northern Lights' });
+    await page.selectOption('#m-team1', { label: 'Southern Cross' });
+    assert.equal((await page.inputValue('#m-xi0')).split('\n').length, 11, 'picking a team fills its XI');
+    await page.fill('#m-venue', 'Polar Park');
+    await page.click('#match-form button[type=submit]');
+    await page.waitForFunction(() => /^Match Northern Lights v Southern Cross created/.test(document.querySelector('#status').textContent), null, { timeout: 5000 });
+
+    // A scorer token for it, shown once.
+    await page.fill('#t-label', 'north stand');
+    await page.check('#t-matches label:has-text("Northern Lights v Southern Cross") input');
+    await page.click('#token-form button[type=submit]');
+    await page.waitForSelector('#new-token:not([hidden])');
+    assert.ok((await page.textContent('[data-testid=new-token]')).length >= 16);
+
+    // A mistake is answered in words beside the form.
+    await page.click('#tournament-form button[type=submit]');
+    await page.fill('#tn-name', ' ');
+    await page.click('#tournament-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('[data-for=tournament-form]').textContent.includes('name'), null, { timeout: 5000 });
+
+    await page.goto(`${server.base}/`);
+    await page.waitForSelector('.match-card >> text=Northern Lights v Southern Cross');
+    await ctx.close();
+  });
+});
