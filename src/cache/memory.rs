@@ -17,17 +17,22 @@ pub struct Snapshot {
     pub body: Bytes,
     gzip: OnceLock<Bytes>,
     pub etag: HeaderValue,
+    /// A strong ETag names one representation, so the gzip body has its own.
+    pub etag_gzip: HeaderValue,
     pub loaded_at: Instant,
 }
 
 impl Snapshot {
     pub fn new(seq: i64, body: Bytes) -> Self {
         let etag = HeaderValue::from_str(&format!("\"{seq}\"")).expect("digits are a valid header");
+        let etag_gzip =
+            HeaderValue::from_str(&format!("\"{seq}-gzip\"")).expect("digits are a valid header");
         Self {
             seq,
             body,
             gzip: OnceLock::new(),
             etag,
+            etag_gzip,
             loaded_at: Instant::now(),
         }
     }

@@ -47,18 +47,21 @@ async fn get_live(
 ) -> Result<Response, ApiError> {
     let (snap, tier) = current_snapshot(&state, id).await?;
     let x_cache = HeaderValue::from_static(tier.as_str());
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| etag_matches(v.as_bytes(), snap.etag.as_bytes()))
-    {
+    let gzip = accepts_gzip(&headers);
+    let etag = if gzip { &snap.etag_gzip } else { &snap.etag };
+    // Either encoding's tag names the same seq: a client holding it has the current state.
+    if headers.get(header::IF_NONE_MATCH).is_some_and(|v| {
+        etag_matches(v.as_bytes(), snap.etag.as_bytes())
+            || etag_matches(v.as_bytes(), snap.etag_gzip.as_bytes())
+    }) {
         let mut res = StatusCode::NOT_MODIFIED.into_response();
         let h = res.headers_mut();
-        h.insert(header::ETAG, snap.etag.clone());
+        h.insert(header::ETAG, etag.clone());
         h.insert(header::CACHE_CONTROL, LIVE_CACHE_CONTROL);
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         h.insert("x-cache", x_cache);
         return Ok(res);
     }
-    let gzip = accepts_gzip(&headers);
     let body = if gzip {
         snap.gzip().clone()
     } else {
@@ -66,11 +69,8 @@ async fn get_live(
     };
     let mut res = body.into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    h.insert(header::ETAG, snap.etag.clone());
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(header::ETAG, etag.clone());
     h.insert(header::CACHE_CONTROL, LIVE_CACHE_CONTROL);
     h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     h.insert("x-cache", x_cache);
