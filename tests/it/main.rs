@@ -2,6 +2,7 @@
 
 mod api;
 mod read_path;
+mod realtime;
 mod redis_fault;
 mod store;
 mod support;

@@ -2,5 +2,7 @@
 
 pub mod app;
 pub mod db;
+pub mod live_client;
+pub mod node_process;
 pub mod redis_proxy;
 pub mod scorer;

@@ -1,0 +1,135 @@
+//! Limits at the edge: too many connections from one address, oversized and unmasked frames,
+//! a bad `since`, an unknown match. Each is refused clearly and the node stays up.
+
+use reqwest::StatusCode;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::support::live_client::{Item, LiveClient, RawWs};
+use crate::support::node_process::{Node, Shared};
+
+async fn problem(res: reqwest::Response, status: StatusCode) -> serde_json::Value {
+    assert_eq!(res.status(), status);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/problem+json",
+        "a problem document"
+    );
+    res.json().await.expect("problem JSON")
+}
+
+#[tokio::test]
+async fn connections_over_the_per_address_cap_get_a_503_problem() {
+    let shared = Shared::new().await;
+    let node = Node::start(
+        &shared,
+        None,
+        &[("CREASE_MAX_CONNECTIONS_PER_ADDRESS", "4")],
+    )
+    .await;
+    let addr = node.base.trim_start_matches("http://").to_owned();
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(TcpStream::connect(&addr).await.expect("connect"));
+    }
+    // A client with no idle pool, so each request is one new connection.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
+    let refused = problem(
+        client
+            .get(node.url("/healthz"))
+            .send()
+            .await
+            .expect("answered"),
+        StatusCode::SERVICE_UNAVAILABLE,
+    )
+    .await;
+    assert_eq!(refused["status"], 503);
+    drop(held);
+    crate::support::app::eventually("a slot to free up", || async {
+        let res = client.get(node.url("/healthz")).send().await.ok()?;
+        (res.status() == StatusCode::OK).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_frames_are_closed_with_their_codes_and_the_node_stays_up() {
+    let shared = Shared::new().await;
+    let node = Node::start(&shared, Some(&super::redis_url()), &[]).await;
+    let f = node.started_match().await;
+
+    // A 1 MB message: far past what a client may send.
+    let mut ws = LiveClient::ws(&node.base, f.id, None).await;
+    assert!(matches!(ws.next().await, Item::Msg(m) if m.is_snapshot()));
+    let code = ws
+        .send_then_end(Message::Binary(vec![7u8; 1 << 20].into()))
+        .await;
+    assert_eq!(code, Some(1009));
+
+    // An unmasked frame breaks the protocol.
+    let mut raw = RawWs::connect(&node.base, f.id).await;
+    raw.stream
+        .write_all(&[0x81, 0x02, b'h', b'i'])
+        .await
+        .expect("write");
+    assert_eq!(raw.close_code().await, Some(1002));
+
+    // Still serving.
+    let live = node.get_json(&format!("/api/matches/{}/live", f.id)).await;
+    assert_eq!(live["seq"], 1);
+    let mut ws = LiveClient::ws(&node.base, f.id, None).await;
+    assert!(matches!(ws.next().await, Item::Msg(m) if m.is_snapshot()));
+}
+
+#[tokio::test]
+async fn bad_since_and_unknown_matches_are_refused_before_any_upgrade() {
+    let shared = Shared::new().await;
+    let node = Node::start(&shared, None, &[]).await;
+    let f = node.started_match().await;
+    let upgrade = |url: String| {
+        node.client
+            .get(url)
+            .header("Connection", "Upgrade")
+            .header("Upgrade", "websocket")
+            .header("Sec-WebSocket-Version", "13")
+            .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .send()
+    };
+    for bad in ["-1", "abc"] {
+        let ws = upgrade(node.url(&format!("/api/matches/{}/ws?since={bad}", f.id)))
+            .await
+            .expect("answered");
+        problem(ws, StatusCode::BAD_REQUEST).await;
+        let sse = node
+            .client
+            .get(node.url(&format!("/api/matches/{}/stream?since={bad}", f.id)))
+            .send()
+            .await
+            .expect("answered");
+        problem(sse, StatusCode::BAD_REQUEST).await;
+    }
+    let sse = node
+        .client
+        .get(node.url(&format!("/api/matches/{}/stream", f.id)))
+        .header("Last-Event-ID", "yesterday")
+        .send()
+        .await
+        .expect("answered");
+    problem(sse, StatusCode::BAD_REQUEST).await;
+
+    let ws = upgrade(node.url("/api/matches/987654/ws"))
+        .await
+        .expect("answered");
+    problem(ws, StatusCode::NOT_FOUND).await;
+    let sse = node
+        .client
+        .get(node.url("/api/matches/987654/stream"))
+        .send()
+        .await
+        .expect("answered");
+    problem(sse, StatusCode::NOT_FOUND).await;
+}

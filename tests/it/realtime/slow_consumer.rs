@@ -1,0 +1,119 @@
+//! A client that stops reading must cost the node a bounded amount of memory, be resynced or
+//! closed as too slow, and never hold back another client of the same match.
+//!
+//! 10,000 balls through the engine would take minutes, so the messages are published straight
+//! on the node's bus (Redis `PUBLISH {prefix}match:{id}`), shaped like real `ball` messages.
+
+use tokio::sync::watch;
+
+use crate::support::app::eventually;
+use crate::support::live_client::{assert_never_back, Item, LiveClient};
+use crate::support::node_process::{redis_direct, Node, Shared};
+
+const MESSAGES: i64 = 10_000;
+/// Published per round; the normal client catches up between rounds, so neither it nor the
+/// match's worker queue (1024) is ever the one that falls behind.
+const BATCH: i64 = 250;
+
+/// A `ball` message of about 1 KB, as the engine would publish for `seq`.
+fn ball_message(match_id: i64, seq: i64) -> String {
+    let commentary =
+        "Full and straight, driven firmly back past the bowler for a couple. ".repeat(12);
+    format!(
+        r#"{{"type":"ball","match_id":{match_id},"seq":{seq},"ball":{{"batter":"Hawks 1","non_striker":"Hawks 2","bowler":"Owls 11","runs":{{"batter":2,"extras":0,"total":2}}}},"line":{{"status":"in_progress","summary":"Hawks {seq}/0","commentary":"{commentary}"}}}}"#
+    )
+}
+
+#[tokio::test]
+async fn a_client_that_reads_nothing_is_bounded_and_does_not_hold_back_others() {
+    let shared = Shared::new().await;
+    let node = Node::start(&shared, Some(&super::redis_url()), &[]).await;
+    let mut f = node.started_match().await;
+    let start = node.score(&mut f, 3).await;
+
+    let mut slow = LiveClient::ws_small_buffer(&node.base, f.id).await;
+    assert!(matches!(slow.next().await, Item::Msg(m) if m.is_snapshot()));
+    let mut normal = LiveClient::ws(&node.base, f.id, None).await;
+    normal.until_seq(start).await;
+
+    let (progress_tx, mut progress) = watch::channel(start);
+    let last = start + MESSAGES;
+    let reader = tokio::spawn(async move {
+        while normal.last_seq() < Some(last) {
+            if let Item::End(code) = normal.next().await {
+                panic!("the normal client was closed ({code:?})");
+            }
+            let _ = progress_tx.send(normal.last_seq().unwrap_or(0));
+        }
+        normal
+    });
+
+    let channel = format!("{}match:{}", shared.redis_prefix, f.id);
+    let mut redis = redis_direct().await;
+    let baseline = node.rss_kib();
+    let mut peak = baseline;
+    let mut seq = start;
+    while seq < last {
+        let mut pipe = redis::pipe();
+        for _ in 0..BATCH.min(last - seq) {
+            seq += 1;
+            pipe.cmd("PUBLISH")
+                .arg(&channel)
+                .arg(ball_message(f.id, seq))
+                .ignore();
+        }
+        let () = pipe.query_async(&mut redis).await.expect("PUBLISH");
+        let target = seq;
+        tokio::time::timeout(
+            crate::support::app::DEADLINE,
+            progress.wait_for(|s| *s >= target),
+        )
+        .await
+        .expect("the normal client keeps up")
+        .expect("reader alive");
+        peak = peak.max(node.rss_kib());
+    }
+    let normal = reader.await.expect("reader");
+
+    // The normal client: every message, in order, once.
+    let seqs = normal.seqs();
+    let expected: Vec<i64> = (seqs[0]..=last).collect();
+    assert_eq!(seqs, expected, "the normal client saw a gap or a duplicate");
+    assert!(normal.received[1..].iter().all(|m| m.kind == "ball"));
+
+    // The slow client was resynced (it lagged) and then closed (it lagged again).
+    let resyncs = node
+        .metric("crease_resyncs_total", &[("reason", "lag")])
+        .await;
+    let closes = node.metric("crease_slow_closes_total", &[]).await;
+    assert!(resyncs >= 1.0, "lag resyncs: {resyncs}");
+    assert!(closes >= 1.0, "slow closes: {closes}");
+
+    // Memory: the slow connection may hold at most 256 frames / 1 MiB queued, the ring 512
+    // messages in two encodings (~1 MiB), the match's worker queue up to 1024 messages
+    // (~1 MiB). 10,000 messages kept for the slow client would be ~10 MiB per encoding.
+    // 6 MiB over the idle baseline leaves room for allocator slack and no room for that.
+    let grown = peak.saturating_sub(baseline);
+    eprintln!("node RSS: baseline {baseline} KiB, peak {peak} KiB, grown {grown} KiB");
+    assert!(grown < 6 * 1024, "the node grew by {grown} KiB");
+
+    // Read what the slow client was left with: a prefix of the stream, never a gap or a
+    // repeat, then the 4008 close.
+    let code = slow.until_end().await;
+    assert_eq!(code, Some(4008), "{}", slow.label);
+    assert_never_back(&slow.label, &slow.received);
+    let got = slow.received.len();
+    assert!(
+        got < MESSAGES as usize,
+        "the slow client got {got} messages"
+    );
+    drop(normal);
+    eventually("the slow connection to be gone", || async {
+        (node
+            .metric("crease_connections", &[("transport", "ws")])
+            .await
+            <= 0.0)
+            .then_some(())
+    })
+    .await;
+}
