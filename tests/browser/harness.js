@@ -134,7 +134,9 @@ export async function setupMatch(base, title = 'Harbour v Valley') {
   return m;
 }
 
+/** Where a screenshot goes; with CREASE_SCREENSHOTS=0 nowhere (Playwright then only returns it). */
 export function shotPath(name) {
+  if (process.env.CREASE_SCREENSHOTS === '0') return undefined;
   mkdirSync(SHOTS, { recursive: true });
   return join(SHOTS, name);
 }

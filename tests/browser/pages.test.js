@@ -114,7 +114,7 @@ describe('web pages', () => {
     await scorer.ctx.close();
   });
 
-  it('queues balls scored offline and sends each once, in order', async (t) => {
+  it('queues balls scored offline and sends each once, in order; asks for the next bowler', async (t) => {
     if (!browser) return t.skip('chromium is not installed');
     const call = api(server.base);
     const m = await setupMatch(server.base, 'Offline v Online');
@@ -150,11 +150,20 @@ describe('web pages', () => {
     await textIs(viewer.page, '#conn', 'Live', 10000);
     const lines = await viewer.page.$$eval('#commentary li', (li) => li.map((x) => x.textContent));
     assert.equal(lines.length, 3, `three commentary lines: ${lines.join(' | ')}`);
-    // A reload would send nothing more: the outbox is empty and the server has three balls.
+    // The over's last three balls: the pad asks who bowls the next over, and the viewer shows him.
+    for (const key of ['0', '0', '0']) await s.keyboard.press(key);
+    await s.waitForSelector('[data-testid=prompt-bowler]', { timeout: 5000 });
+    await s.fill('#bc-name', AWAY[1]);
+    await s.click('[data-testid=prompt-bowler] button[type=submit]');
+    await viewer.page.waitForFunction((n) => document.querySelector('[data-testid=bowler]').textContent.includes(n), AWAY[1], { timeout: SHOWN_WITHIN_MS });
+    await s.waitForFunction((n) => document.querySelector('#bowler').value === n, AWAY[1]);
+    await textIs(viewer.page, '[data-testid=overs]', '(1.0 ov)');
+
+    // A reload sends nothing more: the outbox is empty and the server has each ball once.
     await s.reload();
     await s.waitForSelector('#pad:not([hidden])');
     await s.waitForTimeout(300);
-    assert.equal((await call('GET', `/api/matches/${m.id}/balls`)).length, 3);
+    assert.equal((await call('GET', `/api/matches/${m.id}/balls`)).length, 6);
     await viewer.ctx.close();
     await scorer.ctx.close();
   });
