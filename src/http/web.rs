@@ -40,6 +40,7 @@ const STYLES: &[(&str, &str)] = &[("app.css", include_str!("../../web/app.css"))
 const SCRIPTS: &[(&str, &str)] = &[
     ("admin.js", include_str!("../../web/js/admin.js")),
     ("api.js", include_str!("../../web/js/api.js")),
+    ("ball.js", include_str!("../../web/js/ball.js")),
     ("charts.js", include_str!("../../web/js/charts.js")),
     ("dom.js", include_str!("../../web/js/dom.js")),
     ("feed.js", include_str!("../../web/js/feed.js")),

@@ -9,6 +9,7 @@ import { LiveFeed } from './feed.js';
 import { Outbox } from './queue.js';
 import { applyBall, chips, currentInnings } from './scorecard.js';
 import { renderPrompts, resetPrompts } from './prompts.js';
+import { label, makeBall, runsRun } from './ball.js';
 
 const id = matchIdFromPath();
 const TOKEN_KEY = 'crease-token';
@@ -113,46 +114,10 @@ function setMod(m) {
   }[mod] || 'Runs off the bat:';
 }
 
-/** The ball in Cricsheet's shape, or a reason it cannot be scored yet. */
-function buildBall(n, wicket) {
-  const names = {};
-  for (const [k, input] of Object.entries(fields)) {
-    names[k] = input.value.trim();
-    if (!names[k]) return { error: `Name the ${k.replace('_', '-')} first.`, focus: input };
-  }
-  if (names.striker === names.non_striker) return { error: 'The striker and non-striker must differ.', focus: fields.non_striker };
-  const runs = { batter: 0, extras: 0, total: 0 };
-  const extras = {};
-  if (mod === 'wide') extras.wides = 1 + n;
-  else if (mod === 'noball') { extras.noballs = 1; runs.batter = n; }
-  else if (mod === 'bye' || mod === 'legbye') {
-    if (!n && !wicket) return { error: `A ${mod === 'bye' ? 'bye' : 'leg-bye'} needs at least one run.` };
-    extras[mod === 'bye' ? 'byes' : 'legbyes'] = n;
-  } else runs.batter = n;
-  runs.extras = Object.values(extras).reduce((a, b) => a + b, 0);
-  runs.total = runs.batter + runs.extras;
-  const ball = { batter: names.striker, non_striker: names.non_striker, bowler: names.bowler, runs };
-  if (runs.extras) ball.extras = extras;
-  if (wicket) ball.wickets = [wicket];
-  const c = $('#commentary').value.trim();
-  if (c) ball.commentary = c;
-  return { ball };
-}
-
-function label(ball) {
-  const e = ball.extras || {};
-  const what = e.wides ? `wide${e.wides > 1 ? ` +${e.wides - 1}` : ''}`
-    : e.noballs ? `no-ball${ball.runs.batter ? ` +${ball.runs.batter}` : ''}`
-      : e.byes ? `${e.byes} bye${e.byes > 1 ? 's' : ''}` : e.legbyes ? `${e.legbyes} leg-bye${e.legbyes > 1 ? 's' : ''}`
-        : `${ball.runs.batter} run${ball.runs.batter === 1 ? '' : 's'}`;
-  const w = ball.wickets ? `, OUT ${ball.wickets[0].player_out} (${ball.wickets[0].kind})` : '';
-  return `${ball.bowler} to ${ball.batter}: ${what}${w}`;
-}
-
 /** Where the batters and the over stand after this ball, until the server says. */
 function predict(ball) {
   const e = ball.extras || {};
-  const ran = ball.runs.batter + (e.byes || 0) + (e.legbyes || 0) + Math.max((e.wides || 0) - 1, 0);
+  const ran = runsRun(ball);
   const swap = () => {
     const s = fields.striker.value;
     fields.striker.value = fields.non_striker.value;
@@ -175,10 +140,11 @@ function predict(ball) {
 
 function scoreBall(n, wicket) {
   if (!state) return;
-  const { ball, error, focus } = buildBall(n, wicket);
+  const names = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.value.trim()]));
+  const { ball, error, field } = makeBall(names, mod, n, wicket, $('#commentary').value.trim());
   if (error) {
     showError(error);
-    if (focus) focus.focus();
+    if (field) fields[field].focus();
     return;
   }
   showError('');
