@@ -69,7 +69,10 @@ async fn get_live(
     };
     let mut res = body.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     h.insert(header::ETAG, etag.clone());
     h.insert(header::CACHE_CONTROL, LIVE_CACHE_CONTROL);
     h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
