@@ -59,7 +59,8 @@ def main():
         if per and base and base.get("node_cpu_us_per_msg"):
             ratio = f"{per / base['node_cpu_us_per_msg']:.2f}× node CPU/msg of 1,000 WS"
         rows.append((name, f"{r['connected']}/{r['clients']} connected ({r['failed']} failed); "
-                     f"{r['received']}/{r['expected']} received, {r['missing']} missing, "
+                     f"{r['received']}/{r['expected']} received, {r.get('covered_by_resync', 0)} made good by "
+                     f"{r['resyncs']} resync snapshots, {r['missing']} missing, "
                      f"{r['duplicated']} dup, {r['out_of_order']} out of order; latency p50 {ms(lat['p50_us'])}, "
                      f"p99 {ms(lat['p99_us'])}, p99.9 {ms(lat['p999_us'])}, max {ms(lat['max_us'])}; "
                      f"{r['delivered_per_sec']:.0f} msg/s; node {per} µs CPU/msg; "

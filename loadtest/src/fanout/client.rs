@@ -124,7 +124,9 @@ pub async fn run(
         } => r,
         _ = shared.stop.cancelled() => Ok(()),
     };
-    run.finish(transport, result.err())
+    // Errors after the shard said stop are the shutdown itself, not a finding.
+    let error = result.err().filter(|_| !shared.stop.is_cancelled());
+    run.finish(transport, error)
 }
 
 async fn ws(run: &mut Run<'_>, node: &Node, stream: TcpStream) -> Result<(), String> {

@@ -32,6 +32,7 @@ pub struct FanoutReport {
     pub duplicated: u64,
     pub out_of_order: u64,
     pub resyncs: u64,
+    pub covered_by_resync: u64,
     pub unexpected: u64,
     /// Receipt minus the start of the POST that produced the seq.
     pub latency: Summary,
@@ -73,7 +74,10 @@ impl FanoutReport {
         self.connect = Summary::of(&connect);
         self.latency = Summary::of(&latency);
         self.received = counts.received;
-        self.missing = self.expected.saturating_sub(counts.received);
+        self.missing = self
+            .expected
+            .saturating_sub(counts.received + counts.covered_by_resync);
+        self.covered_by_resync = counts.covered_by_resync;
         self.duplicated = counts.duplicated;
         self.out_of_order = counts.out_of_order;
         self.resyncs = counts.resyncs;
@@ -142,7 +146,10 @@ impl FanoutReport {
                 ),
                 (
                     "resyncs / unexpected",
-                    format!("{} / {}", self.resyncs, self.unexpected),
+                    format!(
+                        "{} / {} (seqs made good by a resync: {})",
+                        self.resyncs, self.unexpected, self.covered_by_resync
+                    ),
                 ),
                 ("latency (POST start → receipt)", lat(&self.latency)),
                 (

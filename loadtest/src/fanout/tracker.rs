@@ -26,6 +26,9 @@ pub struct Counts {
     pub out_of_order: u64,
     /// Snapshots after the seeding one (a resync the server chose).
     pub resyncs: u64,
+    /// Seqs never received as messages but made good by a later resync snapshot, as the
+    /// protocol allows for a slow client; not counted as missing.
+    pub covered_by_resync: u64,
     /// Messages outside the expected range, or that did not parse.
     pub unexpected: u64,
 }
@@ -75,10 +78,18 @@ impl Tracker {
             }
             return;
         };
+        let off = seq - base - 1;
         if snapshot {
             self.counts.resyncs += 1;
+            // Everything up to a resync snapshot's seq is in it: earlier gaps are made good.
+            for o in 0..off.clamp(0, self.balls as i64) as usize {
+                let (word, bit) = (o / 64, 1u64 << (o % 64));
+                if self.seen[word] & bit == 0 {
+                    self.seen[word] |= bit;
+                    self.counts.covered_by_resync += 1;
+                }
+            }
         }
-        let off = seq - base - 1;
         if off < 0 || off as usize >= self.balls {
             if !snapshot || seq > base {
                 self.counts.unexpected += 1;
@@ -117,6 +128,19 @@ mod tests {
         assert_eq!(t.counts.out_of_order, 1);
         assert_eq!(t.counts.unexpected, 1);
         assert_eq!(t.max_seq(), 15);
+    }
+
+    #[test]
+    fn a_resync_snapshot_makes_good_the_gap_before_it() {
+        let mut t = Tracker::new(6);
+        t.on_message(Some((true, 10)), 0);
+        t.on_message(Some((false, 11)), 1);
+        t.on_message(Some((true, 14)), 1);
+        t.on_message(Some((false, 15)), 1);
+        assert_eq!(t.counts.covered_by_resync, 2);
+        assert_eq!(t.counts.received, 3);
+        assert_eq!(t.counts.resyncs, 1);
+        assert_eq!(t.counts.out_of_order, 0);
     }
 
     #[test]
