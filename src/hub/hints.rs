@@ -101,8 +101,11 @@ impl Hubs {
             l1.note_seq(match_id, seq);
         }
         if let Some(hub) = self.matches.get(&match_id).map(|h| h.clone()) {
-            // The hub compares with what it has handed out, in order with its bus messages.
-            hub.push(Input::Hint(seq));
+            // Heard on the main bus and queued: the worker sends it in order, however far
+            // behind its fan-out is. Only a seq the hub never heard of means a lost message.
+            if hub.heard() < seq {
+                hub.push(Input::Hint(seq));
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 //! worker that takes bus messages in order and hands each one's bytes to every connection.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -48,6 +48,9 @@ pub struct MatchHub {
     state: Mutex<State>,
     tx: mpsc::Sender<Input>,
     overflowed: AtomicBool,
+    /// The highest seq handed to the worker: a NOTIFY hint for it, or anything older, needs
+    /// nothing, however far behind the worker's fan-out is.
+    heard: AtomicI64,
     latest_snapshot: Mutex<Option<Frame>>,
 }
 
@@ -65,6 +68,7 @@ impl MatchHub {
             }),
             tx,
             overflowed: AtomicBool::new(false),
+            heard: AtomicI64::new(0),
             latest_snapshot: Mutex::new(None),
         });
         (hub, rx)
@@ -74,9 +78,16 @@ impl MatchHub {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    pub fn heard(&self) -> i64 {
+        self.heard.load(Ordering::Acquire)
+    }
+
     /// Hands a bus message to the worker without waiting; a full queue drops it and marks the
     /// match for a resync, so the bus reader never blocks on one busy match.
     pub fn push(&self, input: Input) {
+        if let Input::Message(msg, _) = &input {
+            self.heard.fetch_max(msg.seq, Ordering::AcqRel);
+        }
         if self.tx.try_send(input).is_err() && !self.overflowed.swap(true, Ordering::AcqRel) {
             metrics::counter!("crease_bus_dropped_total").increment(1);
         }
