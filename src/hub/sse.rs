@@ -109,7 +109,8 @@ fn stream<S: Send + Sync + 'static>(
                 }
                 if att.conn.take_resync() {
                     if let Some(hub) = &att.hub {
-                        att.hubs.resync(&att.conn, hub).await;
+                        // Boxed: a store read is a large future, and rare.
+                        Box::pin(att.hubs.resync(&att.conn, hub)).await;
                     }
                     continue;
                 }

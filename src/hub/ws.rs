@@ -47,10 +47,15 @@ pub async fn run(
         ));
         let (hub, ring) = hubs.attach(&conn, since);
         metrics::gauge!("crease_connections", "transport" => "ws").increment(1.0);
-        if !hubs.seed(&conn, &hub, ring, since).await {
+        // Boxed: seeding and resyncing may read the store, and those futures are large; inline
+        // they would size every idle connection's task for the rare moment they run.
+        if !Box::pin(hubs.seed(&conn, &hub, ring, since)).await {
             conn.close_with(ws_close(1011, "match unavailable"));
         }
         let mut pending: Vec<u8> = already_read.to_vec();
+        // The upgrade's leftover bytes share hyper's whole read buffer (8 KiB): held for the
+        // life of the connection they would be most of what an idle client costs.
+        drop(already_read);
         if !pending.is_empty() && matches!(handle_frames(&mut pending, &conn), Read::Gone) {
             conn.kill();
         }
@@ -66,7 +71,7 @@ pub async fn run(
                 biased;
                 _ = shutdown.cancelled() => {
                     conn.close_with(ws_close(1012, "server restarting; reconnect"));
-                    drain(&conn, &stream).await;
+                    Box::pin(drain(&conn, &stream)).await;
                     break;
                 }
                 ready = stream.readable() => {
@@ -76,7 +81,7 @@ pub async fn run(
                     match read_some(&stream, &mut pending, &conn, &hubs) {
                         Read::Open => {}
                         Read::Closing => {
-                            drain(&conn, &stream).await;
+                            Box::pin(drain(&conn, &stream)).await;
                             break;
                         }
                         Read::Gone => break,
@@ -85,7 +90,7 @@ pub async fn run(
                 _ = stream.writable(), if backlog => {}
                 _ = conn.wake.notified() => {
                     if conn.take_resync() {
-                        hubs.resync(&conn, &hub).await;
+                        Box::pin(hubs.resync(&conn, &hub)).await;
                     }
                 }
             }
