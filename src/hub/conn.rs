@@ -164,13 +164,48 @@ impl Conn {
                 g.last_seq = frame.seq;
             }
         }
-        let bytes = self.bytes_of(frame).clone();
+        let bytes = self.bytes_of(frame);
+        let mut written = 0;
+        if let (Transport::Ws(stream), false, true) =
+            (&self.transport, g.seeding, g.queue.is_empty())
+        {
+            // The common case, an up-to-date client: one write straight from the shared frame,
+            // with no queue entry and no refcount traffic.
+            match stream.try_write(bytes) {
+                Ok(n) if n == bytes.len() => {
+                    if frame.kind != FrameKind::Control {
+                        g.sent_seq = frame.seq;
+                    }
+                    return Outcome::Fine;
+                }
+                Ok(0) => {
+                    g.dead = true;
+                    drop(g);
+                    self.wake.notify_one();
+                    return Outcome::Fine;
+                }
+                Ok(n) => written = n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    g.dead = true;
+                    drop(g);
+                    self.wake.notify_one();
+                    return Outcome::Fine;
+                }
+            }
+        }
         g.queued_bytes += bytes.len();
         g.queue.push_back(Queued {
             seq: frame.seq,
             kind: frame.kind,
-            bytes,
+            bytes: bytes.clone(),
         });
+        if written > 0 {
+            // A partial write (the queue was empty, so this is its head): the frame has begun
+            // to leave and must be finished whole.
+            g.head_written = written;
+        }
         if g.seeding {
             // Held until seeding ends; a flood while seeding is still bounded.
             return if g.queue.len() > MAX_QUEUED_FRAMES {
