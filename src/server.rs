@@ -97,8 +97,36 @@ impl Admission {
 /// Seconds a client has to send its request headers: a slow-loris must not hold a slot.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Each connection's service: the `/live` hot path first, then the router.
+#[derive(Clone)]
+struct NodeService {
+    state: crate::state::AppState,
+    router: TowerToHyperService<Router>,
+}
+
+type RouterFuture = <TowerToHyperService<Router> as hyper::service::Service<
+    hyper::Request<hyper::body::Incoming>,
+>>::Future;
+
+impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for NodeService {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = futures::future::Either<
+        std::future::Ready<Result<Self::Response, Self::Error>>,
+        RouterFuture,
+    >;
+
+    fn call(&self, req: hyper::Request<hyper::body::Incoming>) -> Self::Future {
+        match crate::http::read::fast_live(&self.state, &req) {
+            Some(res) => futures::future::Either::Left(std::future::ready(Ok(res))),
+            None => futures::future::Either::Right(self.router.call(req)),
+        }
+    }
+}
+
 pub async fn serve(
     listener: TcpListener,
+    state: crate::state::AppState,
     router: Router,
     admission: Admission,
     shutdown: CancellationToken,
@@ -136,7 +164,13 @@ pub async fn serve(
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(HEADER_TIMEOUT)
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc))
+            .serve_connection(
+                TokioIo::new(stream),
+                NodeService {
+                    state: state.clone(),
+                    router: TowerToHyperService::new(svc),
+                },
+            )
             .with_upgrades();
         let stop = shutdown.clone();
         tasks.spawn(async move {

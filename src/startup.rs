@@ -21,7 +21,7 @@ use crate::hub::{Hubs, NodeSink};
 use crate::redis_link::RedisLink;
 use crate::scoring::Scoring;
 use crate::server::{Admission, Limits};
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::store::{Store, StoreOptions};
 
 pub struct App {
@@ -141,7 +141,7 @@ impl App {
             .await
             .with_context(|| format!("binding {}", config.addr))?;
         let addr = listener.local_addr()?;
-        let state = AppState {
+        let state = AppState::new(Shared {
             config: Arc::new(config),
             store,
             cache,
@@ -154,7 +154,7 @@ impl App {
             shutdown,
             tasks,
             ready: Arc::new(AtomicBool::new(true)),
-        };
+        });
         // Keep descriptors back for the database pool, Redis and files.
         let by_files = (file_limit as usize).saturating_sub(256).max(64);
         let max_connections = match state.config.max_connections {
@@ -209,6 +209,7 @@ impl App {
         });
         crate::server::serve(
             listener,
+            state.clone(),
             router,
             admission,
             shutdown,

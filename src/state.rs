@@ -1,4 +1,5 @@
-//! What every handler shares: cheap to clone, every piece behind an `Arc`.
+//! What every handler shares. Every extractor and middleware clones it per request, so it is
+//! one `Arc`: a clone is one atomic increment, not one per piece.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -15,7 +16,23 @@ use crate::scoring::Scoring;
 use crate::store::Store;
 
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+pub struct Shared {
     pub config: Arc<ServeConfig>,
     pub store: Store,
     pub cache: Arc<SnapshotCache>,
@@ -32,7 +49,7 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
 }
 
-impl AppState {
+impl Shared {
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Acquire)
     }

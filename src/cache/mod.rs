@@ -97,6 +97,17 @@ impl SnapshotCache {
         (redis_down || !self.bus_live.load(Ordering::Acquire)).then_some(L1_MAX_AGE_WITHOUT_BUS)
     }
 
+    /// The snapshot if L1 holds it fresh (counted as an L1 read); never waits, never leaves
+    /// the process. `None` sends the caller down the full path of [`read`](Self::read).
+    pub fn read_l1(&self, match_id: i64) -> Option<Arc<Snapshot>> {
+        if self.mode != CacheMode::On {
+            return None;
+        }
+        let snap = self.l1.get_fresh(match_id, self.l1_max_age())?;
+        self.count(Tier::L1);
+        Some(snap)
+    }
+
     /// The match's current snapshot and the tier that answered; `None` if it has no events yet.
     pub async fn read(&self, match_id: i64) -> Result<Option<(Arc<Snapshot>, Tier)>, StoreError> {
         if self.mode == CacheMode::Off {

@@ -16,13 +16,13 @@ pub async fn count_and_problemize(req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned());
+        .map_or("unmatched", |p| intern(p.as_str()));
     let res = next.run(req).await;
     let status = res.status();
     metrics::counter!(
         "crease_http_requests_total",
-        "route" => route.unwrap_or_else(|| "unmatched".into()),
-        "status" => status.as_str().to_owned()
+        "route" => route,
+        "status" => intern(status.as_str())
     )
     .increment(1);
     if !(status.is_client_error() || status.is_server_error()) {
@@ -61,6 +61,21 @@ pub async fn count_and_problemize(req: Request, next: Next) -> Response {
         }
     }
     rewritten
+}
+
+/// Route templates and status codes as `'static` labels, so counting a request allocates
+/// nothing. Both sets are finite (the router's templates, the status codes), so this never grows
+/// past a few dozen entries.
+fn intern(s: &str) -> &'static str {
+    static SEEN: std::sync::OnceLock<dashmap::DashMap<Box<str>, &'static str>> =
+        std::sync::OnceLock::new();
+    let seen = SEEN.get_or_init(dashmap::DashMap::new);
+    if let Some(found) = seen.get(s) {
+        return *found;
+    }
+    *seen
+        .entry(s.into())
+        .or_insert_with(|| Box::leak(s.to_owned().into_boxed_str()))
 }
 
 /// The fallback for unknown routes.

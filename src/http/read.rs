@@ -46,8 +46,42 @@ async fn get_live(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (snap, tier) = current_snapshot(&state, id).await?;
+    Ok(live_response(&snap, tier, &headers))
+}
+
+/// The hot path, tried before routing: a GET of `/api/matches/{id}/live` whose snapshot is in
+/// L1 is answered here, without the router, its layers or an allocation beyond the response.
+/// Anything else (a miss, another route) returns `None` and goes through the router as usual.
+pub fn fast_live<B>(state: &AppState, req: &axum::http::Request<B>) -> Option<Response> {
+    if req.method() != axum::http::Method::GET {
+        return None;
+    }
+    let id: i64 = req
+        .uri()
+        .path()
+        .strip_prefix("/api/matches/")?
+        .strip_suffix("/live")?
+        .parse()
+        .ok()?;
+    let snap = state.cache.read_l1(id)?;
+    let res = live_response(&snap, Tier::L1, req.headers());
+    let status = if res.status() == StatusCode::OK {
+        "200"
+    } else {
+        "304"
+    };
+    metrics::counter!(
+        "crease_http_requests_total",
+        "route" => "/api/matches/{id}/live",
+        "status" => status
+    )
+    .increment(1);
+    Some(res)
+}
+
+fn live_response(snap: &Snapshot, tier: Tier, headers: &HeaderMap) -> Response {
     let x_cache = HeaderValue::from_static(tier.as_str());
-    let gzip = accepts_gzip(&headers);
+    let gzip = accepts_gzip(headers);
     let etag = if gzip { &snap.etag_gzip } else { &snap.etag };
     // Either encoding's tag names the same seq: a client holding it has the current state.
     if headers.get(header::IF_NONE_MATCH).is_some_and(|v| {
@@ -60,7 +94,7 @@ async fn get_live(
         h.insert(header::CACHE_CONTROL, LIVE_CACHE_CONTROL);
         h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         h.insert("x-cache", x_cache);
-        return Ok(res);
+        return res;
     }
     let body = if gzip {
         snap.gzip().clone()
@@ -80,7 +114,7 @@ async fn get_live(
     if gzip {
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
-    Ok(res)
+    res
 }
 
 /// `If-None-Match` may list several tags, or `*`; weak tags compare equal for GET.
