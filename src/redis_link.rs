@@ -1,11 +1,12 @@
 //! One managed connection to Redis, shared by the snapshot tier and the bus, and whether it is up.
 //!
-//! Every call is bounded by a short timeout: a hung Redis must not stall a request. The first
-//! failure marks the link down; from then on callers skip Redis until the watchdog has seen it
-//! answer again and the snapshot tier has repaired what it missed.
+//! Every call is bounded by a short timeout: a hung Redis must not stall a request. A refused or
+//! dropped connection, or a second timeout in a row, marks the link down; from then on callers
+//! skip Redis until the watchdog has seen it answer again and the snapshot tier has repaired
+//! what it missed.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::RwLock;
 use std::time::Duration;
 
@@ -17,8 +18,13 @@ pub struct RedisLink {
     conn: RwLock<Option<ConnectionManager>>,
     timeout: Duration,
     up: AtomicBool,
+    /// Timeouts in a row (see [`TIMEOUTS_TO_DOWN`]).
+    timeouts: AtomicU32,
     pub prefix: String,
 }
+
+/// Consecutive timeouts that mark the link down.
+const TIMEOUTS_TO_DOWN: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
@@ -37,6 +43,7 @@ impl RedisLink {
             conn: RwLock::new(None),
             timeout,
             up: AtomicBool::new(false),
+            timeouts: AtomicU32::new(0),
             prefix: prefix.to_owned(),
         })
     }
@@ -112,8 +119,19 @@ impl RedisLink {
             },
             Err(e) => Err(e),
         };
-        if result.is_err() {
-            self.mark_down();
+        match &result {
+            Ok(_) => self.timeouts.store(0, Ordering::Release),
+            // One late answer is as likely a busy node (its own task polled late) as a hung
+            // Redis: only a second in a row marks the link down.
+            Err(LinkError::Timeout) => {
+                if self.timeouts.fetch_add(1, Ordering::AcqRel) + 1 >= TIMEOUTS_TO_DOWN {
+                    self.mark_down();
+                }
+            }
+            // A refused or dropped connection is down for sure; a command error is not.
+            Err(LinkError::Redis(e))
+                if !(e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal()) => {}
+            Err(_) => self.mark_down(),
         }
         result
     }
