@@ -130,7 +130,8 @@ impl RedisLink {
             }
             // A refused or dropped connection is down for sure; a command error is not.
             Err(LinkError::Redis(e))
-                if !(e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal()) => {}
+                if !(e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal()) => {
+            }
             Err(_) => self.mark_down(),
         }
         result
