@@ -7,7 +7,7 @@
 //! connection into its WebSocket task after the HTTP exchange is over.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -157,10 +157,7 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let svc = router
-            .clone()
-            .layer(axum::Extension(slot.clone()))
-            .layer(axum::Extension(ClientAddr(peer)));
+        let svc = router.clone().layer(axum::Extension(slot.clone()));
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(HEADER_TIMEOUT)
@@ -187,10 +184,6 @@ pub async fn serve(
         });
     }
 }
-
-/// The client's address, for handlers that log or limit by it.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientAddr(pub SocketAddr);
 
 async fn refuse(mut stream: TcpStream, why: Refusal) {
     let (counter, detail) = match why {

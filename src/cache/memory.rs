@@ -108,13 +108,6 @@ impl MemoryTier {
         self.slots.get(&match_id).map_or(0, |s| s.known_seq)
     }
 
-    /// The seq of the held snapshot, fresh or not.
-    pub fn held_seq(&self, match_id: i64) -> Option<i64> {
-        self.slots
-            .get(&match_id)
-            .and_then(|s| s.snap.as_ref().map(|s| s.seq))
-    }
-
     /// Forgets every held snapshot (after a bus reconnect, when messages may have been missed);
     /// known seqs stay, so nothing older is ever served again.
     pub fn clear_snapshots(&self) {

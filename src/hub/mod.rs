@@ -61,14 +61,6 @@ impl Hubs {
         }
     }
 
-    pub fn cache(&self) -> &Arc<SnapshotCache> {
-        &self.cache
-    }
-
-    pub fn tasks(&self) -> &TaskTracker {
-        &self.tasks
-    }
-
     pub fn next_conn_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }

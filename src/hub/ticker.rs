@@ -85,8 +85,6 @@ impl Ticker {
             return;
         };
         // Seqs of different matches interleave, so ticker messages are not seq-checked.
-        let mut frame = Frame::message(msg.seq, FrameKind::Control, &json);
-        frame.kind = FrameKind::Control;
-        self.offer(&frame);
+        self.offer(&Frame::message(msg.seq, FrameKind::Control, &json));
     }
 }
