@@ -7,7 +7,7 @@ mod common;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
@@ -46,6 +46,19 @@ async fn websocket(stream: TcpStream, fake: Arc<Fake>) {
     let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
         return;
     };
+    // A client that does not answer a ping with its payload is never seeded, and the run's
+    // connected count shows it.
+    if ws
+        .send(Message::Ping(b"are you there".to_vec().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    match ws.next().await {
+        Some(Ok(Message::Pong(p))) if &p[..] == b"are you there" => {}
+        _ => return,
+    }
     // Subscribe before the snapshot, as Crease does, so no ball falls between them.
     let mut rx = fake.balls.subscribe();
     let seq = fake.seq.load(Ordering::SeqCst);

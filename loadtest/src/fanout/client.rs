@@ -6,17 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::StreamExt;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 use super::proto::head;
 use super::tracker::Tracker;
+use super::ws_client::{Status, WsClient};
 use crate::net::{connect_from, Node};
 use crate::sys::mono_ns;
 
@@ -130,31 +128,28 @@ pub async fn run(
 }
 
 async fn ws(run: &mut Run<'_>, node: &Node, stream: TcpStream) -> Result<(), String> {
-    let url = format!("ws://{}/api/matches/{}/ws", node.host, run.shared.match_id);
-    // Small buffers: thousands of clients share this process with the node under test.
-    let config = WebSocketConfig::default()
-        .read_buffer_size(8 * 1024)
-        .write_buffer_size(0);
-    let (mut ws, _) = tokio::time::timeout(
+    let path = format!("/api/matches/{}/ws", run.shared.match_id);
+    let mut ws = tokio::time::timeout(
         CONNECT_TIMEOUT,
-        tokio_tungstenite::client_async_with_config(url, stream, Some(config)),
+        WsClient::handshake(stream, &node.host, &path),
     )
     .await
-    .map_err(|_| "handshake timed out".to_owned())?
-    .map_err(|e| format!("handshake: {e}"))?;
+    .map_err(|_| "handshake timed out".to_owned())??;
     loop {
+        // Bytes after the 101 may already hold the snapshot.
+        match ws.parse(|msg| run.on_message(msg))? {
+            Status::Open => {}
+            Status::Closed(code, reason) => {
+                return Err(format!("closed by the server: {code:?} {reason}"));
+            }
+        }
+        ws.flush().await?;
         tokio::select! {
-            msg = ws.next() => match msg {
-                Some(Ok(Message::Text(t))) => run.on_message(t.as_bytes()),
-                Some(Ok(Message::Binary(b))) => run.on_message(&b),
-                Some(Ok(Message::Close(frame))) => {
-                    return Err(format!("closed by the server: {frame:?}"));
+            read = ws.read() => {
+                if !read? {
+                    return Err("connection ended".into());
                 }
-                // Pings are answered by tungstenite on the next read.
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(format!("read: {e}")),
-                None => return Err("connection ended".into()),
-            },
+            }
             changed = run.last_seq.changed() => {
                 if changed.is_err() {
                     return Ok(());

@@ -8,6 +8,7 @@ pub mod proto;
 pub mod report;
 pub mod shard;
 pub mod tracker;
+pub mod ws_client;
 
 use std::path::PathBuf;
 use std::time::Duration;
