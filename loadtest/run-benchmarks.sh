@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Crease's benchmarks, one run, one machine: the read path by cache tier, ingest, fan-out over
-# WebSocket and SSE on one node and on two nodes sharing Redis, a burst, and idle memory per
-# connection. Each result is JSON under loadtest/results/<date>/; a markdown table with the
-# exact commands is printed at the end. Figures are ratios to a baseline from this same run.
+# WebSocket and SSE on one node and on two nodes sharing Redis (beside the kernel's own floor
+# for the same shape), a burst, and idle memory per connection. Each result is JSON under
+# loadtest/results/<date>/; a markdown table with the exact commands is printed at the end. Figures are ratios to a baseline from this same run.
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and Redis on 127.0.0.1:6379, as
 # scripts/test.sh sets up. Every target is on 127.0.0.0/8. ONLY=read,ingest,fanout,two,burst,idle
@@ -117,7 +117,12 @@ fanout_run() { # NAME CLIENTS WORKERS EXTRA…
 }
 
 if want fanout; then
+  # The kernel's floor for the same shape: plain threads writing, a plain epoll reader.
+  run floor-1000 floor --sockets "$(n 1000)" --rounds 300 --interval-ms 100
+  run floor-5000 floor --sockets "$(n 5000)" --rounds 300 --interval-ms 100
+  run floor-10000 floor --sockets "$(n 10000)" --rounds 300 --interval-ms 100
   fanout_run fanout-ws-1000 "$(n 1000)" 1 --balls 300 --interval-ms 100
+  fanout_run fanout-ws-5000 "$(n 5000)" 1 --balls 300 --interval-ms 100
   fanout_run fanout-ws-10000 "$(n 10000)" 1 --balls 300 --interval-ms 100
   fanout_run fanout-ws-19000 "$(n 19000)" 2 --balls 300 --interval-ms 100
   fanout_run fanout-sse-10000 "$(n 10000)" 1 --balls 300 --interval-ms 100 --sse-share 1

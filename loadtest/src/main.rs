@@ -3,6 +3,7 @@
 //! node's memory per held connection, `read` the `/live` read path. Loopback targets only.
 
 mod fanout;
+mod floor;
 mod hist;
 mod net;
 mod read;
@@ -27,30 +28,19 @@ enum Command {
     Idle(fanout::IdleArgs),
     /// GET /live from C keep-alive connections for T seconds.
     Read(read::ReadArgs),
+    /// The kernel's share alone: plain threads writing N loopback sockets per round, a plain
+    /// epoll reader; latency and CPU per message with no server code at all.
+    Floor(floor::FloorArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     sys::raise_nofile();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("crease-loadtest: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let result = match cli.command {
+        // Plain threads and a child process: an async runtime is what it measures without.
+        Command::Floor(a) => floor::run(a),
+        command => run_async(command),
     };
-    let result = runtime.block_on(async {
-        match cli.command {
-            Command::Fanout(a) => fanout::run_fanout(a).await,
-            Command::Idle(a) => fanout::run_idle(a).await,
-            Command::Read(a) => read::run(a).await,
-        }
-    });
-    // Clients still closing must not hold the exit: every figure is already printed.
-    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -58,4 +48,22 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run_async(command: Command) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the runtime: {e}"))?;
+    let result = runtime.block_on(async {
+        match command {
+            Command::Fanout(a) => fanout::run_fanout(a).await,
+            Command::Idle(a) => fanout::run_idle(a).await,
+            Command::Read(a) => read::run(a).await,
+            Command::Floor(a) => floor::run(a),
+        }
+    });
+    // Clients still closing must not hold the exit: every figure is already printed.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    result
 }
