@@ -38,6 +38,9 @@ pub struct FloorArgs {
     /// Threads writing, each to its share of the sockets (the node's worker threads).
     #[arg(long, default_value_t = 2)]
     pub writer_threads: usize,
+    /// Threads reading, each with its own epoll over its share of the sockets.
+    #[arg(long, default_value_t = 2)]
+    pub reader_threads: usize,
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -50,7 +53,6 @@ pub struct FloorArgs {
 struct ReaderReport {
     latency: Pairs,
     messages: u64,
-    reads: u64,
     cpu_us: u64,
 }
 
@@ -61,6 +63,7 @@ pub struct FloorReport {
     pub interval_ms: u64,
     pub bytes: usize,
     pub writer_threads: usize,
+    pub reader_threads: usize,
     pub expected: u64,
     pub received: u64,
     pub latency: Summary,
@@ -74,8 +77,8 @@ pub fn run(args: FloorArgs) -> anyhow::Result<()> {
     if let Some(port) = args.reader_of {
         return reader(&args, port);
     }
-    if args.bytes < 8 || args.sockets == 0 || args.writer_threads == 0 {
-        bail!("need --bytes ≥ 8 (the timestamp), --sockets ≥ 1, --writer-threads ≥ 1");
+    if args.bytes < 8 || args.sockets == 0 || args.writer_threads == 0 || args.reader_threads == 0 {
+        bail!("need --bytes ≥ 8 (the timestamp), and at least one socket and thread of each");
     }
     let listener = TcpListener::bind("127.0.0.1:0").context("binding the writer")?;
     let port = listener.local_addr()?.port();
@@ -85,6 +88,7 @@ pub fn run(args: FloorArgs) -> anyhow::Result<()> {
         .args(["--rounds", &args.rounds.to_string()])
         .args(["--interval-ms", &args.interval_ms.to_string()])
         .args(["--bytes", &args.bytes.to_string()])
+        .args(["--reader-threads", &args.reader_threads.to_string()])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -166,6 +170,7 @@ pub fn run(args: FloorArgs) -> anyhow::Result<()> {
         interval_ms: args.interval_ms,
         bytes: args.bytes,
         writer_threads: args.writer_threads,
+        reader_threads: args.reader_threads,
         expected,
         received: rr.messages,
         latency: Summary::of(&h),
@@ -181,8 +186,13 @@ pub fn run(args: FloorArgs) -> anyhow::Result<()> {
     } else {
         let l = &report.latency;
         println!(
-            "{} sockets × {} rounds every {} ms, {} B, {} writer thread(s)",
-            report.sockets, report.rounds, report.interval_ms, report.bytes, report.writer_threads
+            "{} sockets × {} rounds every {} ms, {} B, {} writer and {} reader thread(s)",
+            report.sockets,
+            report.rounds,
+            report.interval_ms,
+            report.bytes,
+            report.writer_threads,
+            report.reader_threads
         );
         println!(
             "received / expected   {} / {}",
@@ -248,11 +258,50 @@ fn reader(args: &FloorArgs, port: u16) -> anyhow::Result<()> {
         s.set_nonblocking(true)?;
         socks.push(s);
     }
+    let deadline = mono_ns() + (args.rounds as u64 * args.interval_ms + 60_000) * 1_000_000;
+    let cpu0 = cpu_us(None)?;
+    let per = socks.len().div_ceil(args.reader_threads.max(1));
+    let mut threads = Vec::new();
+    while !socks.is_empty() {
+        let mine: Vec<TcpStream> = socks.drain(..per.min(socks.len())).collect();
+        let (rounds, bytes) = (args.rounds, args.bytes);
+        threads.push(std::thread::spawn(move || {
+            read_loop(&mut { mine }, rounds, bytes, deadline)
+        }));
+    }
+    let mut h = new_hist();
+    let mut messages = 0;
+    for t in threads {
+        let (th, n) = t
+            .join()
+            .map_err(|_| anyhow::anyhow!("a reader thread panicked"))??;
+        h.add(&th).context("merging histograms")?;
+        messages += n;
+    }
+    let report = ReaderReport {
+        latency: Pairs::of(&h),
+        messages,
+        cpu_us: cpu_us(None)? - cpu0,
+    };
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
+
+/// Reads `socks` from one epoll loop until each has sent `rounds` messages (or the deadline);
+/// returns the latencies and the count.
+fn read_loop(
+    socks: &mut [TcpStream],
+    rounds: usize,
+    bytes: usize,
+    deadline: u64,
+) -> anyhow::Result<(hdrhistogram::Histogram<u64>, u64)> {
     // SAFETY: epoll_create1 has no preconditions; the result is checked.
     let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
     if ep < 0 {
         bail!("epoll_create1: {}", std::io::Error::last_os_error());
     }
+    // SAFETY: `ep` is an open fd that nothing else owns.
+    let _ep_owner = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(ep) };
     for (i, s) in socks.iter().enumerate() {
         let mut ev = libc::epoll_event {
             events: libc::EPOLLIN as u32,
@@ -263,14 +312,12 @@ fn reader(args: &FloorArgs, port: u16) -> anyhow::Result<()> {
             bail!("epoll_ctl: {}", std::io::Error::last_os_error());
         }
     }
-    let expected = (args.sockets * args.rounds) as u64;
-    let deadline = mono_ns() + (args.rounds as u64 * args.interval_ms + 60_000) * 1_000_000;
-    let mut cursors = vec![Cursor::default(); args.sockets];
+    let expected = (socks.len() * rounds) as u64;
+    let mut cursors = vec![Cursor::default(); socks.len()];
     let mut h = new_hist();
     let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 1024];
     let mut buf = vec![0u8; 64 * 1024];
-    let (mut messages, mut reads) = (0u64, 0u64);
-    let cpu0 = cpu_us(None)?;
+    let mut messages = 0u64;
     while messages < expected && mono_ns() < deadline {
         // SAFETY: `events` has room for its length; `ep` is open.
         let n = unsafe { libc::epoll_wait(ep, events.as_mut_ptr(), events.len() as i32, 1_000) };
@@ -285,7 +332,7 @@ fn reader(args: &FloorArgs, port: u16) -> anyhow::Result<()> {
             let i = ev.u64 as usize;
             let read = match socks[i].read(&mut buf) {
                 // The writer closes each socket after its last round: early is a failure.
-                Ok(0) if cursors[i].messages < args.rounds => {
+                Ok(0) if cursors[i].messages < rounds => {
                     bail!("socket {i} closed after {} messages", cursors[i].messages)
                 }
                 Ok(0) => {
@@ -304,22 +351,14 @@ fn reader(args: &FloorArgs, port: u16) -> anyhow::Result<()> {
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
                 Err(e) => return Err(e).context("reading"),
             };
-            reads += 1;
             let now = mono_ns();
-            cursors[i].feed(&buf[..read], args.bytes, |stamp| {
+            cursors[i].feed(&buf[..read], bytes, |stamp| {
                 record(&mut h, now.saturating_sub(stamp) / 1_000);
                 messages += 1;
             });
         }
     }
-    let report = ReaderReport {
-        latency: Pairs::of(&h),
-        messages,
-        reads,
-        cpu_us: cpu_us(None)? - cpu0,
-    };
-    println!("{}", serde_json::to_string(&report)?);
-    Ok(())
+    Ok((h, messages))
 }
 
 #[cfg(test)]
