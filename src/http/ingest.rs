@@ -13,6 +13,7 @@ use super::extract::{parse_json, secrets_equal, ApiJson, BearerToken};
 use crate::error::ApiError;
 use crate::scoring::Scored;
 use crate::state::AppState;
+use crate::store::Grant;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -78,10 +79,11 @@ pub async fn authorize_scorer(
     if token.len() > MAX_KEY {
         return Err(ApiError::Unauthorized);
     }
-    if state.store.token_may_score(token, match_id).await? {
-        Ok(())
-    } else {
-        Err(ApiError::Unauthorized)
+    match state.store.token_grant(token, match_id).await? {
+        Grant::ThisMatch => Ok(()),
+        // The scorer is known but at the wrong match: signing in again will not help.
+        Grant::OtherMatches => Err(ApiError::Forbidden),
+        Grant::Unknown => Err(ApiError::Unauthorized),
     }
 }
 

@@ -153,6 +153,26 @@ pub struct StoredSnapshot {
     pub body: Vec<u8>,
 }
 
+/// What a scorer token may do for one match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// No such token.
+    Unknown,
+    /// A real token, granted other matches only.
+    OtherMatches,
+    ThisMatch,
+}
+
+impl Grant {
+    fn of(known: bool, granted: bool) -> Self {
+        match (known, granted) {
+            (_, true) => Grant::ThisMatch,
+            (true, false) => Grant::OtherMatches,
+            (false, false) => Grant::Unknown,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Store {
     Postgres(PgStore),
@@ -255,12 +275,8 @@ impl Store {
         dispatch!(self, s => s.create_scorer_token(label, match_ids))
     }
 
-    pub async fn token_may_score(
-        &self,
-        plaintext: &str,
-        match_id: i64,
-    ) -> Result<bool, StoreError> {
-        dispatch!(self, s => s.token_may_score(plaintext, match_id))
+    pub async fn token_grant(&self, plaintext: &str, match_id: i64) -> Result<Grant, StoreError> {
+        dispatch!(self, s => s.token_grant(plaintext, match_id))
     }
 
     /// Appends one event with its snapshot, match progress and idempotency row, all or nothing.

@@ -15,8 +15,8 @@ use sqlx::sqlite::{
 
 use super::rows::{match_rows, now, MatchRecord, MATCH_COLUMNS};
 use super::{
-    count, new_token, token_hash, MatchRow, NewMatch, NewPlayer, NewTeam, NewTournament, Player,
-    StoreError, StoreOptions, Team, Tournament, LIVE_STATUSES, NOT_STARTED,
+    count, new_token, token_hash, Grant, MatchRow, NewMatch, NewPlayer, NewTeam, NewTournament,
+    Player, StoreError, StoreOptions, Team, Tournament, LIVE_STATUSES, NOT_STARTED,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -248,14 +248,15 @@ impl SqliteStore {
         }
     }
 
-    pub(super) async fn token_may_score(
+    pub(super) async fn token_grant(
         &self,
         plaintext: &str,
         match_id: i64,
-    ) -> Result<bool, StoreError> {
-        count("token_may_score");
-        let allowed: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM scorer_tokens t \
+    ) -> Result<Grant, StoreError> {
+        count("token_grant");
+        let (known, granted): (bool, bool) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM scorer_tokens WHERE token_hash = ?1), \
+               EXISTS (SELECT 1 FROM scorer_tokens t \
                JOIN scorer_token_matches m ON m.token_id = t.id \
                WHERE t.token_hash = ?1 AND m.match_id = ?2)",
         )
@@ -263,7 +264,7 @@ impl SqliteStore {
         .bind(match_id)
         .fetch_one(&self.reader)
         .await?;
-        Ok(allowed)
+        Ok(Grant::of(known, granted))
     }
 
     pub(super) async fn live_match_ids(&self) -> Result<Vec<i64>, StoreError> {

@@ -53,7 +53,7 @@ export function describe(err) {
   if (err instanceof NetworkError) return 'No connection to the server.';
   if (err instanceof ApiError) {
     if (err.status === 401) return 'Sign in: the token is missing or not valid for this match.';
-    if (err.status === 403) return 'This token may not do that.';
+    if (err.status === 403) return 'This token may not do that: it is not granted this match, or it is not the admin token.';
     return err.field ? `${err.message} (${err.field})` : err.message;
   }
   return String(err && err.message ? err.message : err);

@@ -88,7 +88,7 @@ export class Outbox {
             return;
           }
           this.setOffline(false);
-          if (e instanceof ApiError && e.status === 401) {
+          if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
             this.h.onAuth(e);
             return;
           }

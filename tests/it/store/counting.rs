@@ -116,7 +116,7 @@ fn check_counts(postgres: bool) {
             db.get_match(m.id).await.unwrap();
             db.list_matches().await.unwrap();
             db.live_match_ids().await.unwrap();
-            db.token_may_score("nope", m.id).await.unwrap();
+            db.token_grant("nope", m.id).await.unwrap();
             let each_one = [
                 "balls",
                 "current_seq",
@@ -126,7 +126,7 @@ fn check_counts(postgres: bool) {
                 "list_matches",
                 "live_match_ids",
                 "snapshot",
-                "token_may_score",
+                "token_grant",
             ];
             assert_eq!(
                 counts.take(),

@@ -1,6 +1,6 @@
 //! Fixtures, scorer tokens and the match list.
 
-use crease::store::{NewPlayer, NewTeam, NewTournament, StoreError};
+use crease::store::{Grant, NewPlayer, NewTeam, NewTournament, StoreError};
 
 use super::{a_match, event, new_match};
 use crate::support::db::TestDb;
@@ -153,23 +153,28 @@ async fn tokens_are_hashed_and_scoped(db: TestDb) {
         "the plaintext is never stored"
     );
 
-    assert!(db.token_may_score(&token, m1.id).await.unwrap());
-    assert!(db.token_may_score(&token, m2.id).await.unwrap());
-    assert!(
-        !db.token_may_score(&token, m3.id).await.unwrap(),
+    let grant = |t: String, m: i64| {
+        let db = &db;
+        async move { db.token_grant(&t, m).await.unwrap() }
+    };
+    assert_eq!(grant(token.clone(), m1.id).await, Grant::ThisMatch);
+    assert_eq!(grant(token.clone(), m2.id).await, Grant::ThisMatch);
+    assert_eq!(
+        grant(token.clone(), m3.id).await,
+        Grant::OtherMatches,
         "not granted that match"
     );
-    assert!(!db.token_may_score(&token, 9999).await.unwrap());
+    assert_eq!(grant(token.clone(), 9999).await, Grant::OtherMatches);
     let mut wrong = token.clone();
     wrong.replace_range(0..1, if wrong.starts_with('0') { "1" } else { "0" });
-    assert!(!db.token_may_score(&wrong, m1.id).await.unwrap());
-    assert!(!db.token_may_score("", m1.id).await.unwrap());
-    assert!(!db.token_may_score("' OR 1=1 --", m1.id).await.unwrap());
+    assert_eq!(grant(wrong, m1.id).await, Grant::Unknown);
+    assert_eq!(grant(String::new(), m1.id).await, Grant::Unknown);
+    assert_eq!(grant("' OR 1=1 --".into(), m1.id).await, Grant::Unknown);
 
     let (id2, token2) = db.create_scorer_token("south end", &[m3.id]).await.unwrap();
     assert_ne!((id, &token), (id2, &token2));
-    assert!(db.token_may_score(&token2, m3.id).await.unwrap());
-    assert!(!db.token_may_score(&token2, m1.id).await.unwrap());
+    assert_eq!(grant(token2.clone(), m3.id).await, Grant::ThisMatch);
+    assert_eq!(grant(token2.clone(), m1.id).await, Grant::OtherMatches);
 }
 
 async fn matches_list_live_then_upcoming_then_finished(db: TestDb) {
