@@ -66,7 +66,18 @@ async fn websocket(stream: TcpStream, fake: Arc<Fake>) {
     if ws.send(Message::text(snapshot)).await.is_err() {
         return;
     }
+    let mut pinged = false;
     while let Ok(seq) = rx.recv().await {
+        // Again once the client is long open, so the pong comes from wherever it reads then.
+        if !std::mem::replace(&mut pinged, true) {
+            if ws.send(Message::Ping(b"still there".to_vec().into())).await.is_err() {
+                return;
+            }
+            match ws.next().await {
+                Some(Ok(Message::Pong(p))) if &p[..] == b"still there" => {}
+                _ => return,
+            }
+        }
         let msg = format!(r#"{{"type":"ball","match_id":1,"seq":{seq},"ball":{{}}}}"#);
         let times = match seq {
             DROPPED => 0,
