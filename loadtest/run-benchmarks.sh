@@ -117,13 +117,12 @@ fanout_run() { # NAME CLIENTS WORKERS EXTRA…
 }
 
 if want fanout; then
-  # The kernel's floor for the same shape: plain threads writing, a plain epoll reader.
-  run floor-1000 floor --sockets "$(n 1000)" --rounds 300 --interval-ms 100
-  run floor-5000 floor --sockets "$(n 5000)" --rounds 300 --interval-ms 100
-  run floor-10000 floor --sockets "$(n 10000)" --rounds 300 --interval-ms 100
-  fanout_run fanout-ws-1000 "$(n 1000)" 1 --balls 300 --interval-ms 100
-  fanout_run fanout-ws-5000 "$(n 5000)" 1 --balls 300 --interval-ms 100
-  fanout_run fanout-ws-10000 "$(n 10000)" 1 --balls 300 --interval-ms 100
+  for c in 1000 5000 10000; do
+    # Each size beside the kernel's floor for the same shape, run just before it: plain
+    # threads writing, plain epoll readers, no server code.
+    run "floor-$c" floor --sockets "$(n $c)" --rounds 300 --interval-ms 100
+    fanout_run "fanout-ws-$c" "$(n $c)" 1 --balls 300 --interval-ms 100
+  done
   fanout_run fanout-ws-19000 "$(n 19000)" 2 --balls 300 --interval-ms 100
   fanout_run fanout-sse-10000 "$(n 10000)" 1 --balls 300 --interval-ms 100 --sse-share 1
 fi
