@@ -70,7 +70,11 @@ async fn websocket(stream: TcpStream, fake: Arc<Fake>) {
     while let Ok(seq) = rx.recv().await {
         // Again once the client is long open, so the pong comes from wherever it reads then.
         if !std::mem::replace(&mut pinged, true) {
-            if ws.send(Message::Ping(b"still there".to_vec().into())).await.is_err() {
+            if ws
+                .send(Message::Ping(b"still there".to_vec().into()))
+                .await
+                .is_err()
+            {
                 return;
             }
             match ws.next().await {

@@ -1,0 +1,109 @@
+//! Cricsheet JSON (data_version 1.0.0 and 1.1.0) into a match setup and its events.
+//!
+//! Lenient on what it does not need (Cricsheet adds fields over time), strict on what it does:
+//! a missing or mistyped field the engine depends on is a [`CricsheetError`], never a panic.
+//! What the deliveries leave implicit becomes an explicit event: a bowler finishing another's
+//! over ([`crate::event::BowlerChange`]), an over of more or fewer balls
+//! ([`crate::event::MiscountedOver`]), a batter retiring
+//! between balls (a `role` replacement of a batter), a target revised by rain, and a result the
+//! balls alone cannot give.
+
+mod delivery;
+mod fields;
+mod innings;
+mod result;
+mod setup;
+
+use serde_json::Value;
+
+use crate::event::{MatchEvent, Toss, TossDecision};
+use crate::setup::MatchSetup;
+use fields::{array, opt_text, shape, text};
+use innings::{push_events, read_innings, RawInnings};
+
+/// A Cricsheet match as the engine needs it, plus the facts about it that fixtures need.
+#[derive(Debug, Clone)]
+pub struct CricsheetMatch {
+    pub setup: MatchSetup,
+    /// Every event of the match in order, ready for [`crate::Match::apply`].
+    pub events: Vec<MatchEvent>,
+    pub info: MatchInfo,
+}
+
+/// Fixture facts: where and when, and the result as Cricsheet records it.
+#[derive(Debug, Clone, Default)]
+pub struct MatchInfo {
+    pub event_name: Option<String>,
+    pub venue: Option<String>,
+    pub city: Option<String>,
+    pub dates: Vec<String>,
+    pub gender: Option<String>,
+    pub match_type: String,
+    /// Cricsheet's `outcome` object, verbatim.
+    pub outcome: serde_json::Value,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CricsheetError {
+    #[error("not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("not a Cricsheet match: {0}")]
+    Shape(String),
+}
+
+pub fn parse(json: &str) -> Result<CricsheetMatch, CricsheetError> {
+    let v: Value = serde_json::from_str(json)?;
+    let info = v.get("info").ok_or_else(|| shape("no `info`"))?;
+    let match_type = text(info, "match_type")?;
+    let innings: Vec<RawInnings> = array(&v, "innings")
+        .iter()
+        .map(read_innings)
+        .collect::<Result<_, _>>()?;
+    let dates: Vec<String> = array(info, "dates")
+        .iter()
+        .filter_map(|d| d.as_str().map(str::to_string))
+        .collect();
+    let multi_day = matches!(match_type.as_str(), "Test" | "MDM");
+    let setup = setup::read_setup(info, &match_type, multi_day, &dates, &innings)?;
+
+    let mut events: Vec<MatchEvent> = toss(info).into_iter().collect();
+    let first_runs = innings.iter().find(|i| !i.super_over).map_or(0, |i| i.runs);
+    let mut regular_seen = 0usize;
+    for inn in &innings {
+        let chase = !multi_day && !inn.super_over && regular_seen == 1;
+        if !inn.super_over {
+            regular_seen += 1;
+        }
+        push_events(inn, &setup, chase, first_runs, &mut events)?;
+    }
+    let outcome = info.get("outcome").cloned().unwrap_or(Value::Null);
+    if let Some(r) = result::declared_result(&outcome, &innings) {
+        events.push(MatchEvent::Result(r));
+    }
+
+    Ok(CricsheetMatch {
+        setup,
+        events,
+        info: MatchInfo {
+            event_name: info.get("event").and_then(|e| opt_text(e, "name")),
+            venue: opt_text(info, "venue"),
+            city: opt_text(info, "city"),
+            dates,
+            gender: opt_text(info, "gender"),
+            match_type,
+            outcome,
+        },
+    })
+}
+
+/// The toss, when the file says who won it and what they chose.
+fn toss(info: &Value) -> Option<MatchEvent> {
+    let toss = info.get("toss")?;
+    let decision = match opt_text(toss, "decision").as_deref() {
+        Some("bat") => TossDecision::Bat,
+        Some("field") => TossDecision::Field,
+        _ => return None,
+    };
+    let winner = opt_text(toss, "winner")?;
+    Some(MatchEvent::Toss(Toss { winner, decision }))
+}
