@@ -4,6 +4,7 @@
 //! `dyn`-compatible; each method matches on the dialect and forwards.
 
 mod error;
+mod event_reads;
 mod postgres;
 mod postgres_events;
 mod rows;

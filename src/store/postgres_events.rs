@@ -1,8 +1,9 @@
-//! The event log on PostgreSQL: the append transaction and the reads of events and snapshots.
+//! The event log on PostgreSQL: the append transaction (its reads are in `event_reads`).
 
 use sqlx::postgres::PgConnection;
 
 use super::error::SEQ_UNKNOWN;
+use super::event_reads::event_reads;
 use super::EVENTS_CHANNEL;
 use super::{count, Append, Appended, PgStore, StoreError, StoredEvent, StoredSnapshot};
 
@@ -40,95 +41,9 @@ impl PgStore {
             }
         }
     }
-
-    #[tracing::instrument(skip_all, fields(match_id = match_id))]
-    pub(super) async fn events_after(
-        &self,
-        match_id: i64,
-        after_seq: i64,
-        limit: i64,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        count("events_after");
-        let rows = sqlx::query_as(
-            "SELECT seq, kind, payload, created_at FROM match_events \
-             WHERE match_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-        )
-        .bind(match_id)
-        .bind(after_seq)
-        .bind(limit.max(0))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows)
-    }
-
-    #[tracing::instrument(skip_all, fields(match_id = match_id))]
-    pub(super) async fn balls(
-        &self,
-        match_id: i64,
-        since_seq: i64,
-        limit: i64,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        count("balls");
-        let rows = sqlx::query_as(
-            "SELECT seq, kind, payload, created_at FROM match_events \
-             WHERE match_id = $1 AND kind = 'ball' AND seq > $2 ORDER BY seq LIMIT $3",
-        )
-        .bind(match_id)
-        .bind(since_seq)
-        .bind(limit.max(0))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows)
-    }
-
-    #[tracing::instrument(skip_all, fields(match_id = match_id))]
-    pub(super) async fn snapshot(
-        &self,
-        match_id: i64,
-    ) -> Result<Option<StoredSnapshot>, StoreError> {
-        count("snapshot");
-        let row = sqlx::query_as("SELECT seq, body FROM match_snapshots WHERE match_id = $1")
-            .bind(match_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row)
-    }
-
-    #[tracing::instrument(skip_all, fields(match_id = match_id))]
-    pub(super) async fn idempotent_response(
-        &self,
-        match_id: i64,
-        key: &str,
-    ) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
-        count("idempotent_response");
-        let row = sqlx::query_as(
-            "SELECT seq, response FROM idempotency_keys WHERE match_id = $1 AND key = $2",
-        )
-        .bind(match_id)
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row)
-    }
-
-    #[tracing::instrument(skip_all, fields(match_id = match_id))]
-    pub(super) async fn current_seq(&self, match_id: i64) -> Result<Option<i64>, StoreError> {
-        self.current_seq_as("current_seq", match_id).await
-    }
-
-    async fn current_seq_as(
-        &self,
-        op: &'static str,
-        match_id: i64,
-    ) -> Result<Option<i64>, StoreError> {
-        count(op);
-        let seq = sqlx::query_scalar("SELECT seq FROM matches WHERE id = $1")
-            .bind(match_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(seq)
-    }
 }
+
+event_reads!(PgStore, pool, "$1", "$2", "$3");
 
 async fn append_in(conn: &mut PgConnection, a: &Append<'_>) -> Result<(), StoreError> {
     // The row lock serializes appends to one match for the rest of the transaction, so a racing

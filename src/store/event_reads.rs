@@ -1,0 +1,119 @@
+//! The event log's reads. Both databases run the same SQL but for the placeholder syntax
+//! (`$1` on PostgreSQL, `?1` on SQLite) and the pool that serves reads, so the statements are
+//! written once here and stamped out for each store by [`event_reads!`].
+
+/// `event_reads!(Store, pool_field, "$1", "$2", "$3")` implements, for `Store`, the reads of
+/// events, balls, the snapshot, an idempotent response and the current seq.
+macro_rules! event_reads {
+    ($store:ty, $pool:ident, $p1:literal, $p2:literal, $p3:literal) => {
+        impl $store {
+            #[tracing::instrument(skip_all, fields(match_id = match_id))]
+            pub(super) async fn events_after(
+                &self,
+                match_id: i64,
+                after_seq: i64,
+                limit: i64,
+            ) -> Result<Vec<StoredEvent>, StoreError> {
+                count("events_after");
+                let rows = sqlx::query_as(concat!(
+                    "SELECT seq, kind, payload, created_at FROM match_events WHERE match_id = ",
+                    $p1,
+                    " AND seq > ",
+                    $p2,
+                    " ORDER BY seq LIMIT ",
+                    $p3
+                ))
+                .bind(match_id)
+                .bind(after_seq)
+                .bind(limit.max(0))
+                .fetch_all(&self.$pool)
+                .await?;
+                Ok(rows)
+            }
+
+            #[tracing::instrument(skip_all, fields(match_id = match_id))]
+            pub(super) async fn balls(
+                &self,
+                match_id: i64,
+                since_seq: i64,
+                limit: i64,
+            ) -> Result<Vec<StoredEvent>, StoreError> {
+                count("balls");
+                let rows = sqlx::query_as(concat!(
+                    "SELECT seq, kind, payload, created_at FROM match_events WHERE match_id = ",
+                    $p1,
+                    " AND kind = 'ball' AND seq > ",
+                    $p2,
+                    " ORDER BY seq LIMIT ",
+                    $p3
+                ))
+                .bind(match_id)
+                .bind(since_seq)
+                .bind(limit.max(0))
+                .fetch_all(&self.$pool)
+                .await?;
+                Ok(rows)
+            }
+
+            #[tracing::instrument(skip_all, fields(match_id = match_id))]
+            pub(super) async fn snapshot(
+                &self,
+                match_id: i64,
+            ) -> Result<Option<StoredSnapshot>, StoreError> {
+                count("snapshot");
+                let row = sqlx::query_as(concat!(
+                    "SELECT seq, body FROM match_snapshots WHERE match_id = ",
+                    $p1
+                ))
+                .bind(match_id)
+                .fetch_optional(&self.$pool)
+                .await?;
+                Ok(row)
+            }
+
+            #[tracing::instrument(skip_all, fields(match_id = match_id))]
+            pub(super) async fn idempotent_response(
+                &self,
+                match_id: i64,
+                key: &str,
+            ) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+                count("idempotent_response");
+                let row = sqlx::query_as(concat!(
+                    "SELECT seq, response FROM idempotency_keys WHERE match_id = ",
+                    $p1,
+                    " AND key = ",
+                    $p2
+                ))
+                .bind(match_id)
+                .bind(key)
+                .fetch_optional(&self.$pool)
+                .await?;
+                Ok(row)
+            }
+
+            #[tracing::instrument(skip_all, fields(match_id = match_id))]
+            pub(super) async fn current_seq(
+                &self,
+                match_id: i64,
+            ) -> Result<Option<i64>, StoreError> {
+                self.current_seq_as("current_seq", match_id).await
+            }
+
+            /// The match's seq, counted as a query of `op`.
+            async fn current_seq_as(
+                &self,
+                op: &'static str,
+                match_id: i64,
+            ) -> Result<Option<i64>, StoreError> {
+                count(op);
+                let seq = sqlx::query_scalar(concat!("SELECT seq FROM matches WHERE id = ", $p1))
+                    .bind(match_id)
+                    .fetch_optional(&self.$pool)
+                    .await?;
+                Ok(seq)
+            }
+        }
+    };
+}
+
+pub(super) use event_reads;
