@@ -132,13 +132,11 @@ impl Scoring {
                     self.cache
                         .publish_snapshot(match_id, seq, out.snapshot)
                         .await;
-                    self.bus
-                        .publish(BusMessage {
-                            match_id,
-                            seq,
-                            payload: out.message,
-                        })
-                        .await;
+                    self.bus.publish(BusMessage {
+                        match_id,
+                        seq,
+                        payload: out.message,
+                    });
                     metrics::histogram!("crease_ingest_seconds").record(started.elapsed());
                     metrics::counter!("crease_events_total", "kind" => event.kind()).increment(1);
                     return Ok(Scored {

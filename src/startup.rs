@@ -115,7 +115,8 @@ impl App {
         }
         let bus = match &redis {
             Some(link) => {
-                let bus = RedisBus::new(link.clone());
+                let (bus, publisher) = RedisBus::new(link.clone());
+                tasks.spawn(publisher.run(shutdown.clone()));
                 tasks.spawn(bus.clone().run_subscriber(sink.clone(), shutdown.clone()));
                 tasks.spawn(cache.clone().run_redis_watchdog(shutdown.clone()));
                 Bus::Redis(bus)

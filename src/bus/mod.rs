@@ -89,12 +89,13 @@ impl Bus {
         }
     }
 
-    /// Publishes after the event is stored. A failure is logged and counted, never returned:
-    /// the event is safe in the database and nodes recover it through the fallback path.
-    pub async fn publish(&self, msg: BusMessage) {
+    /// Publishes after the event is stored, without waiting for Redis. A failure is logged
+    /// and counted, never returned: the event is safe in the database and nodes recover it
+    /// through the fallback path.
+    pub fn publish(&self, msg: BusMessage) {
         match self {
             Bus::Local(bus) => bus.publish(msg),
-            Bus::Redis(bus) => bus.publish(msg).await,
+            Bus::Redis(bus) => bus.publish(msg),
         }
     }
 }

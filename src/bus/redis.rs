@@ -1,48 +1,61 @@
 //! The Redis bus: PUBLISH on `{prefix}match:{id}`; every node holds one pattern subscription
 //! and, when it is cut, reconnects with backoff and asks its sink to resync every match.
+//!
+//! Publishing is not done by the POST that stored the event: it queues the message for one
+//! publisher task, which sends them in the order they were stored. So a slow Redis does not
+//! hold up scoring, and a link marked down after late answers (a busy node, not a dead Redis)
+//! still carries the balls instead of leaving every node to resync from the database.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{route_of, BusMessage, BusSink};
 use crate::redis_link::RedisLink;
 
+/// Messages waiting for the publisher; past this a message is dropped (and counted), and
+/// nodes recover it from the database through the NOTIFY hint, as if Redis had lost it.
+const OUTBOX: usize = 4096;
+/// A message that waited longer than this is not sent: nodes have resynced past it by now,
+/// and a Redis that slow should not be handed a backlog.
+const STALE: Duration = Duration::from_secs(2);
+/// How long, at most, shutdown keeps publishing what scoring still queues, and how long a
+/// quiet queue must stay quiet for the publisher to stop sooner.
+const DRAIN: Duration = Duration::from_secs(2);
+const DRAIN_IDLE: Duration = Duration::from_millis(200);
+
 #[derive(Clone)]
 pub struct RedisBus {
     link: Arc<RedisLink>,
+    outbox: mpsc::Sender<(BusMessage, Instant)>,
+}
+
+/// The task that sends queued messages, in order; see [`Publisher::run`].
+pub struct Publisher {
+    link: Arc<RedisLink>,
+    queue: mpsc::Receiver<(BusMessage, Instant)>,
 }
 
 impl RedisBus {
-    pub fn new(link: Arc<RedisLink>) -> Self {
-        Self { link }
+    pub fn new(link: Arc<RedisLink>) -> (Self, Publisher) {
+        let (outbox, queue) = mpsc::channel(OUTBOX);
+        let publisher = Publisher {
+            link: link.clone(),
+            queue,
+        };
+        (Self { link, outbox }, publisher)
     }
 
-    pub fn channel(&self, match_id: i64) -> String {
-        self.link.key(format_args!("match:{match_id}"))
-    }
-
-    pub async fn publish(&self, msg: BusMessage) {
-        let channel = self.channel(msg.match_id);
-        let payload = msg.payload.clone();
-        let sent = self
-            .link
-            .call(|mut c| async move {
-                redis::cmd("PUBLISH")
-                    .arg(&channel)
-                    .arg(payload.as_ref())
-                    .query_async::<i64>(&mut c)
-                    .await
-            })
-            .await;
-        if let Err(e) = sent {
-            metrics::counter!("crease_bus_publish_failures_total", "bus" => "redis").increment(1);
-            tracing::debug!(error = %e, match_id = msg.match_id, "publish failed");
+    /// Queues the message for the publisher without waiting.
+    pub fn publish(&self, msg: BusMessage) {
+        if self.outbox.try_send((msg, Instant::now())).is_err() {
+            metrics::counter!("crease_bus_publish_failures_total", "bus" => "redis", "reason" => "queue full")
+                .increment(1);
         }
     }
-
     /// Runs the node's subscription until shutdown.
     pub async fn run_subscriber(self, sink: Arc<dyn BusSink>, shutdown: CancellationToken) {
         let pattern = self.link.key(format_args!("match:*"));
@@ -103,6 +116,56 @@ fn deliver(sink: &dyn BusSink, payload: &[u8]) {
         }
         None => {
             metrics::counter!("crease_bus_malformed_total").increment(1);
+        }
+    }
+}
+
+impl Publisher {
+    /// Sends queued messages in order until shutdown. Scoring requests still finishing then
+    /// may queue more, so it goes on until nothing has come for a moment (at most [`DRAIN`]).
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        loop {
+            let next = tokio::select! {
+                m = self.queue.recv() => m,
+                _ = shutdown.cancelled() => break,
+            };
+            let Some((msg, queued)) = next else { return };
+            self.send(msg, queued).await;
+        }
+        let deadline = tokio::time::Instant::now() + DRAIN;
+        loop {
+            let idle = (tokio::time::Instant::now() + DRAIN_IDLE).min(deadline);
+            match tokio::time::timeout_at(idle, self.queue.recv()).await {
+                Ok(Some((msg, queued))) => self.send(msg, queued).await,
+                Ok(None) | Err(_) => return,
+            }
+        }
+    }
+
+    async fn send(&self, msg: BusMessage, queued: Instant) {
+        if queued.elapsed() > STALE {
+            metrics::counter!("crease_bus_publish_failures_total", "bus" => "redis", "reason" => "stale")
+                .increment(1);
+            return;
+        }
+        let channel = self.link.key(format_args!("match:{}", msg.match_id));
+        let payload = msg.payload.clone();
+        // Tried even while the link is marked down: the mark may come from late answers on a
+        // busy node, and each try is bounded by the link's timeout.
+        let sent = self
+            .link
+            .call_even_if_down(|mut c| async move {
+                redis::cmd("PUBLISH")
+                    .arg(&channel)
+                    .arg(payload.as_ref())
+                    .query_async::<i64>(&mut c)
+                    .await
+            })
+            .await;
+        if let Err(e) = sent {
+            metrics::counter!("crease_bus_publish_failures_total", "bus" => "redis", "reason" => "redis")
+                .increment(1);
+            tracing::debug!(error = %e, match_id = msg.match_id, "publish failed");
         }
     }
 }

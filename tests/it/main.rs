@@ -1,6 +1,7 @@
 //! Integration tests: one binary, real servers.
 
 mod api;
+mod bus;
 mod read_path;
 mod realtime;
 mod redis_fault;

@@ -165,7 +165,7 @@ async fn spawn_node(db: Arc<TestDb>, redis_prefix: String, opts: &AppOptions) ->
 }
 
 /// A missing Redis fails the test with a message saying so; it is never skipped.
-async fn assert_redis_reachable(url: &str) {
+pub async fn assert_redis_reachable(url: &str) {
     let client = redis::Client::open(url).expect("redis URL");
     let pong: Result<String, String> = async {
         let mut c = tokio::time::timeout(
