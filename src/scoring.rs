@@ -38,7 +38,8 @@ pub struct Scoring {
     cache: Arc<SnapshotCache>,
     bus: Bus,
     /// One lock per match: it serializes this node's ingest for the match, across the store
-    /// write and the publish, so messages leave in seq order. A tokio mutex because it is
+    /// write and the queueing for the (single, in-order) publisher, so messages leave in seq
+    /// order. A tokio mutex because it is
     /// held across those awaits; it is never taken while a DashMap guard is alive.
     engines: DashMap<i64, Arc<Mutex<Option<Loaded>>>>,
 }

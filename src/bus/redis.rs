@@ -52,10 +52,11 @@ impl RedisBus {
     /// Queues the message for the publisher without waiting.
     pub fn publish(&self, msg: BusMessage) {
         if self.outbox.try_send((msg, Instant::now())).is_err() {
-            metrics::counter!("crease_bus_publish_failures_total", "bus" => "redis", "reason" => "queue full")
+            metrics::counter!("crease_bus_publish_failures_total", "bus" => "redis", "reason" => "queue_full")
                 .increment(1);
         }
     }
+
     /// Runs the node's subscription until shutdown.
     pub async fn run_subscriber(self, sink: Arc<dyn BusSink>, shutdown: CancellationToken) {
         let pattern = self.link.key(format_args!("match:*"));
