@@ -12,12 +12,7 @@ use crate::live::MatchStatus;
 
 impl Match {
     pub(super) fn apply_retirement(&mut self, r: &Retirement) -> Result<(), LawViolation> {
-        let idx = self.open_innings()?;
-        let ctx = self
-            .st
-            .inns
-            .get(idx)
-            .ok_or(LawViolation::NoInningsInProgress)?;
+        let (idx, ctx) = self.open_innings_ctx()?;
         // A batter off the field retired hurt can be recorded as not resuming (Law 25.4.2).
         let not_resuming = r.kind != RetirementKind::Hurt
             && ctx.batters.get(&r.batter).and_then(|&i| ctx.status.get(i))
@@ -47,12 +42,7 @@ impl Match {
     }
 
     pub(super) fn apply_new_batter(&mut self, n: &NewBatter) -> Result<(), LawViolation> {
-        let idx = self.open_innings()?;
-        let ctx = self
-            .st
-            .inns
-            .get(idx)
-            .ok_or(LawViolation::NoInningsInProgress)?;
+        let (idx, ctx) = self.open_innings_ctx()?;
         if ctx.at_crease(&n.batter) {
             return Err(LawViolation::InvalidEvent(
                 "that batter is already at the crease",
@@ -79,12 +69,7 @@ impl Match {
     }
 
     pub(super) fn apply_bowler_change(&mut self, b: &BowlerChange) -> Result<(), LawViolation> {
-        let idx = self.open_innings()?;
-        let ctx = self
-            .st
-            .inns
-            .get(idx)
-            .ok_or(LawViolation::NoInningsInProgress)?;
+        let (idx, ctx) = self.open_innings_ctx()?;
         if ctx.deliveries_in_over == 0 {
             self.check_new_over_bowler(ctx, &b.bowler)?;
         } else {
@@ -230,12 +215,7 @@ impl Match {
     }
 
     pub(super) fn apply_miscounted(&mut self, m: &MiscountedOver) -> Result<(), LawViolation> {
-        let idx = self.open_innings()?;
-        let ctx = self
-            .st
-            .inns
-            .get(idx)
-            .ok_or(LawViolation::NoInningsInProgress)?;
+        let (idx, ctx) = self.open_innings_ctx()?;
         let balls = u32::from(m.balls);
         if balls == 0 || balls < ctx.balls_in_over {
             return Err(LawViolation::InvalidEvent(

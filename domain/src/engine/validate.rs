@@ -87,6 +87,17 @@ impl Match {
         }
     }
 
+    /// The innings in progress with its context.
+    pub(super) fn open_innings_ctx(&self) -> Result<(usize, &InningsCtx), LawViolation> {
+        let idx = self.open_innings()?;
+        let ctx = self
+            .st
+            .inns
+            .get(idx)
+            .ok_or(LawViolation::NoInningsInProgress)?;
+        Ok((idx, ctx))
+    }
+
     /// Whether `name` may play for team `team` now (named in the XI or brought in, not replaced).
     pub(super) fn eligible(&self, team: usize, name: &str) -> bool {
         self.st
@@ -167,12 +178,7 @@ impl Match {
     }
 
     pub(super) fn check_ball(&self, d: &Delivery) -> Result<BallPlan, LawViolation> {
-        let idx = self.open_innings()?;
-        let ctx = self
-            .st
-            .inns
-            .get(idx)
-            .ok_or(LawViolation::NoInningsInProgress)?;
+        let (idx, ctx) = self.open_innings_ctx()?;
 
         let extras_sum = d
             .extras
