@@ -10,7 +10,9 @@ use redis::AsyncCommands;
 use reqwest::StatusCode;
 use tokio::task::JoinHandle;
 
-use crate::support::app::{eventually, spawn_app, AppOptions, RedisMode, StoreKind, TestApp};
+use crate::support::app::{
+    eventually, spawn_app, AppOptions, Fixture, RedisMode, StoreKind, TestApp,
+};
 use crate::support::redis_proxy::RedisProxy;
 
 /// What a reader polling `/live` saw, in order.
@@ -22,6 +24,40 @@ struct Seen {
     /// Non-200 answers (status, body).
     failures: Vec<(StatusCode, String)>,
     tiers: Vec<String>,
+}
+
+impl Seen {
+    /// Every read answered, and the score never went backwards.
+    fn assert_clean(&self) {
+        assert!(
+            self.failures.is_empty(),
+            "reads failed: {:?}",
+            self.failures
+        );
+        assert!(
+            self.regressions.is_empty(),
+            "the score went backwards: {:?}",
+            self.regressions
+        );
+    }
+}
+
+/// A scorer node on Redis directly and a viewer node whose Redis goes through a proxy, sharing
+/// Postgres, with a match three balls in that the viewer has heard.
+async fn scorer_and_viewer_behind_proxy() -> (RedisProxy, TestApp, TestApp, Fixture) {
+    let proxy = RedisProxy::start().await;
+    let scorer = spawn_app(AppOptions::new(StoreKind::Postgres).redis(RedisMode::Direct)).await;
+    scorer.wait_redis_up().await;
+    let viewer = scorer.peer(RedisMode::Via(proxy.url())).await;
+    viewer.wait_redis_up().await;
+
+    let mut f = scorer.started_match(20).await;
+    scorer.score(&mut f, 3).await;
+    eventually("the other node to hear the balls", || async {
+        (viewer.live_json(f.id).await["seq"] == 4).then_some(())
+    })
+    .await;
+    (proxy, scorer, viewer, f)
 }
 
 /// Polls `/live` until `stop`, checking that the seq never goes down.
@@ -165,16 +201,7 @@ async fn reads_and_ingest_survive_a_redis_cut_and_redis_is_repaired() {
 
     stop.store(true, Ordering::Release);
     let seen = reader.await.expect("reader task");
-    assert!(
-        seen.failures.is_empty(),
-        "reads failed: {:?}",
-        seen.failures
-    );
-    assert!(
-        seen.regressions.is_empty(),
-        "the score went backwards: {:?}",
-        seen.regressions
-    );
+    seen.assert_clean();
     assert!(seen.reads > 0);
 }
 
@@ -252,16 +279,7 @@ async fn a_hung_redis_stalls_nothing_and_is_repaired_on_return() {
 
     stop.store(true, Ordering::Release);
     let seen = reader.await.expect("reader task");
-    assert!(
-        seen.failures.is_empty(),
-        "reads failed: {:?}",
-        seen.failures
-    );
-    assert!(
-        seen.regressions.is_empty(),
-        "the score went backwards: {:?}",
-        seen.regressions
-    );
+    seen.assert_clean();
 }
 
 /// Two nodes behind a load balancer; one loses Redis (and with it the bus) while the other
@@ -269,18 +287,7 @@ async fn a_hung_redis_stalls_nothing_and_is_repaired_on_return() {
 /// the database, and hears the bus again once Redis returns.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_node_cut_off_from_redis_catches_up_from_the_database() {
-    let proxy = RedisProxy::start().await;
-    let scorer = spawn_app(AppOptions::new(StoreKind::Postgres).redis(RedisMode::Direct)).await;
-    scorer.wait_redis_up().await;
-    let viewer = scorer.peer(RedisMode::Via(proxy.url())).await;
-    viewer.wait_redis_up().await;
-
-    let mut f = scorer.started_match(20).await;
-    scorer.score(&mut f, 3).await;
-    eventually("the other node to hear the balls", || async {
-        (viewer.live_json(f.id).await["seq"] == 4).then_some(())
-    })
-    .await;
+    let (proxy, scorer, viewer, mut f) = scorer_and_viewer_behind_proxy().await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let reader = spawn_reader(&viewer, f.id, stop.clone());
@@ -304,34 +311,14 @@ async fn a_node_cut_off_from_redis_catches_up_from_the_database() {
 
     stop.store(true, Ordering::Release);
     let seen = reader.await.expect("reader task");
-    assert!(
-        seen.failures.is_empty(),
-        "reads failed: {:?}",
-        seen.failures
-    );
-    assert!(
-        seen.regressions.is_empty(),
-        "the score went backwards: {:?}",
-        seen.regressions
-    );
+    seen.assert_clean();
 }
 
 /// As above, but the cut-off node's Redis hangs instead of closing: its subscription looks
 /// alive and simply goes quiet. The node must still catch up rather than trust its L1 forever.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_node_whose_redis_hangs_catches_up_from_the_database() {
-    let proxy = RedisProxy::start().await;
-    let scorer = spawn_app(AppOptions::new(StoreKind::Postgres).redis(RedisMode::Direct)).await;
-    scorer.wait_redis_up().await;
-    let viewer = scorer.peer(RedisMode::Via(proxy.url())).await;
-    viewer.wait_redis_up().await;
-
-    let mut f = scorer.started_match(20).await;
-    scorer.score(&mut f, 3).await;
-    eventually("the other node to hear the balls", || async {
-        (viewer.live_json(f.id).await["seq"] == 4).then_some(())
-    })
-    .await;
+    let (proxy, scorer, viewer, mut f) = scorer_and_viewer_behind_proxy().await;
 
     proxy.stall();
     scorer.score(&mut f, 6).await;
