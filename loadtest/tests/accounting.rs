@@ -12,6 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
 
 use common::{loadtest, report, u};
 
@@ -42,22 +43,26 @@ async fn serve(listener: TcpListener, fake: Arc<Fake>) {
     }
 }
 
+/// Pings the client and reads its next frame: whether it was the pong with the same payload.
+async fn answers_ping(ws: &mut WebSocketStream<TcpStream>, payload: &'static [u8]) -> bool {
+    if ws
+        .send(Message::Ping(payload.to_vec().into()))
+        .await
+        .is_err()
+    {
+        return false;
+    }
+    matches!(ws.next().await, Some(Ok(Message::Pong(p))) if &p[..] == payload)
+}
+
 async fn websocket(stream: TcpStream, fake: Arc<Fake>) {
     let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
         return;
     };
     // A client that does not answer a ping with its payload is never seeded, and the run's
     // connected count shows it.
-    if ws
-        .send(Message::Ping(b"are you there".to_vec().into()))
-        .await
-        .is_err()
-    {
+    if !answers_ping(&mut ws, b"are you there").await {
         return;
-    }
-    match ws.next().await {
-        Some(Ok(Message::Pong(p))) if &p[..] == b"are you there" => {}
-        _ => return,
     }
     // Subscribe before the snapshot, as Crease does, so no ball falls between them.
     let mut rx = fake.balls.subscribe();
@@ -69,18 +74,8 @@ async fn websocket(stream: TcpStream, fake: Arc<Fake>) {
     let mut pinged = false;
     while let Ok(seq) = rx.recv().await {
         // Again once the client is long open, so the pong comes from wherever it reads then.
-        if !std::mem::replace(&mut pinged, true) {
-            if ws
-                .send(Message::Ping(b"still there".to_vec().into()))
-                .await
-                .is_err()
-            {
-                return;
-            }
-            match ws.next().await {
-                Some(Ok(Message::Pong(p))) if &p[..] == b"still there" => {}
-                _ => return,
-            }
+        if !std::mem::replace(&mut pinged, true) && !answers_ping(&mut ws, b"still there").await {
+            return;
         }
         let msg = format!(r#"{{"type":"ball","match_id":1,"seq":{seq},"ball":{{}}}}"#);
         let times = match seq {
