@@ -1,0 +1,168 @@
+//! Every real match the repository holds — the 30 files of `data/cricsheet/` and the 325 of the
+//! packed `data/cricsheet-corpus/` — replayed through the importer and the engine, with every
+//! figure held against the hand-kept scorebook (`scorebook/`, where the counting rules live).
+//!
+//! It prints `corpus: N matches, N innings, N exact, N overrides used`, where "exact" counts
+//! the matches that replayed with every figure right, and one line per match that needed an
+//! override of the Laws checks to replay. The 30 hand-picked files must need none.
+
+mod scorebook;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+use crease_domain::{cricsheet, Match};
+use scorebook::{check_match, report, Fault};
+use serde_json::Value;
+
+const CORPUS_FILES: usize = 325;
+const BUNDLED_FILES: usize = 30;
+
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data")
+}
+
+/// Why a match could not be replayed: `kind` is what the report groups by.
+struct NotReplayed {
+    kind: String,
+    detail: String,
+}
+
+/// The one place this test meets the engine's API, so that a change of that API is one edit.
+/// Returns the match and how many of its events were let through by an override.
+fn replay(json: &str) -> Result<(Match, usize), NotReplayed> {
+    let parsed = cricsheet::parse(json).map_err(|e| NotReplayed {
+        kind: "import failed".into(),
+        detail: e.to_string(),
+    })?;
+    // When the importer marks the events that the Laws checks refuse but the file shows
+    // happened, events become `Recorded { event, overridden: Option<Override> }`, and this
+    // count is the number of them whose `overridden` is `Some`. Today nothing is overridden.
+    let overrides = 0;
+    let m = Match::replay(parsed.setup, parsed.events.clone()).map_err(|(i, err)| NotReplayed {
+        kind: format!("refused: {}", err.code()),
+        detail: format!("event {i} refused: {err}: {:?}", parsed.events[i]),
+    })?;
+    Ok((m, overrides))
+}
+
+/// The 30 bundled files, by name, in name order.
+fn bundled() -> Vec<(String, String)> {
+    let dir = data_dir().join("cricsheet");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".json") && name != "expected_totals.json")
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let json = std::fs::read_to_string(dir.join(&name)).unwrap();
+            (format!("cricsheet/{name}"), json)
+        })
+        .collect()
+}
+
+/// The corpus, read from its archive in memory: unpacked it would be 46 MB in the repository.
+fn corpus() -> Vec<(String, String)> {
+    let packed = std::fs::read(data_dir().join("cricsheet-corpus/cricsheet-corpus.tar.xz"))
+        .expect("the packed corpus");
+    let mut tarball = vec![];
+    lzma_rs::xz_decompress(&mut packed.as_slice(), &mut tarball).expect("a valid .tar.xz");
+    let mut archive = tar::Archive::new(tarball.as_slice());
+    let mut files = vec![];
+    for entry in archive.entries().expect("a tar archive") {
+        let mut entry = entry.expect("a tar entry");
+        let path = entry.path().expect("an entry path").into_owned();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let mut json = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut json).expect("a UTF-8 match file");
+        files.push((path.to_string_lossy().into_owned(), json));
+    }
+    files.sort();
+    files
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+struct Checked {
+    innings: usize,
+    faults: Vec<Fault>,
+    overrides: usize,
+}
+
+/// One match replayed and checked against its own file.
+fn check_one(file: &str, json: &str) -> Checked {
+    let raw: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let innings = raw["innings"].as_array().map_or(0, Vec::len);
+    // A panic is a fault of this match, not the end of the run: the other matches still count.
+    let checked = catch_unwind(AssertUnwindSafe(|| {
+        replay(json).map(|(m, overrides)| (check_match(file, &raw, m.live()), overrides))
+    }));
+    let alone = |kind: &str, got: String, want: &str| {
+        (vec![Fault::new(kind, file, "", got, want.into())], 0)
+    };
+    let (faults, overrides) = match checked {
+        Ok(Ok(done)) => done,
+        Ok(Err(not)) => alone(&not.kind, not.detail, "replayed"),
+        Err(payload) => alone("panicked", panic_message(payload.as_ref()), "no panic"),
+    };
+    Checked {
+        innings,
+        faults,
+        overrides,
+    }
+}
+
+#[test]
+fn every_real_match_replays_to_its_figures() {
+    let bundled = bundled();
+    let corpus = corpus();
+    assert_eq!(bundled.len(), BUNDLED_FILES, "files in data/cricsheet/");
+    assert_eq!(corpus.len(), CORPUS_FILES, "files in the packed corpus");
+
+    let mut faults = vec![];
+    let (mut innings, mut exact, mut overrides) = (0, 0, 0);
+    let mut overridden = vec![];
+    let mut picked_overridden = vec![];
+    let all = bundled.iter().map(|f| (f, true));
+    for ((file, json), picked) in all.chain(corpus.iter().map(|f| (f, false))) {
+        let checked = check_one(file, json);
+        innings += checked.innings;
+        exact += usize::from(checked.faults.is_empty());
+        faults.extend(checked.faults);
+        if checked.overrides > 0 {
+            overrides += checked.overrides;
+            overridden.push((file.as_str(), checked.overrides));
+            if picked {
+                picked_overridden.push(file.as_str());
+            }
+        }
+    }
+
+    let mut summary = format!(
+        "corpus: {} matches, {innings} innings, {exact} exact, {overrides} overrides used\n",
+        bundled.len() + corpus.len()
+    );
+    for (file, used) in &overridden {
+        summary += &format!("{file}: {used} overrides\n");
+    }
+    // stderr, so that nextest shows it with a failure and `--no-capture` shows it always.
+    eprint!("{summary}");
+
+    assert!(
+        faults.is_empty() && picked_overridden.is_empty(),
+        "{} mismatches:\n{}the hand-picked matches that needed an override: {picked_overridden:?}",
+        faults.len(),
+        report(&faults)
+    );
+}
