@@ -38,6 +38,12 @@ pub enum MatchEvent {
     /// A result the balls alone cannot give: draw, no result, abandoned, awarded, or a tie
     /// decided by bowl-out or boundary count.
     Result(DeclaredResult),
+    /// No batter is left to come in (absent hurt, absent): the innings closes with fewer
+    /// wickets than the side has batters.
+    NoFurtherBatter(NoFurtherBatter),
+    /// The overs of the innings in progress cut (rain, bad light) to this many; the innings
+    /// ends there, and the bowlers' quota shrinks in proportion.
+    ReducedOvers(ReducedOvers),
     /// Takes back the last event that is still in force.
     Undo,
 }
@@ -59,9 +65,55 @@ impl MatchEvent {
             MatchEvent::Replacement(_) => "replacement",
             MatchEvent::MiscountedOver(_) => "miscounted_over",
             MatchEvent::Result(_) => "result",
+            MatchEvent::NoFurtherBatter(_) => "no_further_batter",
+            MatchEvent::ReducedOvers(_) => "reduced_overs",
             MatchEvent::Undo => "undo",
         }
     }
+}
+
+/// An event as the log records it: the event, and the umpires' word when it stands although the
+/// Laws checks refuse it. Stored as the event's own JSON with an `override` member beside
+/// `kind` and `data`, so logs written before overrides existed read unchanged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recorded {
+    #[serde(flatten)]
+    pub event: MatchEvent,
+    #[serde(default, rename = "override", skip_serializing_if = "Option::is_none")]
+    pub overridden: Option<Override>,
+}
+
+impl From<MatchEvent> for Recorded {
+    fn from(event: MatchEvent) -> Self {
+        Self {
+            event,
+            overridden: None,
+        }
+    }
+}
+
+impl Recorded {
+    /// `event`, recorded although the checks refuse it, for `reason`.
+    pub fn overriding(event: MatchEvent, reason: impl Into<String>) -> Self {
+        Self {
+            event,
+            overridden: Some(Override {
+                reason: reason.into(),
+                rule: None,
+            }),
+        }
+    }
+}
+
+/// What the umpires allowed and why: the scorer's reason, and the rule the checks would have
+/// applied (filled in by the engine when the event is recorded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    pub reason: String,
+    /// The refused rule's stable code (`consecutive-overs`), as [`crate::LawViolation::code`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,6 +340,32 @@ pub struct Replacement {
     pub player_out: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+/// Why no batter is left to come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbsentReason {
+    /// Injured and unable to bat.
+    AbsentHurt,
+    /// Not at the ground, or not named for another reason.
+    Absent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoFurtherBatter {
+    pub reason: AbsentReason,
+    /// The batters who did not come in, when the scorer names them; shown on the card.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub batters: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReducedOvers {
+    /// The innings' new length in cricket notation (37.3 = 37 overs and 3 balls).
+    pub overs: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

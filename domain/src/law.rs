@@ -56,6 +56,10 @@ pub enum LawViolation {
     PlayerOutNotBatting { name: String },
     #[error("there is nothing to undo")]
     NothingToUndo,
+    #[error("a no-ball is worth {value} runs under this match's playing conditions")]
+    NoBallValue { value: u8 },
+    #[error("the Laws checks accept this event: send it without an override")]
+    OverrideNotNeeded,
     #[error("{0}")]
     InvalidEvent(&'static str),
 }
@@ -84,8 +88,28 @@ impl LawViolation {
             Self::FreeHitDismissal => "free-hit-dismissal",
             Self::PlayerOutNotBatting { .. } => "player-out-not-batting",
             Self::NothingToUndo => "nothing-to-undo",
+            Self::NoBallValue { .. } => "no-ball-value",
+            Self::OverrideNotNeeded => "override-not-needed",
             Self::InvalidEvent(_) => "invalid-event",
         }
+    }
+
+    /// Whether an umpire's decision can make the event stand although this check refuses it.
+    ///
+    /// Only rules of play: who bowls, what a free hit allows, what a no-ball is worth, and an
+    /// event after the result (penalty runs, a retirement recorded late). Never what cannot be
+    /// represented: an unknown player or team, runs that do not add up, a batter not at the
+    /// crease, more wickets than a delivery can take.
+    pub fn overridable(&self) -> bool {
+        matches!(
+            self,
+            Self::ConsecutiveOvers { .. }
+                | Self::OverQuotaExceeded { .. }
+                | Self::DismissalNotPossible { .. }
+                | Self::FreeHitDismissal
+                | Self::NoBallValue { .. }
+                | Self::MatchOver
+        )
     }
 
     /// The request field at fault, as a JSON pointer-ish path (`bowler`, `wickets/0/kind`).
@@ -99,7 +123,10 @@ impl LawViolation {
             | Self::OverQuotaExceeded { .. }
             | Self::BowlerChangedMidOver { .. } => Some("bowler"),
             Self::RunsMismatch { .. } => Some("runs"),
-            Self::WideAndNoBall | Self::ImpossibleExtras(_) => Some("extras"),
+            Self::WideAndNoBall | Self::ImpossibleExtras(_) | Self::NoBallValue { .. } => {
+                Some("extras")
+            }
+            Self::OverrideNotNeeded => Some("override"),
             Self::TooManyWickets
             | Self::DismissalNotPossible { .. }
             | Self::FreeHitDismissal

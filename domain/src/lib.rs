@@ -9,6 +9,7 @@
 //! - [`engine`]: [`Match`], which applies events, and undoes them, under the Laws.
 //! - [`live`]: [`LiveState`], the serialisable snapshot that the API serves.
 //! - [`cricsheet`]: Cricsheet JSON into a setup and a list of events.
+//! - [`wire`]: a recorded event as the scoring API's route and body, for clients that replay.
 
 pub mod cricsheet;
 pub mod engine;
@@ -16,9 +17,12 @@ pub mod event;
 pub mod law;
 pub mod live;
 pub mod setup;
+pub mod wire;
 
 pub use engine::Match;
-pub use event::{Delivery, DismissalKind, Extras, Fielder, MatchEvent, Runs, Wicket};
+pub use event::{
+    Delivery, DismissalKind, Extras, Fielder, MatchEvent, Override, Recorded, Runs, Wicket,
+};
 pub use law::LawViolation;
 pub use live::LiveState;
-pub use setup::{MatchFormat, MatchSetup, TeamSheet};
+pub use setup::{FreeHits, MatchFormat, MatchSetup, TeamSheet};

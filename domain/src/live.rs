@@ -31,6 +31,26 @@ pub struct LiveState {
     pub summary: String,
     /// The most recent deliveries' commentary, oldest first, at most [`COMMENTARY_KEPT`].
     pub commentary: Vec<CommentaryLine>,
+    /// Every event that stands by the umpires' decision although the Laws checks refused it.
+    #[serde(default)]
+    pub overrides: Vec<OverrideNote>,
+}
+
+/// One event recorded with an override, for the audit trail every viewer can see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverrideNote {
+    /// The innings it happened in (0 before the first).
+    pub innings: u8,
+    /// The over and ball it followed, as in [`CommentaryLine::ball`].
+    pub ball: String,
+    /// The event's kind (`ball`, `bowler_change`, `penalty_runs`…).
+    pub kind: String,
+    /// The rule the checks applied, as [`crate::LawViolation::code`].
+    pub rule: String,
+    /// What the checks said.
+    pub refused: String,
+    /// The umpires' reason, as the scorer gave it.
+    pub reason: String,
 }
 
 /// How many commentary lines a snapshot carries; older ones are served by the history endpoint.
@@ -176,4 +196,10 @@ pub struct BallLine {
     pub non_striker: Option<String>,
     pub bowler: Option<String>,
     pub text: String,
+    /// 4 or 6 when the ball went to the boundary; absent for runs that were run or overthrows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<u32>,
+    /// The batter's 4 or 6 was run, or came from overthrows: not a boundary.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub non_boundary: bool,
 }

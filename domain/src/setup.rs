@@ -33,8 +33,75 @@ pub struct MatchSetup {
     pub innings_per_side: u8,
     /// Most overs one bowler may bowl in an innings; `None` when unlimited.
     pub bowler_quota_overs: Option<u16>,
-    /// Whether a no-ball is followed by a free hit (limited-overs cricket since 2015).
-    pub free_hit: bool,
+    /// Which no-balls are followed by a free hit. Stored setups from before this was a choice
+    /// say `true` (every no-ball) or `false` (none), and still read.
+    pub free_hit: FreeHits,
+    /// Runs a no-ball is worth to the batting side before any other runs (1 under the Laws; 2 in
+    /// English domestic limited-overs cricket).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub noball_runs: u8,
+    /// Overs in a row one bowler may bowl: 1 under the Laws, 2 in The Hundred (two sets of five).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub max_consecutive_overs: u8,
+}
+
+fn one() -> u8 {
+    1
+}
+
+fn is_one(n: &u8) -> bool {
+    *n == 1
+}
+
+/// Which no-balls earn a free hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FreeHits {
+    /// No free hits (multi-day cricket, limited-overs cricket before 2007).
+    None,
+    /// Only after a front-foot no-ball (international limited-overs cricket 2007–2015, some
+    /// domestic competitions). A delivery does not say why it was a no-ball, so the next ball is
+    /// shown as a free hit but a dismissal on it is not refused: it may have followed a no-ball
+    /// for height.
+    FrontFoot,
+    /// After every no-ball (limited-overs cricket since July 2015).
+    All,
+}
+
+impl FreeHits {
+    /// Whether the ball after a no-ball is shown as a free hit.
+    pub fn shown(self) -> bool {
+        self != Self::None
+    }
+
+    /// Whether a dismissal the bowler is credited with is refused on that ball.
+    pub fn enforced(self) -> bool {
+        self == Self::All
+    }
+}
+
+impl<'de> Deserialize<'de> for FreeHits {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Flag(bool),
+            Rule(String),
+        }
+        match Either::deserialize(d)? {
+            Either::Flag(true) => Ok(Self::All),
+            Either::Flag(false) => Ok(Self::None),
+            Either::Rule(r) => match r.as_str() {
+                "none" => Ok(Self::None),
+                "front_foot" => Ok(Self::FrontFoot),
+                "all" => Ok(Self::All),
+                _ => Err(serde::de::Error::unknown_variant(
+                    &r,
+                    &["none", "front_foot", "all"],
+                )),
+            },
+        }
+    }
 }
 
 impl MatchSetup {
@@ -47,7 +114,9 @@ impl MatchSetup {
             overs_per_innings: Some(overs),
             innings_per_side: 1,
             bowler_quota_overs: Some(overs.div_ceil(5)),
-            free_hit: true,
+            free_hit: FreeHits::All,
+            noball_runs: 1,
+            max_consecutive_overs: 1,
         }
     }
 
@@ -60,11 +129,30 @@ impl MatchSetup {
             overs_per_innings: None,
             innings_per_side: 2,
             bowler_quota_overs: None,
-            free_hit: false,
+            free_hit: FreeHits::None,
+            noball_runs: 1,
+            max_consecutive_overs: 1,
         }
     }
 
     pub fn is_limited_overs(&self) -> bool {
         self.overs_per_innings.is_some()
+    }
+
+    /// A bowler's quota in an innings of `balls` balls: the match's quota scaled to the overs
+    /// available and rounded up (a 36-over ODI innings allows 8 overs each), as the playing
+    /// conditions do when overs are reduced.
+    pub fn quota_for(&self, balls: Option<u32>) -> Option<u32> {
+        let quota = u32::from(self.bowler_quota_overs?);
+        let full = u32::from(self.overs_per_innings?);
+        let bpo = u32::from(self.balls_per_over.max(1));
+        let Some(balls) = balls else {
+            return Some(quota);
+        };
+        let overs = balls.div_ceil(bpo);
+        if full == 0 || overs >= full {
+            return Some(quota);
+        }
+        Some(overs.saturating_mul(quota).div_ceil(full))
     }
 }

@@ -35,10 +35,12 @@ fn replay(json: &str) -> Result<(Match, usize), NotReplayed> {
         kind: "import failed".into(),
         detail: e.to_string(),
     })?;
-    // When the importer marks the events that the Laws checks refuse but the file shows
-    // happened, events become `Recorded { event, overridden: Option<Override> }`, and this
-    // count is the number of them whose `overridden` is `Some`. Today nothing is overridden.
-    let overrides = 0;
+    // The importer marks the events that the Laws checks refuse but the file shows happened.
+    let overrides = parsed
+        .events
+        .iter()
+        .filter(|e| e.overridden.is_some())
+        .count();
     let m = Match::replay(parsed.setup, parsed.events.clone()).map_err(|(i, err)| NotReplayed {
         kind: format!("refused: {}", err.code()),
         detail: format!("event {i} refused: {err}: {:?}", parsed.events[i]),

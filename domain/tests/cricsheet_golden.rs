@@ -91,7 +91,7 @@ fn every_cricsheet_match_replays_to_its_figures() {
             if i + 1 == parsed.events.len() {
                 before_last = Some(m.live().clone());
             }
-            if let Err(err) = m.apply(e.clone()) {
+            if let Err(err) = m.record(e.clone()) {
                 let kind = format!("refused: {}", err.code());
                 let at = format!("event {i}");
                 faults.push(Fault::new(

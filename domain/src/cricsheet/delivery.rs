@@ -50,9 +50,7 @@ pub(super) fn delivery(d: &Value) -> Result<Delivery, CricsheetError> {
             penalty: count(&ex, "penalty")?,
         },
         wickets,
-        non_boundary: d
-            .get("non_boundary")
-            .is_some_and(|b| b.as_bool() != Some(false)),
+        non_boundary: non_boundary(d, runs)?,
         commentary: None,
     })
 }
@@ -61,4 +59,20 @@ pub(super) fn delivery(d: &Value) -> Result<Delivery, CricsheetError> {
 pub(super) fn is_legal(d: &Value) -> bool {
     let ex = d.get("extras");
     !ex.is_some_and(|e| e.get("wides").is_some() || e.get("noballs").is_some())
+}
+
+/// Cricsheet marks runs that were run, or came from overthrows, with `non_boundary` inside the
+/// delivery's `runs`; a flag on the delivery itself is not the format, and is refused rather
+/// than guessed at.
+fn non_boundary(d: &Value, runs: &Value) -> Result<bool, CricsheetError> {
+    if d.get("non_boundary").is_some() {
+        return Err(shape(
+            "`non_boundary` belongs inside the delivery's `runs`, not on the delivery",
+        ));
+    }
+    match runs.get("non_boundary") {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(shape("`runs.non_boundary` is not true or false")),
+    }
 }

@@ -9,7 +9,7 @@ use super::fields::{array, count, opt_text, shape, text};
 use super::CricsheetError;
 use crate::event::{
     BowlerChange, DismissalKind, Forfeit, InningsStart, MatchEvent, MiscountedOver, PenaltyRuns,
-    Replacement, Retirement, RetirementKind, RevisedTarget,
+    ReducedOvers, Replacement, Retirement, RetirementKind, RevisedTarget,
 };
 use crate::setup::MatchSetup;
 
@@ -59,12 +59,14 @@ pub(super) fn read_innings(inn: &Value) -> Result<RawInnings<'_>, CricsheetError
 }
 
 /// Appends the events of `inn`. `chase` is the second innings of a limited-overs match, set
-/// against a first innings of `first_runs`.
+/// against a first innings of `first_runs`; `cut` is the overs an interruption cut this innings
+/// to, when the file shows it ended short of its overs.
 pub(super) fn push_events(
     inn: &RawInnings,
     setup: &MatchSetup,
     chase: bool,
     first_runs: u32,
+    cut: Option<u16>,
     events: &mut Vec<MatchEvent>,
 ) -> Result<(), CricsheetError> {
     if inn.value.get("forfeited").and_then(Value::as_bool) == Some(true) {
@@ -76,6 +78,11 @@ pub(super) fn push_events(
     let Some(first) = inn.overs.iter().flat_map(|o| array(o, "deliveries")).next() else {
         return Ok(());
     };
+    // A player brought in on the first ball (an impact player opening the batting or the
+    // bowling) must be in the side before the innings names its openers.
+    if let Some(r) = first.get("replacements") {
+        push_match_replacements(r, events)?;
+    }
     events.push(MatchEvent::InningsStart(InningsStart {
         batting_team: inn.team.clone(),
         striker: text(first, "batter")?,
@@ -97,17 +104,22 @@ pub(super) fn push_events(
     }
 
     let mut revised_after = None;
+    let mut revised_before_over = None;
     if chase {
-        if let Some((event, after)) = revised_target(inn, setup, first_runs, pre)? {
-            if after {
-                revised_after = Some(event);
-            } else {
-                events.push(event);
-            }
+        match revised_target(inn, setup, first_runs, pre)? {
+            Some((event, Revision::AtStart)) => events.push(event),
+            Some((event, Revision::BeforeOver(k))) => revised_before_over = Some((k, event)),
+            Some((event, Revision::After)) => revised_after = Some(event),
+            None => {}
         }
     }
 
-    let retired_hurt = push_overs(inn, u32::from(setup.balls_per_over), events)?;
+    let retired_hurt = push_overs(
+        inn,
+        u32::from(setup.balls_per_over),
+        revised_before_over,
+        events,
+    )?;
     let xi = setup
         .teams
         .iter()
@@ -121,6 +133,11 @@ pub(super) fn push_events(
                 kind: RetirementKind::NotOut,
             }));
         }
+    }
+    if let Some(overs) = cut {
+        events.push(MatchEvent::ReducedOvers(ReducedOvers {
+            overs: f64::from(overs),
+        }));
     }
     if let Some(e) = revised_after {
         events.push(e);
@@ -138,15 +155,26 @@ pub(super) fn push_events(
     Ok(())
 }
 
-/// The chase's revised target, if it differs from the natural one, and whether it goes after
-/// the innings: a target the chasers were already past before their last ball is a par score
-/// set when play stopped, not one they batted towards.
+/// Where in the chase a revised target goes.
+enum Revision {
+    /// Before the first ball: set when the match was shortened before the chase began.
+    AtStart,
+    /// Before this over (an index into the innings' overs): rain stopped the chase, and the
+    /// quota of the fewer overs shows bowlers had bowled more before it was set.
+    BeforeOver(usize),
+    /// After the last ball: a par score set when play stopped with the chasers already past it.
+    After,
+}
+
+/// The chase's revised target, if it differs from the natural one, and where it goes: a target
+/// the chasers were already past before their last ball is a par score set when play stopped,
+/// not one they batted towards.
 fn revised_target(
     inn: &RawInnings,
     setup: &MatchSetup,
     first_runs: u32,
     pre: u32,
-) -> Result<Option<(MatchEvent, bool)>, CricsheetError> {
+) -> Result<Option<(MatchEvent, Revision)>, CricsheetError> {
     let Some(t) = inn.value.get("target") else {
         return Ok(None);
     };
@@ -158,6 +186,7 @@ fn revised_target(
         return Ok(None);
     }
     let event = MatchEvent::RevisedTarget(RevisedTarget { runs, overs });
+    let bpo = u32::from(setup.balls_per_over.max(1));
     let mut so_far = pre;
     let all: Vec<&Value> = inn
         .overs
@@ -171,7 +200,45 @@ fn revised_target(
             passed_early = true;
         }
     }
-    Ok(Some((event, passed_early)))
+    if passed_early {
+        return Ok(Some((event, Revision::After)));
+    }
+    let balls = overs.map(|o| (o.trunc() as u32) * bpo + ((o.fract() * 10.0).round() as u32));
+    let quota = setup.quota_for(balls).unwrap_or(u32::MAX);
+    let place = match last_over_past_quota(inn, quota) {
+        None => Revision::AtStart,
+        Some(k) if k + 1 < inn.overs.len() => Revision::BeforeOver(k + 1),
+        Some(_) => Revision::After,
+    };
+    Ok(Some((event, place)))
+}
+
+/// The last over of the innings that a bowler began beyond `quota` overs.
+fn last_over_past_quota(inn: &RawInnings, quota: u32) -> Option<usize> {
+    let mut started: Vec<(String, u32)> = vec![];
+    let mut last = None;
+    for (k, over) in inn.overs.iter().enumerate() {
+        let Some(bowler) = array(over, "deliveries")
+            .first()
+            .and_then(|d| opt_text(d, "bowler"))
+        else {
+            continue;
+        };
+        let n = match started.iter_mut().find(|(b, _)| *b == bowler) {
+            Some(entry) => {
+                entry.1 += 1;
+                entry.1
+            }
+            None => {
+                started.push((bowler, 1));
+                1
+            }
+        };
+        if n > quota {
+            last = Some(k);
+        }
+    }
+    last
 }
 
 /// Appends the balls of every over with the events between them; returns the batters retired
@@ -179,11 +246,18 @@ fn revised_target(
 fn push_overs(
     inn: &RawInnings,
     bpo: u32,
+    mut before_over: Option<(usize, MatchEvent)>,
     events: &mut Vec<MatchEvent>,
 ) -> Result<Vec<String>, CricsheetError> {
     let mut retired_hurt: Vec<String> = vec![];
     let last_over = inn.overs.len().saturating_sub(1);
+    let mut first_ball = true;
     for (oi, over) in inn.overs.iter().enumerate() {
+        if before_over.as_ref().is_some_and(|(k, _)| *k == oi) {
+            if let Some((_, e)) = before_over.take() {
+                events.push(e);
+            }
+        }
         let deliveries = array(over, "deliveries");
         let legal = deliveries.iter().filter(|d| is_legal(d)).count();
         let legal = u32::try_from(legal).unwrap_or(u32::MAX);
@@ -195,17 +269,16 @@ fn push_overs(
         for d in deliveries {
             let ball = delivery(d)?;
             if let Some(r) = d.get("replacements") {
-                for m in array(r, "match") {
-                    events.push(MatchEvent::Replacement(Replacement {
-                        team: text(m, "team")?,
-                        player_in: text(m, "in")?,
-                        player_out: text(m, "out")?,
-                        reason: opt_text(m, "reason"),
-                    }));
+                if !first_ball {
+                    push_match_replacements(r, events)?;
                 }
-                // A batter replaced in the `batter` role between balls has retired.
+                // A batter replaced in the `batter` role between balls has retired. A role
+                // taken over with no `out` (a bowler finishing an injured team-mate's over)
+                // needs no event: the delivery names its bowler.
                 for role in array(r, "role") {
-                    let out = text(role, "out")?;
+                    let Some(out) = opt_text(role, "out") else {
+                        continue;
+                    };
                     let batter_role = opt_text(role, "role").as_deref() == Some("batter");
                     if batter_role && out != ball.batter && out != ball.non_striker {
                         retired_hurt.push(out.clone());
@@ -229,7 +302,22 @@ fn push_overs(
                 }
             }
             events.push(MatchEvent::Ball(ball));
+            first_ball = false;
         }
     }
     Ok(retired_hurt)
+}
+
+/// A `replacements.match` list: players brought into a side (concussion substitute, impact
+/// player, supersub).
+fn push_match_replacements(r: &Value, events: &mut Vec<MatchEvent>) -> Result<(), CricsheetError> {
+    for m in array(r, "match") {
+        events.push(MatchEvent::Replacement(Replacement {
+            team: text(m, "team")?,
+            player_in: text(m, "in")?,
+            player_out: text(m, "out")?,
+            reason: opt_text(m, "reason"),
+        }));
+    }
+    Ok(())
 }

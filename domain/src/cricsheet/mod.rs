@@ -12,11 +12,14 @@ mod delivery;
 mod fields;
 mod innings;
 mod result;
+mod settle;
 mod setup;
+
+pub use settle::FILE_REASON;
 
 use serde_json::Value;
 
-use crate::event::{MatchEvent, Toss, TossDecision};
+use crate::event::{MatchEvent, Recorded, Toss, TossDecision};
 use crate::setup::MatchSetup;
 use fields::{array, opt_text, shape, text};
 use innings::{push_events, read_innings, RawInnings};
@@ -25,8 +28,9 @@ use innings::{push_events, read_innings, RawInnings};
 #[derive(Debug, Clone)]
 pub struct CricsheetMatch {
     pub setup: MatchSetup,
-    /// Every event of the match in order, ready for [`crate::Match::apply`].
-    pub events: Vec<MatchEvent>,
+    /// Every event of the match in order, ready for [`crate::Match::record`]; those the Laws
+    /// checks refuse but the file shows happened carry an override.
+    pub events: Vec<Recorded>,
     pub info: MatchInfo,
 }
 
@@ -66,20 +70,40 @@ pub fn parse(json: &str) -> Result<CricsheetMatch, CricsheetError> {
     let multi_day = matches!(match_type.as_str(), "Test" | "MDM");
     let setup = setup::read_setup(info, &match_type, multi_day, &dates, &innings)?;
 
-    let mut events: Vec<MatchEvent> = toss(info).into_iter().collect();
+    let mut settler = settle::Settler::new(setup.clone());
+    if let Some(t) = toss(info) {
+        settler.push(t);
+    }
     let first_runs = innings.iter().find(|i| !i.super_over).map_or(0, |i| i.runs);
+    let cut = setup::first_innings_cut(&setup, &innings)
+        .filter(|c| setup.overs_per_innings.is_some_and(|o| o > *c));
+    let outcome = info.get("outcome").cloned().unwrap_or(Value::Null);
+    let won_on_runs = outcome
+        .get("by")
+        .is_some_and(|b| b.get("runs").is_some() || b.get("innings").is_some());
     let mut regular_seen = 0usize;
-    for inn in &innings {
+    for (k, inn) in innings.iter().enumerate() {
         let chase = !multi_day && !inn.super_over && regular_seen == 1;
+        let first = !inn.super_over && regular_seen == 0;
         if !inn.super_over {
             regular_seen += 1;
         }
-        push_events(inn, &setup, chase, first_runs, &mut events)?;
+        let mut events = vec![];
+        let cut = if first { cut } else { None };
+        push_events(inn, &setup, chase, first_runs, cut, &mut events)?;
+        for e in events {
+            settler.push(e);
+        }
+        let absent_hurt = array(inn.value, "absent_hurt")
+            .iter()
+            .filter_map(|p| p.as_str().map(str::to_string))
+            .collect();
+        settler.end_innings(k + 1 < innings.len() || won_on_runs, absent_hurt);
     }
-    let outcome = info.get("outcome").cloned().unwrap_or(Value::Null);
     if let Some(r) = result::declared_result(&outcome, &innings) {
-        events.push(MatchEvent::Result(r));
+        settler.push(MatchEvent::Result(r));
     }
+    let events = settler.finish();
 
     Ok(CricsheetMatch {
         setup,

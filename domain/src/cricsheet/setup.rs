@@ -1,15 +1,28 @@
-//! The match setup a file implies: teams and their sheets, the format, balls per over, and the
-//! overs per innings, shortened where the innings show that rain shortened the match.
+//! The match setup a file implies: teams and their sheets, the format, balls per over, the
+//! overs per innings (shortened where the innings show that rain shortened the match before
+//! it began), and the playing conditions of its competition and era, which Cricsheet does not
+//! record.
 
 use serde_json::Value;
 
 use super::fields::{array, opt_text, shape};
 use super::innings::RawInnings;
 use super::CricsheetError;
-use crate::setup::{MatchFormat, MatchSetup, TeamSheet};
+use crate::setup::{FreeHits, MatchFormat, MatchSetup, TeamSheet};
 
-/// The 2015 Laws change: a free hit after every no-ball in international limited-overs cricket.
+/// The 2015 playing conditions: a free hit after every no-ball in limited-overs cricket.
 const FREE_HIT_FROM: &str = "2015-07-05";
+
+/// Free hits after front-foot no-balls, in limited-overs cricket from the 2007 World Twenty20.
+const FRONT_FOOT_FREE_HIT_FROM: &str = "2007-09-01";
+
+/// English men's domestic limited-overs competitions: a no-ball is worth two runs, and the
+/// files show bowler-credited dismissals on the ball after a no-ball, so free hits there are
+/// taken to follow front-foot no-balls only.
+const ENGLISH_DOMESTIC: [&str; 3] = ["T20 Blast", "Vitality Blast", "One-Day Cup"];
+
+/// The Hundred: a bowler may bowl two sets of five in a row.
+const THE_HUNDRED: &str = "The Hundred";
 
 /// The setup of the match whose `info` this is; `multi_day` for a Test or other multi-day match.
 pub(super) fn read_setup(
@@ -74,9 +87,36 @@ pub(super) fn read_setup(
         .and_then(Value::as_u64)
         .and_then(|o| u16::try_from(o).ok())
         .unwrap_or(default_overs);
-    let mut s = MatchSetup::limited_overs(format, teams, shortened(overs, innings));
+    let mut s = MatchSetup::limited_overs(format, teams, overs);
     s.balls_per_over = bpo;
-    s.free_hit = dates.first().is_some_and(|d| d.as_str() >= FREE_HIT_FROM);
+    let date = dates.first().map_or("", String::as_str);
+    s.free_hit = if date >= FREE_HIT_FROM {
+        FreeHits::All
+    } else if date >= FRONT_FOOT_FREE_HIT_FROM {
+        FreeHits::FrontFoot
+    } else {
+        FreeHits::None
+    };
+    let competition = info
+        .get("event")
+        .and_then(|e| opt_text(e, "name"))
+        .unwrap_or_default();
+    if ENGLISH_DOMESTIC.iter().any(|c| competition.contains(c)) {
+        s.noball_runs = 2;
+        s.free_hit = FreeHits::FrontFoot;
+    }
+    if competition.contains(THE_HUNDRED) {
+        s.max_consecutive_overs = 2;
+    }
+    if let Some(before) = cut_before_play(&s, innings) {
+        s = MatchSetup {
+            overs_per_innings: Some(before),
+            bowler_quota_overs: s
+                .quota_for(Some(u32::from(before) * u32::from(bpo)))
+                .and_then(|q| u16::try_from(q).ok()),
+            ..s
+        };
+    }
     Ok(s)
 }
 
@@ -99,25 +139,68 @@ fn brought_in(innings: &[RawInnings]) -> Vec<(String, String)> {
     brought_in
 }
 
-/// The overs per innings of a match shortened before or during the first innings: the first
-/// innings, or the chase's target, shows it.
-fn shortened(mut overs: u16, innings: &[RawInnings]) -> u16 {
+/// The overs the first innings shows it was cut to, when it ended short of its overs without
+/// being all out and a second innings followed (not when the chase's target shows the first
+/// innings had its full length).
+pub(super) fn first_innings_cut(setup: &MatchSetup, innings: &[RawInnings]) -> Option<u16> {
+    let overs = setup.overs_per_innings?;
     let regular: Vec<&RawInnings> = innings.iter().filter(|i| !i.super_over).collect();
-    let Some(first) = regular.first() else {
-        return overs;
+    let (first, chase) = match regular.as_slice() {
+        [first, chase, ..] => (first, chase),
+        _ => return None,
     };
     let first_overs = u16::try_from(first.overs.len()).unwrap_or(u16::MAX);
-    let target_overs = regular
-        .get(1)
-        .and_then(|i| i.value.get("target"))
+    let target_overs = target_overs(chase);
+    if first.wickets >= 10 || first_overs >= overs || target_overs == Some(overs) {
+        return None;
+    }
+    Some(first_overs)
+}
+
+/// The overs per innings of a match shortened before play began: the first innings was cut to
+/// fewer overs and every bowler kept to the smaller quota (else the cut came during the
+/// innings, after some bowler had bowled more: [`first_innings_cut`] becomes an event then),
+/// or the chase's target names fewer overs that the first innings did not exceed.
+fn cut_before_play(setup: &MatchSetup, innings: &[RawInnings]) -> Option<u16> {
+    let overs = setup.overs_per_innings?;
+    let bpo = u32::from(setup.balls_per_over);
+    if let Some(cut) = first_innings_cut(setup, innings) {
+        let first = innings.iter().find(|i| !i.super_over)?;
+        let quota = setup.quota_for(Some(u32::from(cut) * bpo))?;
+        return (most_overs_by_one_bowler(first) <= quota).then_some(cut);
+    }
+    let regular: Vec<&RawInnings> = innings.iter().filter(|i| !i.super_over).collect();
+    let first = regular.first()?;
+    let first_overs = u16::try_from(first.overs.len()).unwrap_or(u16::MAX);
+    let t = target_overs(regular.get(1)?)?;
+    let quota = setup.quota_for(Some(u32::from(t) * bpo))?;
+    (t < overs && first_overs <= t && most_overs_by_one_bowler(first) <= quota).then_some(t)
+}
+
+/// The chase's overs as its target gives them, rounded up to whole overs.
+fn target_overs(chase: &RawInnings) -> Option<u16> {
+    chase
+        .value
+        .get("target")
         .and_then(|t| t.get("overs"))
         .and_then(Value::as_f64)
-        .map(|o| o.ceil() as u16);
-    let all_out = first.wickets >= 10;
-    if regular.len() > 1 && !all_out && first_overs < overs {
-        overs = first_overs;
-    } else if let Some(t) = target_overs.filter(|t| *t < overs && first_overs <= *t) {
-        overs = t;
+        .map(|o| o.ceil() as u16)
+}
+
+/// The most overs any one bowler began in the innings.
+fn most_overs_by_one_bowler(inn: &RawInnings) -> u32 {
+    let mut started: Vec<(String, u32)> = vec![];
+    for over in inn.overs {
+        let Some(bowler) = array(over, "deliveries")
+            .first()
+            .and_then(|d| opt_text(d, "bowler"))
+        else {
+            continue;
+        };
+        match started.iter_mut().find(|(b, _)| *b == bowler) {
+            Some(entry) => entry.1 += 1,
+            None => started.push((bowler, 1)),
+        }
     }
-    overs
+    started.into_iter().map(|(_, n)| n).max().unwrap_or(0)
 }

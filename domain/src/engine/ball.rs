@@ -144,7 +144,7 @@ impl Match {
         let idx = plan.idx;
         let bpo = u32::from(self.setup.balls_per_over).max(1);
         let legal = !plan.wide && !plan.noball;
-        let free_hit_rule = self.setup.free_hit;
+        let free_hit_rule = self.setup.free_hit.shown();
 
         self.seat_batters(idx, &d.batter, &d.non_striker);
         let bat_i = self.batter_line(idx, &d.batter);
@@ -321,6 +321,14 @@ impl Match {
                 lines.push(i);
             }
         }
+        let again = alone
+            && ctx.prev_over_bowlers.len() == 1
+            && ctx.prev_over_bowlers == lines_names(&bowlers);
+        ctx.streak = if again {
+            ctx.streak.saturating_add(1)
+        } else {
+            1
+        };
         ctx.prev_over_bowlers = bowlers.into_iter().map(|(n, _)| n).collect();
         ctx.completed_overs = ctx.completed_overs.saturating_add(1);
         ctx.balls_in_over = 0;
@@ -340,4 +348,8 @@ impl Match {
             self.refresh_bowler_overs(idx, i);
         }
     }
+}
+
+fn lines_names(bowlers: &[(String, u32)]) -> Vec<String> {
+    bowlers.iter().map(|(n, _)| n.clone()).collect()
 }

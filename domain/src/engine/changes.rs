@@ -1,7 +1,7 @@
 //! Events between deliveries that change who plays or what is needed: retirements, new
 //! batters, bowler changes, penalty runs, replacements, miscounted overs, revised targets.
 
-use super::state::{notation_to_balls, BatStatus, Closed};
+use super::state::{notation_to_balls, BatStatus, Closed, InningsCtx};
 use super::Match;
 use crate::event::{
     BowlerChange, DismissalKind, MiscountedOver, NewBatter, PenaltyRuns, Replacement, Retirement,
@@ -12,7 +12,7 @@ use crate::live::MatchStatus;
 
 impl Match {
     pub(super) fn apply_retirement(&mut self, r: &Retirement) -> Result<(), LawViolation> {
-        let (idx, ctx) = self.open_innings_ctx()?;
+        let (idx, ctx) = self.innings_for_late_event()?;
         // A batter off the field retired hurt can be recorded as not resuming (Law 25.4.2).
         let not_resuming = r.kind != RetirementKind::Hurt
             && ctx.batters.get(&r.batter).and_then(|&i| ctx.status.get(i))
@@ -80,11 +80,7 @@ impl Match {
                     team: self.team_name(ctx.bowl),
                 });
             }
-            if ctx.prev_over_bowlers.contains(&b.bowler) {
-                return Err(LawViolation::ConsecutiveOvers {
-                    name: b.bowler.clone(),
-                });
-            }
+            self.check_not_consecutive(ctx, &b.bowler)?;
         }
         if let Some(ctx) = self.st.inns.get_mut(idx) {
             ctx.over_bowler = Some(b.bowler.clone());
@@ -134,6 +130,7 @@ impl Match {
                 ctx.target_override = Some(r.runs);
                 if balls.is_some() {
                     ctx.max_balls = balls;
+                    ctx.quota = self.setup.quota_for(balls);
                 }
                 ctx.revised = true;
                 let runs = self.live.innings.get(idx).map_or(0, |i| i.runs);
@@ -151,7 +148,7 @@ impl Match {
 
     pub(super) fn apply_penalty(&mut self, p: &PenaltyRuns) -> Result<(), LawViolation> {
         if self.live.status == MatchStatus::Finished {
-            return Err(LawViolation::MatchOver);
+            self.law(LawViolation::MatchOver)?;
         }
         let team = self.team_index(&p.team, "team")?;
         let open = self.open_innings().ok();
@@ -187,7 +184,7 @@ impl Match {
 
     pub(super) fn apply_replacement(&mut self, r: &Replacement) -> Result<(), LawViolation> {
         if self.live.status == MatchStatus::Finished {
-            return Err(LawViolation::MatchOver);
+            self.law(LawViolation::MatchOver)?;
         }
         let team = self.team_index(&r.team, "team")?;
         if !self.eligible(team, &r.player_out) {
@@ -229,5 +226,29 @@ impl Match {
             ctx.over_limit = balls;
         }
         Ok(())
+    }
+
+    /// The innings a late event (a retirement) belongs to: the one in progress or, when an
+    /// override lets an event after the result stand, the last one played.
+    fn innings_for_late_event(&self) -> Result<(usize, &InningsCtx), LawViolation> {
+        match self.open_innings_ctx() {
+            Err(LawViolation::NoInningsInProgress)
+                if self.overriding && self.live.status == MatchStatus::Finished =>
+            {
+                let idx = self
+                    .st
+                    .inns
+                    .len()
+                    .checked_sub(1)
+                    .ok_or(LawViolation::NoInningsInProgress)?;
+                let ctx = self
+                    .st
+                    .inns
+                    .get(idx)
+                    .ok_or(LawViolation::NoInningsInProgress)?;
+                Ok((idx, ctx))
+            }
+            other => other,
+        }
     }
 }

@@ -103,6 +103,9 @@ pub(super) fn generate(d: &Delivery) -> String {
             parts.push("FOUR".into());
         } else if bat == 6 && !d.non_boundary {
             parts.push("SIX".into());
+        } else if bat == 4 || bat == 6 {
+            // Run, or overthrows: the batter's runs, but not a boundary on the card.
+            parts.push(format!("{bat} runs, not a boundary"));
         } else if bat > 0 {
             parts.push(runs_word(bat, "run", "runs"));
         }

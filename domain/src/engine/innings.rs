@@ -171,6 +171,8 @@ impl Match {
             over_bowler: None,
             over_bowlers: vec![],
             prev_over_bowlers: vec![],
+            streak: 0,
+            quota: None,
             over_charged: 0,
             free_hit: false,
             max_balls: if super_over {
@@ -197,6 +199,9 @@ impl Match {
                 }
                 ctx.revised = true;
             }
+        }
+        if !super_over {
+            ctx.quota = self.setup.quota_for(ctx.max_balls);
         }
         let number = u8::try_from(self.st.inns.len().saturating_add(1)).unwrap_or(u8::MAX);
         let mut inn = new_innings_state(

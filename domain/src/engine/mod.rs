@@ -7,7 +7,9 @@
 mod ball;
 mod changes;
 mod commentary;
+mod cut_short;
 mod innings;
+mod overrides;
 mod result;
 mod state;
 mod validate;
@@ -15,7 +17,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-use crate::event::MatchEvent;
+use crate::event::{MatchEvent, Recorded};
 use crate::law::LawViolation;
 use crate::live::{BallLine, LiveState, MatchStatus};
 use crate::setup::MatchSetup;
@@ -25,9 +27,12 @@ use state::InningsCtx;
 #[derive(Debug, Clone)]
 pub struct Match {
     setup: MatchSetup,
-    events: Vec<MatchEvent>,
+    events: Vec<Recorded>,
     live: LiveState,
     st: State,
+    /// Set while an event with an override is applied: the checks an umpire may overrule
+    /// let it through (see [`LawViolation::overridable`]); every other check still refuses.
+    overriding: bool,
 }
 
 /// Match-wide bookkeeping that is not part of the served snapshot.
@@ -67,6 +72,7 @@ impl Match {
             winner: None,
             summary: String::new(),
             commentary: vec![],
+            overrides: vec![],
         };
         let st = State {
             rosters: [
@@ -80,19 +86,20 @@ impl Match {
             events: vec![],
             live,
             st,
+            overriding: false,
         };
         m.refresh();
         m
     }
 
     /// A match rebuilt from its setup and events; on a refusal, the index of the event refused.
-    pub fn replay(
+    pub fn replay<E: Into<Recorded>>(
         setup: MatchSetup,
-        events: impl IntoIterator<Item = MatchEvent>,
+        events: impl IntoIterator<Item = E>,
     ) -> Result<Match, (usize, LawViolation)> {
         let mut m = Match::new(setup);
         for (i, e) in events.into_iter().enumerate() {
-            m.apply(e).map_err(|err| (i, err))?;
+            m.record(e.into()).map_err(|err| (i, err))?;
         }
         Ok(m)
     }
@@ -101,35 +108,83 @@ impl Match {
         &self.setup
     }
 
-    /// Applies one event; on refusal the match is unchanged.
+    /// Applies one event under every check; on refusal the match is unchanged.
     pub fn apply(&mut self, event: MatchEvent) -> Result<(), LawViolation> {
-        if let MatchEvent::Undo = event {
+        self.record(Recorded::from(event))
+    }
+
+    /// Applies one event as recorded: with an override, an event that only the overridable
+    /// checks refuse stands, and the override is completed with the rule it overrules.
+    /// On refusal the match is unchanged.
+    pub fn record(&mut self, mut rec: Recorded) -> Result<(), LawViolation> {
+        if let MatchEvent::Undo = rec.event {
+            if rec.overridden.is_some() {
+                return Err(LawViolation::InvalidEvent("an undo needs no override"));
+            }
             return self.undo();
         }
-        match &event {
-            MatchEvent::Toss(t) => self.apply_toss(t)?,
-            MatchEvent::InningsStart(s) => self.apply_innings_start(s)?,
+        match rec.overridden.as_mut() {
+            None => self.apply_event(&rec.event)?,
+            Some(ov) => {
+                if ov.reason.trim().is_empty() {
+                    return Err(LawViolation::InvalidEvent(
+                        "an override gives the umpires' reason",
+                    ));
+                }
+                // Overrides are rare, so finding the rule overruled by a trial on a copy costs
+                // nothing that matters, and it keeps every check free of override logic.
+                let refused = match self.clone().apply_event(&rec.event) {
+                    Ok(()) => return Err(LawViolation::OverrideNotNeeded),
+                    Err(v) if !v.overridable() => return Err(v),
+                    Err(v) => v,
+                };
+                self.overriding = true;
+                let applied = self.apply_event(&rec.event);
+                self.overriding = false;
+                applied?;
+                ov.rule = Some(refused.code().to_string());
+                self.note_override(&rec.event, &refused, &ov.reason);
+            }
+        }
+        self.events.push(rec);
+        self.refresh();
+        Ok(())
+    }
+
+    fn apply_event(&mut self, event: &MatchEvent) -> Result<(), LawViolation> {
+        match event {
+            MatchEvent::Toss(t) => self.apply_toss(t),
+            MatchEvent::InningsStart(s) => self.apply_innings_start(s),
             MatchEvent::Ball(d) => {
                 let plan = self.check_ball(d)?;
                 let idx = plan.idx;
                 self.commit_ball(plan, d);
                 self.check_innings_end(idx);
+                Ok(())
             }
-            MatchEvent::NewBatter(n) => self.apply_new_batter(n)?,
-            MatchEvent::BowlerChange(b) => self.apply_bowler_change(b)?,
-            MatchEvent::Retirement(r) => self.apply_retirement(r)?,
-            MatchEvent::Declaration => self.apply_declaration()?,
-            MatchEvent::Forfeit(f) => self.apply_forfeit(f)?,
-            MatchEvent::RevisedTarget(r) => self.apply_revised_target(r)?,
-            MatchEvent::PenaltyRuns(p) => self.apply_penalty(p)?,
-            MatchEvent::Replacement(r) => self.apply_replacement(r)?,
-            MatchEvent::MiscountedOver(m) => self.apply_miscounted(m)?,
-            MatchEvent::Result(r) => self.apply_result(r)?,
-            MatchEvent::Undo => {}
+            MatchEvent::NewBatter(n) => self.apply_new_batter(n),
+            MatchEvent::BowlerChange(b) => self.apply_bowler_change(b),
+            MatchEvent::Retirement(r) => self.apply_retirement(r),
+            MatchEvent::Declaration => self.apply_declaration(),
+            MatchEvent::Forfeit(f) => self.apply_forfeit(f),
+            MatchEvent::RevisedTarget(r) => self.apply_revised_target(r),
+            MatchEvent::PenaltyRuns(p) => self.apply_penalty(p),
+            MatchEvent::Replacement(r) => self.apply_replacement(r),
+            MatchEvent::MiscountedOver(m) => self.apply_miscounted(m),
+            MatchEvent::Result(r) => self.apply_result(r),
+            MatchEvent::NoFurtherBatter(n) => self.apply_no_further_batter(n),
+            MatchEvent::ReducedOvers(r) => self.apply_reduced_overs(r),
+            MatchEvent::Undo => Ok(()),
         }
-        self.events.push(event);
-        self.refresh();
-        Ok(())
+    }
+
+    /// Refuses with `v`, unless an override is being applied and an umpire may overrule `v`.
+    pub(super) fn law(&self, v: LawViolation) -> Result<(), LawViolation> {
+        if self.overriding && v.overridable() {
+            Ok(())
+        } else {
+            Err(v)
+        }
     }
 
     fn undo(&mut self) -> Result<(), LawViolation> {
@@ -144,7 +199,7 @@ impl Match {
     }
 
     /// The events in force, oldest first (undone events and undos themselves are gone).
-    pub fn events(&self) -> &[MatchEvent] {
+    pub fn events(&self) -> &[Recorded] {
         &self.events
     }
 
@@ -173,6 +228,25 @@ impl Match {
             non_striker: self.live.non_striker.clone(),
             bowler: self.live.bowler.clone(),
             text: line.text.clone(),
+            boundary: self.last_boundary(),
+            non_boundary: self
+                .last_delivery()
+                .is_some_and(|d| d.non_boundary && matches!(d.runs.batter, 4 | 6)),
         })
+    }
+
+    /// The last event in force, when it is a delivery.
+    fn last_delivery(&self) -> Option<&crate::event::Delivery> {
+        match self.events.last().map(|r| &r.event) {
+            Some(MatchEvent::Ball(d)) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// 4 or 6 when the last delivery was a boundary: runs off the bat that were not run.
+    fn last_boundary(&self) -> Option<u32> {
+        self.last_delivery()
+            .filter(|d| !d.non_boundary && matches!(d.runs.batter, 4 | 6))
+            .map(|d| d.runs.batter)
     }
 }

@@ -13,6 +13,8 @@ pub(super) enum BatStatus {
     Out,
     RetiredHurt,
     RetiredNotOut,
+    /// Did not bat: absent hurt or absent, recorded as the innings closed.
+    Absent,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -61,6 +63,10 @@ pub(super) struct InningsCtx {
     /// Everyone who bowled in the current over, with their legal balls in it.
     pub over_bowlers: Vec<(String, u32)>,
     pub prev_over_bowlers: Vec<String>,
+    /// Overs in a row the last over's bowler has bowled, ending with the last over.
+    pub streak: u32,
+    /// Most overs one bowler may begin in this innings; `None` when unlimited.
+    pub quota: Option<u32>,
     /// Runs charged to the bowler in the current over, for maidens.
     pub over_charged: u32,
     pub free_hit: bool,

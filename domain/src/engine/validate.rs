@@ -79,7 +79,7 @@ impl Match {
     /// The index of the innings in progress, or why there is none.
     pub(super) fn open_innings(&self) -> Result<usize, LawViolation> {
         if self.live.status == MatchStatus::Finished {
-            return Err(LawViolation::MatchOver);
+            self.law(LawViolation::MatchOver)?;
         }
         match self.st.inns.last() {
             Some(ctx) if ctx.closed.is_none() => Ok(self.st.inns.len() - 1),
@@ -156,23 +156,34 @@ impl Match {
                 team: self.team_name(ctx.bowl),
             });
         }
-        if ctx.prev_over_bowlers.iter().any(|b| b == name) {
-            return Err(LawViolation::ConsecutiveOvers {
-                name: name.to_string(),
-            });
-        }
-        if let Some(quota) = self.setup.bowler_quota_overs {
+        self.check_not_consecutive(ctx, name)?;
+        if let Some(quota) = ctx.quota {
             let started = ctx
                 .bowlers
                 .get(name)
                 .and_then(|&i| ctx.bowl_ctx.get(i))
                 .map_or(0, |b| b.overs_started);
-            if !ctx.super_over && started >= u32::from(quota) {
-                return Err(LawViolation::OverQuotaExceeded {
+            if !ctx.super_over && started >= quota {
+                self.law(LawViolation::OverQuotaExceeded {
                     name: name.to_string(),
-                    quota,
-                });
+                    quota: u16::try_from(quota).unwrap_or(u16::MAX),
+                })?;
             }
+        }
+        Ok(())
+    }
+
+    /// A bowler may not bowl more overs in a row than the playing conditions allow (one).
+    pub(super) fn check_not_consecutive(
+        &self,
+        ctx: &InningsCtx,
+        name: &str,
+    ) -> Result<(), LawViolation> {
+        let in_a_row = u32::from(self.setup.max_consecutive_overs.max(1));
+        if ctx.prev_over_bowlers.iter().any(|b| b == name) && ctx.streak >= in_a_row {
+            self.law(LawViolation::ConsecutiveOvers {
+                name: name.to_string(),
+            })?;
         }
         Ok(())
     }
@@ -215,6 +226,11 @@ impl Match {
             return Err(LawViolation::ImpossibleExtras(
                 "a delivery cannot give both byes and leg-byes",
             ));
+        }
+        if noball && d.extras.noballs < u32::from(self.setup.noball_runs) {
+            self.law(LawViolation::NoBallValue {
+                value: self.setup.noball_runs,
+            })?;
         }
 
         // Batters: the delivery's names are authoritative, within who can be at the crease.
@@ -263,13 +279,13 @@ impl Match {
                 true
             };
             if !possible_here {
-                return Err(LawViolation::DismissalNotPossible {
+                self.law(LawViolation::DismissalNotPossible {
                     kind: kind_name(w.kind),
                     delivery: if wide { "wide" } else { "no-ball" },
-                });
+                })?;
             }
-            if ctx.free_hit && !noball_possible(w.kind) {
-                return Err(LawViolation::FreeHitDismissal);
+            if ctx.free_hit && self.setup.free_hit.enforced() && !noball_possible(w.kind) {
+                self.law(LawViolation::FreeHitDismissal)?;
             }
             if w.kind == DismissalKind::TimedOut {
                 // The incoming batter, who never reached the crease in time.

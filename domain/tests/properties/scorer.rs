@@ -257,7 +257,7 @@ impl Scorer {
             self.in_over += 1;
             self.free_hit = false;
         } else if extras.noballs > 0 {
-            self.free_hit = self.setup.free_hit;
+            self.free_hit = self.setup.free_hit.shown();
         }
         if legal && self.in_over == self.setup.balls_per_over {
             *self.overs_by.entry(bowler.clone()).or_default() += 1;
