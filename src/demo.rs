@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use crease_domain::cricsheet::CricsheetMatch;
-use crease_domain::MatchEvent;
+use crease_domain::{MatchEvent, Recorded};
 
 use crate::bundled;
 use crate::error::ApiError;
@@ -171,7 +171,7 @@ fn announce(state: &AppState, id: i64) {
 
 /// Posts the events after the match's stored ones (they are a prefix of the same match), a
 /// delivery per `interval`; other events follow their delivery at once.
-async fn play(state: &AppState, id: i64, events: &[MatchEvent], interval: Duration) -> Run {
+async fn play(state: &AppState, id: i64, events: &[Recorded], interval: Duration) -> Run {
     let mut seq = match state.store.current_seq(id).await {
         Ok(Some(seq)) => seq,
         Ok(None) => return Run::Failed("the match is gone".into()),
@@ -181,7 +181,7 @@ async fn play(state: &AppState, id: i64, events: &[MatchEvent], interval: Durati
         return Run::Failed(format!("seq {seq} is not an event count"));
     };
     for event in events.iter().skip(start) {
-        if matches!(event, MatchEvent::Ball(_)) && !pause(state, interval).await {
+        if matches!(event.event, MatchEvent::Ball(_)) && !pause(state, interval).await {
             return Run::Stopped;
         }
         // `expected_seq`: if someone else scores the demo match, stop rather than interleave.

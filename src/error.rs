@@ -52,6 +52,10 @@ struct Problem<'a> {
     field: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     current_seq: Option<i64>,
+    /// On a Laws refusal: whether the same request with `override: {reason}` would be recorded
+    /// as the umpires' decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overridable: Option<bool>,
 }
 
 impl ApiError {
@@ -111,14 +115,19 @@ pub fn problem_response(
     field: Option<&str>,
     current_seq: Option<i64>,
 ) -> Response {
-    let body = Problem {
+    problem_body(Problem {
         kind: format!("/problems/{code}"),
         title: status.canonical_reason().unwrap_or("Error"),
         status: status.as_u16(),
         detail,
         field,
         current_seq,
-    };
+        overridable: None,
+    })
+}
+
+fn problem_body(body: Problem) -> Response {
+    let status = StatusCode::from_u16(body.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
     let mut res = (status, bytes).into_response();
     res.headers_mut()
@@ -129,6 +138,17 @@ pub fn problem_response(
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        if let Self::Law(v) = &self {
+            return problem_body(Problem {
+                kind: format!("/problems/{}", self.code()),
+                title: status.canonical_reason().unwrap_or("Error"),
+                status: status.as_u16(),
+                detail: v.to_string(),
+                field: v.field(),
+                current_seq: None,
+                overridable: Some(v.overridable()),
+            });
+        }
         let (detail, field, current_seq) = match &self {
             Self::BadRequest { detail, field, .. } => (detail.clone(), field.clone(), None),
             Self::Law(v) => (v.to_string(), v.field().map(str::to_owned), None),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use crease_domain::cricsheet::{self, CricsheetMatch};
-use crease_domain::{Match, MatchEvent, MatchSetup, TeamSheet};
+use crease_domain::{Match, MatchEvent, MatchSetup, Recorded, TeamSheet};
 use serde::Serialize;
 
 use crate::bus::{local::LocalBus, Bus};
@@ -163,10 +163,10 @@ pub fn check(text: &str, live_at: Option<usize>) -> Result<Checked, ImportError>
     let upto = cut(&parsed.events, live_at);
     let mut game = Match::new(parsed.setup.clone());
     for (i, event) in parsed.events.iter().take(upto).enumerate() {
-        game.apply(event.clone())
+        game.record(event.clone())
             .map_err(|law| ImportError::Refused {
                 number: i + 1,
-                kind: event.kind(),
+                kind: event.event.kind(),
                 why: law.to_string(),
             })?;
     }
@@ -175,13 +175,13 @@ pub fn check(text: &str, live_at: Option<usize>) -> Result<Checked, ImportError>
 
 /// How many events come up to and including the `live_at`-th delivery (0: those before the
 /// first delivery); all of them without `live_at`, or when the match has fewer deliveries.
-pub fn cut(events: &[MatchEvent], live_at: Option<usize>) -> usize {
+pub fn cut(events: &[Recorded], live_at: Option<usize>) -> usize {
     let Some(n) = live_at else {
         return events.len();
     };
     let mut balls = 0;
     for (i, event) in events.iter().enumerate() {
-        if matches!(event, MatchEvent::Ball(_)) {
+        if matches!(event.event, MatchEvent::Ball(_)) {
             if balls == n {
                 return i;
             }
@@ -213,7 +213,7 @@ pub async fn store_checked(
                 return Err(ImportError::Partial {
                     match_id: row.id,
                     number: i + 1,
-                    kind: event.kind(),
+                    kind: event.event.kind(),
                     stored: seq,
                     why: describe(&e),
                 })
@@ -367,7 +367,10 @@ mod tests {
 
     #[test]
     fn cut_counts_deliveries_and_keeps_the_nth() {
-        let events = vec![change(), ball(), ball(), change(), ball()];
+        let events: Vec<Recorded> = [change(), ball(), ball(), change(), ball()]
+            .into_iter()
+            .map(Recorded::from)
+            .collect();
         assert_eq!(cut(&events, None), 5);
         assert_eq!(cut(&events, Some(0)), 1);
         assert_eq!(cut(&events, Some(1)), 2);

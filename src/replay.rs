@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::Args;
 use crease_domain::cricsheet::{self, CricsheetMatch};
-use crease_domain::{MatchEvent, MatchFormat, MatchSetup};
+use crease_domain::{MatchEvent, MatchFormat, MatchSetup, Recorded};
 use reqwest::{Client, Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -109,7 +109,7 @@ async fn replay(args: &ReplayArgs) -> Result<(), Failure> {
     let mut posted = 0usize;
     for (index, event) in parsed.events.iter().enumerate().skip(skip) {
         // Only deliveries are paced: the events around them follow at once, as at a ground.
-        if matches!(event, MatchEvent::Ball(_)) {
+        if matches!(event.event, MatchEvent::Ball(_)) {
             if let Some(at) = next_ball {
                 tokio::time::sleep_until(at).await;
             }
@@ -145,8 +145,8 @@ async fn replay(args: &ReplayArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn at_event(f: Failure, index: usize, event: &MatchEvent) -> Failure {
-    let place = format!("event {} ({})", index + 1, event.kind());
+fn at_event(f: Failure, index: usize, event: &Recorded) -> Failure {
+    let place = format!("event {} ({})", index + 1, event.event.kind());
     match f {
         Failure::BadInput(why) => Failure::BadInput(format!("{place}: {why}")),
         Failure::Other(why) => Failure::Other(format!("{place}: {why}")),
@@ -229,20 +229,11 @@ impl Api {
     async fn post_event(
         &self,
         match_id: i64,
-        event: &MatchEvent,
+        event: &Recorded,
         expected_seq: i64,
         key: &str,
     ) -> Result<ScoredReply, Failure> {
-        let (route, mut body) = match event {
-            // A delivery's fields are the ball route's body, as Cricsheet spells them.
-            MatchEvent::Ball(ball) => ("balls", json!(ball)),
-            MatchEvent::Undo => ("undo", json!({})),
-            // Adjacently tagged: `{"kind": ..., "data": ...}` is the events route's body.
-            other => ("events", json!(other)),
-        };
-        if let Value::Object(map) = &mut body {
-            map.insert("expected_seq".into(), json!(expected_seq));
-        }
+        let (route, body) = crease_domain::wire::scoring_request(event, expected_seq);
         let url = format!("{}/api/matches/{match_id}/{route}", self.base);
         let reply = self
             .send(Method::POST, &url, Some(&body), Some(key), true)

@@ -32,11 +32,9 @@ pub fn run(path: &Path) -> ExitCode {
 fn scorecard(path: &Path) -> Result<String, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     let parsed = cricsheet::parse(&text).map_err(|e| e.to_string())?;
-    let mut game = Match::new(parsed.setup);
-    for (i, event) in parsed.events.into_iter().enumerate() {
-        let kind = event.kind();
-        game.apply(event)
-            .map_err(|law| format!("event {} ({kind}) refused: {law}", i + 1))?;
-    }
+    let game = Match::replay(parsed.setup, parsed.events.iter().cloned()).map_err(|(i, law)| {
+        let kind = parsed.events.get(i).map_or("", |e| e.event.kind());
+        format!("event {} ({kind}) refused: {law}", i + 1)
+    })?;
     serde_json::to_string_pretty(game.live()).map_err(|e| format!("cannot serialise: {e}"))
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use crease_domain::{Match, MatchEvent};
+use crease_domain::{Match, MatchEvent, Recorded};
 use dashmap::DashMap;
 use serde::Serialize;
 use tokio::sync::Mutex;
@@ -72,7 +72,7 @@ impl Scoring {
     pub async fn submit(
         &self,
         match_id: i64,
-        event: MatchEvent,
+        event: Recorded,
         expected_seq: Option<i64>,
         idempotency_key: Option<&str>,
     ) -> Result<Scored, ApiError> {
@@ -103,9 +103,14 @@ impl Scoring {
                     return Err(ApiError::StaleSeq { current });
                 }
             }
-            loaded.game.apply(event.clone())?;
+            loaded.game.record(event.clone())?;
+            // The engine completes an override with the rule it overrules: store its copy.
+            let stored = match (&event.event, loaded.game.events().last()) {
+                (MatchEvent::Undo, _) | (_, None) => event.clone(),
+                (_, Some(applied)) => applied.clone(),
+            };
             let seq = loaded.seq + 1;
-            let prepared = prepare(match_id, seq, &event, &loaded.game);
+            let prepared = prepare(match_id, seq, &stored, &loaded.game);
             let Ok(out) = prepared else {
                 // The engine moved past what was stored: rebuild it before the next event.
                 *slot = None;
@@ -119,7 +124,7 @@ impl Scoring {
                 .append(&Append {
                     match_id,
                     seq,
-                    kind: event.kind(),
+                    kind: event.event.kind(),
                     payload: &out.payload,
                     snapshot: &out.snapshot,
                     status: &out.status,
@@ -139,7 +144,13 @@ impl Scoring {
                         payload: out.message,
                     });
                     metrics::histogram!("crease_ingest_seconds").record(started.elapsed());
-                    metrics::counter!("crease_events_total", "kind" => event.kind()).increment(1);
+                    metrics::counter!("crease_events_total", "kind" => event.event.kind())
+                        .increment(1);
+                    if let Some(o) = &stored.overridden {
+                        let rule = o.rule.clone().unwrap_or_default();
+                        tracing::info!(match_id, seq, rule, reason = %o.reason, "event recorded by override");
+                        metrics::counter!("crease_overrides_total", "rule" => rule).increment(1);
+                    }
                     return Ok(Scored {
                         seq,
                         body: out.body,
@@ -203,10 +214,10 @@ impl Scoring {
             let page = self.store.events_after(match_id, seq, REPLAY_PAGE).await?;
             let done = (page.len() as i64) < REPLAY_PAGE;
             for stored in page {
-                let event: MatchEvent = serde_json::from_str(&stored.payload).map_err(|e| {
+                let event: Recorded = serde_json::from_str(&stored.payload).map_err(|e| {
                     ApiError::Internal(format!("match {match_id} event {}: {e}", stored.seq))
                 })?;
-                game.apply(event).map_err(|e| {
+                game.record(event).map_err(|e| {
                     ApiError::Internal(format!(
                         "match {match_id} event {} replays: {e}",
                         stored.seq
@@ -234,7 +245,7 @@ struct Prepared {
 fn prepare(
     match_id: i64,
     seq: i64,
-    event: &MatchEvent,
+    event: &Recorded,
     game: &Match,
 ) -> Result<Prepared, serde_json::Error> {
     let live = game.live();
@@ -251,7 +262,7 @@ fn prepare(
     Ok(Prepared {
         payload: serde_json::to_string(event)?,
         snapshot: message::snapshot_body(match_id, seq, live),
-        message: message::event_message(match_id, seq, event, live),
+        message: message::event_message(match_id, seq, &event.event, live),
         body: Bytes::from(body),
         status,
     })

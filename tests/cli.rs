@@ -224,7 +224,12 @@ fn scorecard(file: &str) -> Value {
 
 fn events(file: &str) -> Vec<MatchEvent> {
     let text = std::fs::read_to_string(data(file)).expect("read data file");
-    cricsheet::parse(&text).expect("parse").events
+    cricsheet::parse(&text)
+        .expect("parse")
+        .events
+        .into_iter()
+        .map(|r| r.event)
+        .collect()
 }
 
 /// Imports the T20 and the ODI whole, then checks a server reads them as the scorecard does.

@@ -6,7 +6,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use crease_domain::{Delivery, Extras, MatchEvent, Runs, Wicket};
+use crease_domain::{Delivery, Extras, MatchEvent, Override, Recorded, Runs, Wicket};
 use serde::Deserialize;
 
 use super::extract::{parse_json, secrets_equal, ApiJson, BearerToken};
@@ -26,6 +26,8 @@ pub fn router() -> Router<AppState> {
 /// what a snapshot can be made to carry.
 const MAX_NAME: usize = 80;
 const MAX_COMMENTARY: usize = 500;
+/// Longest umpires' reason accepted with an override.
+const MAX_REASON: usize = 200;
 const MAX_KEY: usize = 128;
 
 /// A delivery in Cricsheet's shape, plus the seq the scorer expects to follow.
@@ -46,6 +48,30 @@ struct BallRequest {
     commentary: Option<String>,
     #[serde(default)]
     expected_seq: Option<i64>,
+    #[serde(default, rename = "override")]
+    overridden: Option<OverrideRequest>,
+}
+
+/// The umpires' word for an event the Laws checks refused: it is recorded as it happened.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverrideRequest {
+    reason: String,
+}
+
+/// The event as the log will record it, with its override checked for a usable reason.
+fn recorded(event: MatchEvent, o: Option<OverrideRequest>) -> Result<Recorded, ApiError> {
+    let overridden = match o {
+        None => None,
+        Some(o) => {
+            check_len("override.reason", &o.reason, MAX_REASON)?;
+            Some(Override {
+                reason: o.reason.trim().to_owned(),
+                rule: None,
+            })
+        }
+    };
+    Ok(Recorded { event, overridden })
 }
 
 #[derive(Deserialize, Default)]
@@ -63,6 +89,8 @@ struct EventRequest {
     data: Option<serde_json::Value>,
     #[serde(default)]
     expected_seq: Option<i64>,
+    #[serde(default, rename = "override")]
+    overridden: Option<OverrideRequest>,
 }
 
 pub async fn authorize_scorer(
@@ -174,10 +202,8 @@ async fn post_ball(
         non_boundary: req.non_boundary,
         commentary: req.commentary,
     };
-    let scored = state
-        .scoring
-        .submit(id, MatchEvent::Ball(ball), expected, key)
-        .await?;
+    let event = recorded(MatchEvent::Ball(ball), req.overridden)?;
+    let scored = state.scoring.submit(id, event, expected, key).await?;
     Ok(respond(scored))
 }
 
@@ -197,7 +223,7 @@ async fn post_undo(
     let key = idempotency_key(&headers)?;
     let scored = state
         .scoring
-        .submit(id, MatchEvent::Undo, req.expected_seq, key)
+        .submit(id, MatchEvent::Undo.into(), req.expected_seq, key)
         .await?;
     Ok(respond(scored))
 }
@@ -236,6 +262,7 @@ async fn post_event(
         }
     }
     let key = idempotency_key(&headers)?;
+    let event = recorded(event, req.overridden)?;
     let scored = state
         .scoring
         .submit(id, event, req.expected_seq, key)

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use crease::domain::cricsheet;
-use crease::domain::MatchEvent;
-use serde_json::{json, Value};
+use crease::domain::Recorded;
+use serde_json::Value;
 
 use crate::hist::{new_hist, record, Summary};
 use crate::sys::mono_ns;
@@ -17,7 +17,7 @@ pub struct Poster {
     base: String,
     token: String,
     match_id: i64,
-    events: Vec<MatchEvent>,
+    events: Vec<Recorded>,
 }
 
 /// What posting did: the seqs it produced, when each POST started, how long each took.
@@ -91,7 +91,7 @@ impl Poster {
                 bail!("posted at seq {seq}, the server answered seq {reply}");
             }
             seq = reply;
-            *kinds.entry(event.kind()).or_insert(0) += 1;
+            *kinds.entry(event.event.kind()).or_insert(0) += 1;
         }
         Ok(Posted {
             first_seq: seq0 + 1,
@@ -102,21 +102,8 @@ impl Poster {
         })
     }
 
-    async fn post_one(
-        &self,
-        event: &MatchEvent,
-        expected: i64,
-        index: usize,
-    ) -> anyhow::Result<i64> {
-        let (route, mut body) = match event {
-            // A delivery's fields are the ball route's body, as Cricsheet spells them.
-            MatchEvent::Ball(ball) => ("balls", json!(ball)),
-            MatchEvent::Undo => ("undo", json!({})),
-            other => ("events", json!(other)),
-        };
-        if let Value::Object(map) = &mut body {
-            map.insert("expected_seq".into(), json!(expected));
-        }
+    async fn post_one(&self, event: &Recorded, expected: i64, index: usize) -> anyhow::Result<i64> {
+        let (route, body) = crease::domain::wire::scoring_request(event, expected);
         let url = format!("{}/api/matches/{}/{route}", self.base, self.match_id);
         let res = self
             .client
