@@ -38,7 +38,7 @@ async fn scene(store: StoreKind) -> (TestApp, Fixture, String) {
 }
 
 /// Sends `req`, asserts the refusal, and that match `match_id` is exactly as it was.
-async fn refused(
+pub(super) async fn refused(
     app: &TestApp,
     match_id: i64,
     req: RequestBuilder,
@@ -84,7 +84,7 @@ fn post_raw(app: &TestApp, match_id: i64, token: &str, body: &'static str) -> Re
         .body(body)
 }
 
-fn post_ball(app: &TestApp, match_id: i64, token: &str, ball: &Value) -> RequestBuilder {
+pub(super) fn post_ball(app: &TestApp, match_id: i64, token: &str, ball: &Value) -> RequestBuilder {
     app.client
         .post(app.url(&format!("/api/matches/{match_id}/balls")))
         .bearer_auth(token)
