@@ -204,14 +204,20 @@ impl Api {
             "teams": setup.teams,
             "overs": setup.overs_per_innings,
             "balls_per_over": setup.balls_per_over,
+            "free_hit": setup.free_hit,
+            "noball_runs": setup.noball_runs,
+            "max_consecutive_overs": setup.max_consecutive_overs,
         });
+        if let (Some(quota), Value::Object(map)) = (setup.bowler_quota_overs, &mut body) {
+            map.insert("bowler_quota_overs".into(), json!(quota));
+        }
         if let (Some(venue), Value::Object(map)) = (m.info.venue.as_ref(), &mut body) {
             map.insert("venue".into(), json!(venue));
         }
         if api_setup(setup).as_ref() != Some(setup) {
             eprintln!(
                 "crease replay: warning: the API creates this match with the usual limits for its \
-                 format (bowler quota, free hit, innings), which differ from the file's; the \
+                 format (innings per side), which differ from the file's; the \
                  server may refuse an event the file allows. Import it with --live-at 0 and \
                  replay with --match-id to keep the file's limits."
             );
@@ -350,5 +356,9 @@ fn api_setup(setup: &MatchSetup) -> Option<MatchSetup> {
         ),
     };
     made.balls_per_over = setup.balls_per_over;
+    made.free_hit = setup.free_hit;
+    made.noball_runs = setup.noball_runs;
+    made.max_consecutive_overs = setup.max_consecutive_overs;
+    made.bowler_quota_overs = setup.bowler_quota_overs;
     Some(made)
 }

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use crease_domain::{MatchFormat, MatchSetup, TeamSheet};
+use crease_domain::{FreeHits, MatchFormat, MatchSetup, TeamSheet};
 use serde::Deserialize;
 
 use super::extract::{secrets_equal, ApiJson, BearerToken};
@@ -232,6 +232,15 @@ struct MatchRequest {
     overs: Option<u16>,
     #[serde(default)]
     balls_per_over: Option<u8>,
+    /// Playing conditions that differ by competition and era; each defaults by format.
+    #[serde(default)]
+    free_hit: Option<FreeHits>,
+    #[serde(default)]
+    noball_runs: Option<u8>,
+    #[serde(default)]
+    max_consecutive_overs: Option<u8>,
+    #[serde(default)]
+    bowler_quota_overs: Option<u16>,
 }
 
 fn setup_from(req: &MatchRequest) -> Result<MatchSetup, ApiError> {
@@ -293,7 +302,49 @@ fn setup_from(req: &MatchRequest) -> Result<MatchSetup, ApiError> {
         }
         setup.balls_per_over = bpo;
     }
+    conditions(req, &mut setup)?;
     Ok(setup)
+}
+
+/// The playing conditions the request names, within what real competitions use.
+fn conditions(req: &MatchRequest, setup: &mut MatchSetup) -> Result<(), ApiError> {
+    if let Some(free_hit) = req.free_hit {
+        setup.free_hit = free_hit;
+    }
+    if let Some(n) = req.noball_runs {
+        if !(1..=2).contains(&n) {
+            return Err(ApiError::invalid_field(
+                "noball_runs",
+                "a no-ball is worth 1 or 2 runs",
+            ));
+        }
+        setup.noball_runs = n;
+    }
+    if let Some(n) = req.max_consecutive_overs {
+        if !(1..=2).contains(&n) {
+            return Err(ApiError::invalid_field(
+                "max_consecutive_overs",
+                "a bowler may bowl 1 or 2 overs in a row",
+            ));
+        }
+        setup.max_consecutive_overs = n;
+    }
+    if let Some(q) = req.bowler_quota_overs {
+        let Some(overs) = setup.overs_per_innings else {
+            return Err(ApiError::invalid_field(
+                "bowler_quota_overs",
+                "a Test has no bowler quota",
+            ));
+        };
+        if q == 0 || q > overs {
+            return Err(ApiError::invalid_field(
+                "bowler_quota_overs",
+                format!("a bowler's quota is 1 to {overs} overs"),
+            ));
+        }
+        setup.bowler_quota_overs = Some(q);
+    }
+    Ok(())
 }
 
 async fn create_match(

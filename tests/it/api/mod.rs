@@ -24,6 +24,7 @@ macro_rules! on_both_stores {
     )*};
 }
 // Declared after the macro so that it is in scope there too.
+mod conditions;
 mod overrides;
 mod refusals;
 
