@@ -158,6 +158,7 @@ impl Match {
         {
             if plan.new_over {
                 ctx.over_bowler = Some(d.bowler.clone());
+                ctx.overruled_bowler = None;
                 ctx.over_bowlers.clear();
                 ctx.over_charged = 0;
                 if let Some(b) = ctx.bowl_ctx.get_mut(bowl_i) {

@@ -70,7 +70,8 @@ impl Match {
 
     pub(super) fn apply_bowler_change(&mut self, b: &BowlerChange) -> Result<(), LawViolation> {
         let (idx, ctx) = self.open_innings_ctx()?;
-        if ctx.deliveries_in_over == 0 {
+        let new_over = ctx.deliveries_in_over == 0;
+        if new_over {
             self.check_new_over_bowler(ctx, &b.bowler)?;
         } else {
             if !self.eligible(ctx.bowl, &b.bowler) {
@@ -82,8 +83,10 @@ impl Match {
             }
             self.check_not_consecutive(ctx, &b.bowler)?;
         }
+        let overruled = (self.overriding && new_over).then(|| b.bowler.clone());
         if let Some(ctx) = self.st.inns.get_mut(idx) {
             ctx.over_bowler = Some(b.bowler.clone());
+            ctx.overruled_bowler = overruled;
         }
         Ok(())
     }

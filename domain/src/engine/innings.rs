@@ -169,6 +169,7 @@ impl Match {
             deliveries_in_over: 0,
             over_limit: bpo,
             over_bowler: None,
+            overruled_bowler: None,
             over_bowlers: vec![],
             prev_over_bowlers: vec![],
             streak: 0,

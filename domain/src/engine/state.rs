@@ -60,6 +60,9 @@ pub(super) struct InningsCtx {
     /// Legal balls that end the current over (balls per over, unless miscounted).
     pub over_limit: u32,
     pub over_bowler: Option<String>,
+    /// The next over's bowler, when the bowler change naming them stands by the umpires'
+    /// decision: the over's first ball is not refused again under the rule they overruled.
+    pub overruled_bowler: Option<String>,
     /// Everyone who bowled in the current over, with their legal balls in it.
     pub over_bowlers: Vec<(String, u32)>,
     pub prev_over_bowlers: Vec<String>,

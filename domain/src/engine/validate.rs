@@ -254,7 +254,13 @@ impl Match {
         // Bowler: a new over may be anyone allowed; mid-over only the over's bowler.
         let new_over = ctx.deliveries_in_over == 0;
         if new_over {
-            self.check_new_over_bowler(ctx, &d.bowler)?;
+            // A bowler the umpires allowed this over, on the change that named them, is not
+            // refused again on its first ball: one decision, one override.
+            let overruled = ctx.overruled_bowler.as_deref() == Some(d.bowler.as_str())
+                && self.eligible(ctx.bowl, &d.bowler);
+            if !overruled {
+                self.check_new_over_bowler(ctx, &d.bowler)?;
+            }
         } else if ctx.over_bowler.as_deref() != Some(d.bowler.as_str()) {
             return Err(LawViolation::BowlerChangedMidOver {
                 name: ctx.over_bowler.clone().unwrap_or_default(),
