@@ -46,7 +46,8 @@ pub(super) fn dismissal_text(w: &Wicket, bowler: &str) -> String {
     }
 }
 
-/// The "this over" chip: "0", "4", "W", "1wd", "2nb", "1lb", "3b", "5p".
+/// The "this over" chip: "0", "4", "W", "1wd", "2nb", "1lb", "3b", "5p"; "4r" for four runs
+/// that were run or overthrown, so a page colours only real boundaries as boundaries.
 pub(super) fn chip(d: &Delivery) -> String {
     let e = &d.extras;
     let mut chip = if e.wides > 0 {
@@ -57,6 +58,8 @@ pub(super) fn chip(d: &Delivery) -> String {
         format!("{}lb", e.legbyes)
     } else if e.byes > 0 {
         format!("{}b", e.byes)
+    } else if d.non_boundary && matches!(d.runs.batter, 4 | 6) {
+        format!("{}r", d.runs.batter)
     } else {
         d.runs.batter.to_string()
     };
