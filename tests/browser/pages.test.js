@@ -1,7 +1,9 @@
 // The pages in a real browser against a real server: a scorer scores (by click and by key) and
 // a viewer in another browser context sees each ball within a second; undo shows too; balls
-// scored offline are queued and sent once each, in order, when the network returns; the admin
-// page creates a match that then appears on the front page. Screenshots go to docs/screenshots.
+// scored offline are queued and sent once each, in order, when the network returns; a ball the
+// Laws checks refuse is recorded as the umpires' decision, and an innings closes with no batter
+// left; the admin page creates a match that then appears on the front page. Screenshots go to
+// docs/screenshots.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -105,6 +107,7 @@ describe('web pages', () => {
     await s.waitForFunction(() => document.querySelector('[data-testid=error]').textContent.length > 10);
     const error = await s.textContent('[data-testid=error]');
     assert.match(error, /Nobody Known/, `the error names the problem: ${error}`);
+    assert.ok(await s.isHidden('[data-testid=override]'), 'an unknown bowler cannot be overruled');
 
     const live = await call('GET', `/api/matches/${m.id}/live`);
     assert.equal(live.innings[0].runs, 11);
@@ -165,6 +168,113 @@ describe('web pages', () => {
     await s.waitForTimeout(300);
     assert.equal((await call('GET', `/api/matches/${m.id}/balls`)).length, 6);
     await viewer.ctx.close();
+    await scorer.ctx.close();
+  });
+
+  it('records a refused ball as the umpires\' decision, and closes an innings with no batter left', async (t) => {
+    if (!browser) return t.skip('chromium is not installed');
+    const call = api(server.base);
+    const m = await setupMatch(server.base, 'Umpires v Laws');
+    const viewer = await newPage();
+    await viewer.page.goto(`${server.base}/matches/${m.id}`);
+    await textIs(viewer.page, '#conn', 'Live', 5000);
+    const scorer = await newPage();
+    await scorer.page.goto(`${server.base}/score/${m.id}`);
+    await signIn(scorer.page, 'browser-test-admin-token');
+    const s = scorer.page;
+
+    for (const key of ['0', '0', '0', '0', '0', '0']) await s.keyboard.press(key);
+    await s.waitForSelector('[data-testid=prompt-bowler]', { timeout: 5000 });
+    await s.waitForFunction(() => document.querySelector('[data-testid=outbox-state]').dataset.count === '0', null, { timeout: 5000 });
+
+    // The same bowler again: the Laws refuse it, and the pad offers the umpires' override.
+    await s.fill('#bowler', AWAY[0]);
+    await s.keyboard.press('Escape');
+    await s.click('button[data-runs="2"]');
+    await s.waitForSelector('[data-testid=override]:not([hidden])', { timeout: 5000 });
+    const error = await s.textContent('[data-testid=error]');
+    assert.match(error, /L Quick bowled the previous over/, `the refusal in words: ${error}`);
+    assert.equal(await s.textContent('[data-testid=pad-score]'), '0/0', 'nothing recorded yet');
+    await s.screenshot({ path: shotPath('scorer-override.png') });
+
+    // From the keyboard: O goes to the reason, Enter sends the ball again with it.
+    const reason = 'Umpires allowed it: the previous over was miscounted';
+    await s.keyboard.press('o');
+    await s.keyboard.type(reason);
+    await s.keyboard.press('Enter');
+    await textIs(s, '[data-testid=pad-score]', '2/0', 5000);
+    await textIs(s, '#p-overs', '(1.1 ov)', 5000);
+    await s.waitForFunction(() => document.querySelector('[data-testid=error]').textContent === '', null, { timeout: 5000 });
+    assert.ok(await s.isHidden('[data-testid=override]'), 'the refusal is cleared once recorded');
+
+    const live = await call('GET', `/api/matches/${m.id}/live`);
+    assert.equal(live.overrides.length, 1);
+    assert.equal(live.overrides[0].rule, 'consecutive-overs');
+    assert.equal(live.overrides[0].reason, reason);
+    assert.equal(live.bowler, AWAY[0]);
+    const balls = await call('GET', `/api/matches/${m.id}/balls`);
+    assert.equal(balls.length, 7, 'the ball once, not the refused copy as well');
+
+    // The viewer: the line says so at once, and the list of decisions follows with the snapshot.
+    const v = viewer.page;
+    await textIs(v, '[data-testid=score]', '2/0', 5000);
+    await v.waitForFunction((r) => document.querySelector('#commentary li.umpires')?.textContent.includes(`umpires' decision: ${r}`), reason, { timeout: SHOWN_WITHIN_MS });
+    await v.waitForSelector('[data-testid=overrides]:not([hidden])', { timeout: 5000 });
+    const decisions = await v.textContent('[data-testid=overrides] ol');
+    assert.match(decisions, /Harbour, 1\.1/);
+    assert.ok(decisions.includes(reason), `the reason is listed: ${decisions}`);
+
+    // A wicket, and nobody left to come in: the innings closes.
+    await s.keyboard.press('x');
+    await s.waitForSelector('#wicket:not([hidden])');
+    await s.keyboard.press('Enter');
+    await s.waitForSelector('[data-testid=prompt-batter]', { timeout: 5000 });
+    await s.click('.alt-prompt summary');
+    await s.selectOption('#nfb-reason', 'absent_hurt');
+    await s.fill('#nfb-names', HOME[10]);
+    await s.click('[data-testid=prompt-no-batter] button[type=submit]');
+    await s.waitForSelector('[data-testid=prompt-innings]', { timeout: 5000 });
+    const closed = await call('GET', `/api/matches/${m.id}/live`);
+    assert.equal(closed.innings[0].closed, true);
+    assert.equal(closed.innings[0].batting.find((b) => b.name === HOME[10]).dismissal, 'absent hurt');
+    await viewer.page.waitForFunction(() => document.querySelector('[data-testid=summary]').textContent.includes('innings break'), null, { timeout: 5000 });
+    await viewer.ctx.close();
+    await scorer.ctx.close();
+  });
+
+  it('overrides a refused item at the head of the offline queue, then sends those behind it', async (t) => {
+    if (!browser) return t.skip('chromium is not installed');
+    const call = api(server.base);
+    const m = await setupMatch(server.base, 'Queue v Umpires');
+    const scorer = await newPage();
+    await scorer.page.goto(`${server.base}/score/${m.id}`);
+    await signIn(scorer.page, 'browser-test-admin-token');
+    const s = scorer.page;
+    for (const key of ['0', '0', '0', '0', '0', '0']) await s.keyboard.press(key);
+    await s.waitForSelector('[data-testid=prompt-bowler]', { timeout: 5000 });
+    await s.waitForFunction(() => document.querySelector('[data-testid=outbox-state]').dataset.count === '0', null, { timeout: 5000 });
+
+    // Offline, the same bowler bowls two more balls; back online, the first is refused and the
+    // second waits behind it.
+    await scorer.ctx.setOffline(true);
+    await s.fill('#bowler', AWAY[0]);
+    await s.keyboard.press('Escape');
+    await s.keyboard.press('1');
+    await s.keyboard.press('4');
+    await scorer.ctx.setOffline(false);
+    await s.waitForSelector('[data-testid=override]:not([hidden])', { timeout: 10000 });
+    assert.equal(await s.$eval('[data-testid=outbox-state]', (n) => n.dataset.count), '2');
+    assert.ok(await s.isVisible('#discard-btn'), 'the refused item can still be discarded');
+
+    await s.fill('#ov-reason', 'Umpires lost count of the overs');
+    await s.click('[data-testid=override] button[type=submit]');
+    await s.waitForFunction(() => document.querySelector('[data-testid=outbox-state]').dataset.count === '0', null, { timeout: 5000 });
+    await textIs(s, '[data-testid=pad-score]', '5/0', 5000);
+    const balls = await call('GET', `/api/matches/${m.id}/balls`);
+    assert.deepEqual(balls.slice(6).map((b) => [b.ball.bowler, b.ball.runs.batter]), [[AWAY[0], 1], [AWAY[0], 4]], 'both, once each, in order');
+    // The single crossed the batters, as the pad predicted while offline.
+    assert.deepEqual(balls.slice(6).map((b) => b.ball.batter), [HOME[1], HOME[0]]);
+    assert.equal((await call('GET', `/api/matches/${m.id}/live`)).overrides.length, 1);
     await scorer.ctx.close();
   });
 

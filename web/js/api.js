@@ -1,11 +1,15 @@
 // The HTTP API as the pages use it: JSON in and out, and errors turned into words from the
-// problem+json `detail` (and its `field`), so a page can show them next to the control.
+// problem+json `detail` (and its `field`), so a page can show them next to the control. The
+// problem's `type` and `overridable` are kept too: a Laws refusal the umpires may overrule is
+// offered to the scorer as such.
 
 export class ApiError extends Error {
-  constructor(status, detail, field) {
+  constructor(status, detail, field, { type = null, overridable = false } = {}) {
     super(detail);
     this.status = status;
     this.field = field || null;
+    this.type = type;
+    this.overridable = overridable;
   }
 }
 
@@ -15,14 +19,17 @@ export class NetworkError extends Error {}
 async function problem(res) {
   let detail = `${res.status} ${res.statusText}`;
   let field = null;
+  const extra = {};
   try {
     const body = await res.json();
     if (body && body.detail) detail = body.detail;
     if (body && body.field) field = body.field;
+    if (body && typeof body.type === 'string') extra.type = body.type;
+    if (body && body.overridable === true) extra.overridable = true;
   } catch {
     // Not JSON: keep the status line.
   }
-  return new ApiError(res.status, detail, field);
+  return new ApiError(res.status, detail, field, extra);
 }
 
 export async function request(method, path, { body, token, headers = {} } = {}) {
@@ -54,6 +61,7 @@ export function describe(err) {
   if (err instanceof ApiError) {
     if (err.status === 401) return 'Sign in: the token is missing or not valid for this match.';
     if (err.status === 403) return 'This token may not do that: it is not granted this match, or it is not the admin token.';
+    if (err.type === '/problems/stale-seq') return 'The match has moved on since (another scorer?): check the score and enter it again.';
     return err.field ? `${err.message} (${err.field})` : err.message;
   }
   return String(err && err.message ? err.message : err);

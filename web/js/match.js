@@ -5,7 +5,7 @@
 import { getJSON, describe } from './api.js';
 import { $, el, fill, matchIdFromPath, statusText } from './dom.js';
 import { LiveFeed } from './feed.js';
-import { applyBall, currentInnings, renderBoard, renderCommentary, renderInnings } from './scorecard.js';
+import { applyBall, currentInnings, renderBoard, renderCommentary, renderInnings, renderOverrides } from './scorecard.js';
 import { manhattan, worm, wormKey } from './charts.js';
 
 const id = matchIdFromPath();
@@ -18,6 +18,7 @@ function render() {
   renderBoard($('#board'), state);
   renderCommentary($('#commentary'), state);
   renderInnings($('#innings'), state);
+  renderOverrides($('#overrides'), state);
   const inn = currentInnings(state);
   const maxOvers = state.overs_per_innings || 0;
   fill($('#manhattan'), inn ? manhattan(inn, maxOvers) : el('p', { class: 'muted' }, 'No overs yet.'));

@@ -1,6 +1,7 @@
 // What the scorer must say before the next ball, from the state's `due`: the toss, the start of
-// an innings, the new batter after a wicket, the bowler of a new over, or a result the balls
-// cannot give. Each prompt is a small form that posts the matching event.
+// an innings, the new batter after a wicket (or that none is left to come in), the bowler of a
+// new over, or a result the balls cannot give. Each prompt is a small form that posts the
+// matching event.
 
 import { el, fill } from './dom.js';
 
@@ -11,9 +12,13 @@ function field(id, label, input) {
   return el('div', { class: 'field' }, el('label', { for: id }, label), input);
 }
 
+/** Options are values, or [value, words] pairs when the value is not for reading. */
 function select(options, value) {
   const s = el('select', {});
-  for (const o of options) s.append(el('option', { value: o, selected: o === value || null }, o));
+  for (const o of options) {
+    const [v, words] = Array.isArray(o) ? o : [o, o];
+    s.append(el('option', { value: v, selected: v === value || null }, words));
+  }
   return s;
 }
 
@@ -21,10 +26,10 @@ function nameInput(list, value) {
   return el('input', { list, autocomplete: 'off', value: value || '', required: true });
 }
 
-function prompt(title, hint, fields, onSubmit, testid) {
+function prompt(title, hint, fields, onSubmit, testid, button = 'Confirm') {
   const form = el('form', { class: 'panel prompt', 'data-testid': testid },
     el('h2', {}, title), hint ? el('p', { class: 'hint' }, hint) : null, ...fields,
-    el('button', { type: 'submit', class: 'primary' }, 'Confirm'));
+    el('button', { type: 'submit', class: 'primary' }, button));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     onSubmit(form);
@@ -71,6 +76,7 @@ export function renderPrompts(root, state, setup, post) {
   if (due.includes('new_batter')) {
     forms.push(prompt('New batter', 'A batter is out: who comes in?', [field('nb-name', 'Batter', nameInput('batters'))],
       (f) => post('new_batter', { batter: f.querySelector('#nb-name').value.trim() }, 'New batter'), 'prompt-batter'));
+    forms.push(noFurtherBatter(post));
   }
   if (due.includes('new_bowler')) {
     forms.push(prompt('New over', `Who bowls${inn ? ` over ${Math.floor(inn.balls / (state.balls_per_over || 6)) + 1}` : ''}?`,
@@ -94,6 +100,20 @@ export function renderPrompts(root, state, setup, post) {
   fill(root, forms);
   const first = root.querySelector('input, select');
   if (first && !(document.activeElement && document.activeElement.closest('.players'))) first.focus();
+}
+
+/** The rarer answer to "who comes in?": nobody can, which closes the innings. */
+function noFurtherBatter(post) {
+  const form = prompt('No further batter', 'Nobody is left to come in: this closes the innings.', [
+    field('nfb-reason', 'Why', select([['absent_hurt', 'absent hurt'], ['absent', 'absent']])),
+    field('nfb-names', 'Batters who did not come in (optional, comma-separated)', el('input', { autocomplete: 'off' })),
+  ], (f) => {
+    const data = { reason: f.querySelector('#nfb-reason').value };
+    const names = f.querySelector('#nfb-names').value.split(',').map((n) => n.trim()).filter(Boolean);
+    if (names.length) data.batters = names;
+    post('no_further_batter', data, 'No further batter');
+  }, 'prompt-no-batter', 'Close the innings');
+  return el('details', { class: 'alt-prompt' }, el('summary', {}, 'No further batter?'), form);
 }
 
 /** The side to bat next: the toss decides the first innings, then the sides alternate. */

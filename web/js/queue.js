@@ -4,6 +4,9 @@
 // Each item keeps the Idempotency-Key it was given when scored, so a send whose answer was lost
 // and is sent again is recorded once. Items go one at a time, oldest first, so the server sees
 // them in the order they were scored.
+//
+// A refused item the umpires overrule goes again, at the head of the queue, carrying their
+// reason: it was scored before anything behind it, so it still goes first.
 
 import { ApiError, NetworkError } from './api.js';
 
@@ -70,6 +73,22 @@ export class Outbox {
   retry() {
     this.blocked = null;
     this.flush();
+  }
+
+  /**
+   * Sends a refused item again as the umpires' decision. `item` is the blocked head, or one
+   * already dropped (it was alone in the queue). The seq pins the decision to the state the
+   * refusal was about: if the match moved on since, the server says so instead of recording it.
+   */
+  override(item, reason, expectedSeq) {
+    const body = { ...item.body, override: { reason } };
+    if (typeof expectedSeq === 'number' && expectedSeq >= 0) body.expected_seq = expectedSeq;
+    // A new key: it is a different request from the one refused.
+    const again = { key: newKey(), path: item.path, body, label: `${item.label} (umpires' decision)`, at: Date.now() };
+    this.blocked = null;
+    this.save([again, ...this.items().filter((i) => i.key !== item.key)]);
+    this.flush();
+    return again;
   }
 
   async flush() {

@@ -2,8 +2,9 @@
 // into balls, undos and events, all posted through the outbox (which survives going offline).
 // Between a ball and the server's answer the pad predicts the strike and the over's end, so a
 // scorer can keep going offline; the server's state replaces the guess once nothing is waiting.
+// A refusal the umpires may overrule offers an override: the same item again, with their reason.
 
-import { request, getJSON, describe } from './api.js';
+import { ApiError, request, getJSON, describe } from './api.js';
 import { $, el, fill, matchIdFromPath } from './dom.js';
 import { LiveFeed } from './feed.js';
 import { Outbox } from './queue.js';
@@ -19,6 +20,12 @@ let state = null;
 let mod = null;
 /** Legal balls of the current over, counting those still in the outbox. */
 let overBalls = 0;
+/** The refused item an override would send again, while its refusal is shown. */
+let refused = null;
+/** The override on its way: its refusal stays shown until the server records it. */
+let overriding = null;
+/** The latest seq the server answered this pad with; the feed may not have brought it yet. */
+let sentSeq = -1;
 const fields = { striker: $('#striker'), non_striker: $('#non_striker'), bowler: $('#bowler') };
 
 const outbox = new Outbox(id, {
@@ -26,11 +33,16 @@ const outbox = new Outbox(id, {
   onChange: renderOutbox,
   // The stream often brings the new state before the POST answers; once nothing waits, the
   // server's state (not the pad's guess) fills the players.
-  onSent() {
+  onSent(item, result) {
+    if (result && typeof result.seq === 'number') sentSeq = Math.max(sentSeq, result.seq);
+    if (item.key === overriding) showError('');
     if (!outbox.items().length) syncFields(false);
   },
   onRefused(item, err, blocked) {
-    showError(`${item.label}: ${describe(err)}${blocked ? ' Later items wait: send it again or discard it.' : ''}`);
+    const text = `${item.label}: ${describe(err)}`;
+    const overridable = err instanceof ApiError && err.overridable;
+    const next = blocked ? ` Later items wait: ${overridable ? 'override it, ' : ''}send it again or discard it.` : '';
+    showError(`${text}${next}`, overridable ? { item, blocked, text } : null);
     if (!blocked) syncFields(true);
   },
   onAuth(err) {
@@ -39,8 +51,26 @@ const outbox = new Outbox(id, {
   },
 });
 
-function showError(text) {
+/** Shows (or, with no text, clears) a problem; `overridable` offers the umpires' override. */
+function showError(text, overridable) {
   $('#error').textContent = text || '';
+  refused = overridable || null;
+  overriding = null;
+  $('#override').hidden = !refused;
+}
+
+function sendOverride(reason) {
+  const { item, blocked, text } = refused;
+  // A dropped ball was taken back from the players' fields; it stands again now.
+  if (!blocked && item.path.endsWith('/balls')) {
+    fields.striker.value = item.body.batter;
+    fields.non_striker.value = item.body.non_striker;
+    fields.bowler.value = item.body.bowler;
+    predict(item.body);
+  }
+  const seq = Math.max(state ? state.seq : -1, sentSeq);
+  showError(`${text} Sending it as the umpires' decision…`);
+  overriding = outbox.override(item, reason, seq).key;
 }
 
 /** Fill a player field from the state, unless the scorer typed in it since. */
@@ -206,6 +236,18 @@ function wire() {
     postEvent('penalty_runs', { team: $('#pen-team').value, runs: Number($('#pen-runs').value) || 5 }, 'Penalty runs');
   });
   for (const c of document.querySelectorAll('form.sub .cancel')) c.addEventListener('click', closePanels);
+  $('#override').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const reason = $('#ov-reason').value.trim();
+    if (!refused) return;
+    if (!reason) {
+      $('#ov-reason').focus();
+      return;
+    }
+    $('#ov-reason').value = '';
+    $('#ov-reason').blur();
+    sendOverride(reason);
+  });
   $('#retry-btn').addEventListener('click', () => { showError(''); outbox.retry(); });
   $('#discard-btn').addEventListener('click', () => { showError(''); outbox.discard(); syncFields(true); });
   $('#signout').addEventListener('click', signOut);
@@ -238,6 +280,11 @@ function onKey(e) {
   if (e.key === 'c' || e.key === 'C') {
     e.preventDefault();
     $('#commentary').focus();
+    return;
+  }
+  if ((e.key === 'o' || e.key === 'O') && !$('#override').hidden) {
+    e.preventDefault();
+    $('#ov-reason').focus();
     return;
   }
   const b = document.querySelector(`#pad button[data-key="${CSS.escape(e.key.toLowerCase())}"]`);

@@ -1,6 +1,7 @@
 // The viewer's rendering: the scoreboard (score, overs, rates, target, the batters in, the
-// bowler, this over) and the full cards of every innings; and applyBall, which folds a `ball`
-// message's line into the state so the page updates without fetching a snapshot.
+// bowler, this over), the full cards of every innings and the umpires' decisions that overruled
+// the Laws checks; and applyBall, which folds a `ball` message's line into the state so the page
+// updates without fetching a snapshot.
 
 import { el, fill, rate, statusText } from './dom.js';
 
@@ -129,11 +130,39 @@ export function renderInnings(root, state) {
   fill(root, order.map(([inn, i]) => inningsCard(inn, was.get(String(inn.number)) ?? i === cur)));
 }
 
+/**
+ * How the server words an event that stands by the umpires' decision: a ball's line ends with
+ * it, any other event gets a line of its own. A ball message carries only the line, so the
+ * marker shows at once rather than with the next snapshot's `overrides`.
+ */
+const UMPIRES = /\(umpires' decision: .*\)$|^Umpires' decision: /;
+
+function commentaryLine(c) {
+  const umpires = UMPIRES.test(c.text);
+  return el('li', { class: umpires ? 'umpires' : null },
+    el('span', { class: 'ball-no' }, c.ball), ' ',
+    // The words are in the line already; the tag is for the eye.
+    umpires ? el('span', { class: 'tag', 'aria-hidden': 'true' }, 'Umpires') : null, umpires ? ' ' : null,
+    c.text);
+}
+
 export function renderCommentary(root, state) {
   const lines = [...(state.commentary || [])].reverse();
-  fill(root, lines.length
-    ? lines.map((c) => el('li', {}, el('span', { class: 'ball-no' }, c.ball), ' ', c.text))
-    : el('li', { class: 'muted' }, 'No balls yet.'));
+  fill(root, lines.length ? lines.map(commentaryLine) : el('li', { class: 'muted' }, 'No balls yet.'));
+}
+
+/** Every event recorded although the Laws checks refused it, with the umpires' reason. */
+export function renderOverrides(root, state) {
+  const list = state.overrides || [];
+  root.hidden = !list.length;
+  fill(root.querySelector('ol'), list.map((o) => {
+    const inn = o.innings ? state.innings[o.innings - 1] : null;
+    const where = inn ? `${inn.team}${inn.super_over ? ' super over' : ''}${o.ball ? `, ${o.ball}` : ''}` : 'Before play';
+    return el('li', {},
+      el('span', { class: 'label' }, where), ' ',
+      el('span', { class: 'refused' }, `Refused: ${o.refused}.`), ' ',
+      el('span', { class: 'reason' }, `Umpires' reason: ${o.reason}`));
+  }));
 }
 
 function upsert(list, line) {
