@@ -171,7 +171,12 @@ async fn serve_with(db: &Db, extra: &[&str]) -> Server {
     let mut server = Server {
         child,
         base: format!("http://{addr}"),
-        http: reqwest::Client::new(),
+        // The node closes a connection idle for its 10 s header timeout; a pooled connection
+        // reused at that moment fails mid-request, so the test's client lets go of it sooner.
+        http: reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_secs(5))
+            .build()
+            .expect("HTTP client"),
     };
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
