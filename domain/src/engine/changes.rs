@@ -244,12 +244,7 @@ impl Match {
                     .len()
                     .checked_sub(1)
                     .ok_or(LawViolation::NoInningsInProgress)?;
-                let ctx = self
-                    .st
-                    .inns
-                    .get(idx)
-                    .ok_or(LawViolation::NoInningsInProgress)?;
-                Ok((idx, ctx))
+                Ok((idx, self.innings_ctx(idx)?))
             }
             other => other,
         }

@@ -90,12 +90,15 @@ impl Match {
     /// The innings in progress with its context.
     pub(super) fn open_innings_ctx(&self) -> Result<(usize, &InningsCtx), LawViolation> {
         let idx = self.open_innings()?;
-        let ctx = self
-            .st
+        Ok((idx, self.innings_ctx(idx)?))
+    }
+
+    /// The context of innings `idx`, which the engine keeps beside every innings it opened.
+    pub(super) fn innings_ctx(&self, idx: usize) -> Result<&InningsCtx, LawViolation> {
+        self.st
             .inns
             .get(idx)
-            .ok_or(LawViolation::NoInningsInProgress)?;
-        Ok((idx, ctx))
+            .ok_or(LawViolation::NoInningsInProgress)
     }
 
     /// Whether `name` may play for team `team` now (named in the XI or brought in, not replaced).

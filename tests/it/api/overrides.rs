@@ -6,8 +6,8 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::refusals::{post_ball, refused};
-use crate::support::app::{spawn_app, AppOptions, Fixture, StoreKind, TestApp};
+use super::refusals::{post_ball, refused, scene};
+use crate::support::app::{spawn_app, AppOptions, Fixture, StoreKind};
 
 on_both_stores!(
     consecutive_overs_stand_by_override,
@@ -19,15 +19,6 @@ on_both_stores!(
 
 const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 const REASON: &str = "umpires allowed Owls 11 to continue after a miscount";
-
-/// One over in (seq 7), bowled by the model's first bowler.
-async fn scene(store: StoreKind) -> (TestApp, Fixture, String) {
-    let app = spawn_app(AppOptions::new(store)).await;
-    let mut f = app.started_match(20).await;
-    app.score(&mut f, 6).await;
-    let token = app.scorer_token(&[f.id]).await;
-    (app, f, token)
-}
 
 /// The next ball, bowled by whoever bowled the over just finished.
 fn second_over_in_a_row(f: &Fixture) -> (Value, String) {

@@ -29,7 +29,7 @@ on_both_stores!(
 
 /// A node with a match one over in (seq 7): the next ball starts an over, so it may name
 /// any bowler the Laws allow.
-async fn scene(store: StoreKind) -> (TestApp, Fixture, String) {
+pub(super) async fn scene(store: StoreKind) -> (TestApp, Fixture, String) {
     let app = spawn_app(AppOptions::new(store)).await;
     let mut f = app.started_match(20).await;
     app.score(&mut f, 6).await;
