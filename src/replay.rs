@@ -2,10 +2,12 @@
 //! public HTTP API, as a scorer's device would, at a chosen pace.
 //!
 //! Every POST names the seq it expects and carries an `Idempotency-Key`, so a retry after a
-//! lost response returns the original answer instead of scoring the ball twice.
+//! lost response returns the original answer instead of scoring the ball twice. Given several
+//! nodes, a request that finds one down goes to the next; a replay outlasts a node's restart.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use clap::Args;
@@ -22,9 +24,10 @@ use crate::import::BAD_INPUT;
 pub struct ReplayArgs {
     /// A Cricsheet JSON match file.
     pub file: PathBuf,
-    /// The server's base URL, e.g. http://127.0.0.1:8080.
-    #[arg(long)]
-    pub url: String,
+    /// The server's base URL, e.g. http://127.0.0.1:8080; several nodes of one deployment may
+    /// be given (repeated, or separated by commas), tried in turn when one does not answer.
+    #[arg(long, required = true, value_delimiter = ',')]
+    pub url: Vec<String>,
     /// The admin token (or, with --match-id, a scorer token for that match).
     #[arg(long, env = "CREASE_TOKEN", hide_env_values = true)]
     pub token: String,
@@ -38,13 +41,17 @@ pub struct ReplayArgs {
     /// --match-id, the match's seq (its stored events are the file's first `seq` events).
     #[arg(long, value_name = "N")]
     pub from: Option<usize>,
+    /// Seconds a request keeps being retried (network errors, 5xx), across the nodes given,
+    /// before the replay gives up.
+    #[arg(long, value_name = "SECS", default_value_t = 120.0)]
+    pub give_up_after: f64,
     /// Print a JSON line per posted event.
     #[arg(long)]
     pub verbose: bool,
 }
 
-/// Attempts per request: network errors and 5xx are retried, with the delay doubling.
-const TRIES: u32 = 6;
+/// Network errors and 5xx are retried, the delay doubling up to a ceiling (or what the node's
+/// `Retry-After` asks, within it), until `--give-up-after` has passed.
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -80,6 +87,11 @@ async fn replay(args: &ReplayArgs) -> Result<(), Failure> {
     if !args.speed.is_finite() || args.speed < 0.0 {
         return Err(Failure::BadInput(
             "--speed must be a number of deliveries per second, 0 or more".into(),
+        ));
+    }
+    if !args.give_up_after.is_finite() || args.give_up_after < 0.0 {
+        return Err(Failure::BadInput(
+            "--give-up-after must be a number of seconds, 0 or more".into(),
         ));
     }
     let text = tokio::fs::read_to_string(&args.file)
@@ -153,21 +165,31 @@ fn at_event(f: Failure, index: usize, event: &Recorded) -> Failure {
     }
 }
 
-/// The few routes a replay uses, with retries and problem+json reporting.
+/// The few routes a replay uses, with retries across the nodes and problem+json reporting.
 struct Api {
     client: Client,
-    base: String,
+    bases: Vec<String>,
+    /// The node requests go to until one fails to answer.
+    node: AtomicUsize,
     token: String,
+    patience: Duration,
 }
 
 impl Api {
     fn new(args: &ReplayArgs) -> Result<Self, Failure> {
-        let base = args.url.trim_end_matches('/').to_owned();
-        // reqwest is built without TLS here: a node speaks plain HTTP behind its load balancer.
-        if !base.starts_with("http://") {
-            return Err(Failure::BadInput(format!(
-                "--url {base} must start with http:// (replay speaks plain HTTP to a node)"
-            )));
+        let mut bases = Vec::with_capacity(args.url.len());
+        for url in &args.url {
+            let base = url.trim().trim_end_matches('/').to_owned();
+            // reqwest is built without TLS here: a node speaks plain HTTP behind its balancer.
+            if !base.starts_with("http://") {
+                return Err(Failure::BadInput(format!(
+                    "--url {base} must start with http:// (replay speaks plain HTTP to a node)"
+                )));
+            }
+            bases.push(base);
+        }
+        if bases.is_empty() {
+            return Err(Failure::BadInput("--url names no node".into()));
         }
         let client = Client::builder()
             .timeout(REQUEST_TIMEOUT)
@@ -175,9 +197,21 @@ impl Api {
             .map_err(|e| Failure::Other(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             client,
-            base,
+            bases,
+            node: AtomicUsize::new(0),
             token: args.token.clone(),
+            patience: Duration::from_secs_f64(args.give_up_after),
         })
+    }
+
+    fn url(&self, path: &str) -> String {
+        let i = self.node.load(Ordering::Relaxed) % self.bases.len();
+        format!("{}{path}", self.bases[i])
+    }
+
+    /// The node at hand did not answer: the next request goes to the next one.
+    fn next_node(&self) {
+        self.node.fetch_add(1, Ordering::Relaxed);
     }
 
     async fn current_seq(&self, match_id: i64) -> Result<i64, Failure> {
@@ -185,10 +219,10 @@ impl Api {
         struct Live {
             seq: i64,
         }
-        let url = format!("{}/api/matches/{match_id}/live", self.base);
-        let body = self.send(Method::GET, &url, None, None, true).await?;
+        let path = format!("/api/matches/{match_id}/live");
+        let body = self.send(Method::GET, &path, None, None, true).await?;
         let live: Live = serde_json::from_slice(&body)
-            .map_err(|e| Failure::Other(format!("GET {url}: unexpected answer: {e}")))?;
+            .map_err(|e| Failure::Other(format!("GET {path}: unexpected answer: {e}")))?;
         Ok(live.seq)
     }
 
@@ -222,13 +256,13 @@ impl Api {
                  replay with --match-id to keep the file's limits."
             );
         }
-        let url = format!("{}/api/matches", self.base);
+        let path = "/api/matches";
         // Creating is not idempotent: retried only when the request never reached the server.
         let reply = self
-            .send(Method::POST, &url, Some(&body), None, false)
+            .send(Method::POST, path, Some(&body), None, false)
             .await?;
         let created: Created = serde_json::from_slice(&reply)
-            .map_err(|e| Failure::Other(format!("POST {url}: unexpected answer: {e}")))?;
+            .map_err(|e| Failure::Other(format!("POST {path}: unexpected answer: {e}")))?;
         Ok(created.id)
     }
 
@@ -240,33 +274,45 @@ impl Api {
         key: &str,
     ) -> Result<ScoredReply, Failure> {
         let (route, body) = crease_domain::wire::scoring_request(event, expected_seq);
-        let url = format!("{}/api/matches/{match_id}/{route}", self.base);
+        let path = format!("/api/matches/{match_id}/{route}");
         let reply = self
-            .send(Method::POST, &url, Some(&body), Some(key), true)
+            .send(Method::POST, &path, Some(&body), Some(key), true)
             .await?;
         serde_json::from_slice(&reply)
-            .map_err(|e| Failure::Other(format!("POST {url}: unexpected answer: {e}")))
+            .map_err(|e| Failure::Other(format!("POST {path}: unexpected answer: {e}")))
     }
 
     /// Sends one request until it is answered 2xx; a 4xx is the input's fault and is not retried.
     async fn send(
         &self,
         method: Method,
-        url: &str,
+        path: &str,
         body: Option<&Value>,
         key: Option<&str>,
         retry_after_sent: bool,
     ) -> Result<bytes::Bytes, Failure> {
+        let deadline = Instant::now() + self.patience;
         let mut backoff = FIRST_BACKOFF;
+        let mut wait = Duration::ZERO;
         let mut last = String::new();
-        for attempt in 1..=TRIES {
-            if attempt > 1 {
-                tokio::time::sleep(backoff).await;
+        let mut tries = 0u32;
+        loop {
+            if tries > 0 {
+                if Instant::now() + wait > deadline {
+                    return Err(Failure::Other(format!(
+                        "gave up after {tries} tries in {:.0} s: {last}",
+                        self.patience.as_secs_f64()
+                    )));
+                }
+                tokio::time::sleep(wait).await;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
+            tries += 1;
+            wait = backoff;
+            let url = self.url(path);
             let mut req = self
                 .client
-                .request(method.clone(), url)
+                .request(method.clone(), &url)
                 .bearer_auth(&self.token);
             if let Some(body) = body {
                 req = req.json(body);
@@ -279,17 +325,20 @@ impl Api {
                 Err(e) => {
                     last = format!("{method} {url}: {e}");
                     if retry_after_sent || e.is_connect() {
+                        self.next_node();
                         continue;
                     }
                     return Err(Failure::Other(last));
                 }
             };
+            let asked = retry_after(res.headers());
             let status = res.status();
             let bytes = match res.bytes().await {
                 Ok(b) => b,
                 Err(e) => {
                     last = format!("{method} {url}: reading the answer: {e}");
                     if retry_after_sent {
+                        self.next_node();
                         continue;
                     }
                     return Err(Failure::Other(last));
@@ -306,11 +355,25 @@ impl Api {
             if !retry_after_sent {
                 return Err(Failure::Other(last));
             }
+            // A node that cannot serve (its database cut, shutting down): another may.
+            self.next_node();
+            if let Some(asked) = asked {
+                wait = asked.min(MAX_BACKOFF);
+            }
         }
-        Err(Failure::Other(format!(
-            "gave up after {TRIES} tries: {last}"
-        )))
     }
+}
+
+/// A `Retry-After` given in seconds.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let secs: u64 = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(secs))
 }
 
 /// A problem+json answer as one line: status, title, detail and the field at fault.

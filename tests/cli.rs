@@ -156,7 +156,10 @@ async fn serve(db: &Db) -> Server {
 }
 
 async fn serve_with(db: &Db, extra: &[&str]) -> Server {
-    let port = free_port();
+    serve_on(db, free_port(), extra).await
+}
+
+async fn serve_on(db: &Db, port: u16, extra: &[&str]) -> Server {
     let addr = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_crease"))
         .args(["serve", "--addr", &addr])
@@ -498,4 +501,92 @@ async fn demo_seeds_and_keeps_a_match_moving() {
         assert!(Instant::now() < deadline, "the demo match did not move");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// `crease replay` started in the background, its output collected when it ends.
+fn replay_in_background(urls: &str, file: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_crease"))
+        .args(["replay", file, "--url", urls, "--token", TOKEN])
+        .args(["--speed", "40", "--give-up-after", "60"])
+        .env_remove("REDIS_URL")
+        .env_remove("CREASE_TOKEN")
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start crease replay")
+}
+
+/// Waits until `server` reports match 1 at `seq` or beyond.
+async fn wait_for_seq(server: &Server, seq: u64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let res = server
+            .http
+            .get(format!("{}/api/matches/1/live", server.base))
+            .send()
+            .await;
+        if let Ok(res) = res {
+            if let Ok(live) = res.json::<Value>().await {
+                if live["seq"].as_u64().is_some_and(|s| s >= seq) {
+                    return;
+                }
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the replay never reached seq {seq}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The replay finished with every event of the file posted once, and `server` shows the card.
+async fn assert_replayed_whole(replay: Child, server: &Server) {
+    let out = replay.wait_with_output().expect("crease replay ends");
+    assert_ok(&out, "crease replay");
+    let total = events(T20).len() as u64;
+    assert_eq!(
+        stdout_lines(&out),
+        [serde_json::json!({ "match_id": 1, "seq": total, "posted": total })]
+    );
+    let live = server.live(1).await;
+    // Seqs are consecutive, so the final seq at the file's length means nothing lost or doubled.
+    assert_eq!(live["seq"], total);
+    let card = scorecard(T20);
+    assert_eq!(figures(&live), figures(&card));
+    assert_eq!(live["result"], card["result"]);
+}
+
+/// A node killed mid-match: the replay moves to the other node it was given and finishes there.
+#[tokio::test]
+async fn replay_moves_to_another_node_when_one_dies() {
+    let db = postgres_db().await;
+    let mut first = serve(&db).await;
+    let second = serve(&db).await;
+    let file = data(T20);
+    let urls = format!("{},{}", first.base, second.base);
+    let replay = replay_in_background(&urls, file.to_str().unwrap());
+    wait_for_seq(&second, 20).await;
+    first.child.kill().expect("kill the first node");
+    first.child.wait().expect("the first node exits");
+    assert_replayed_whole(replay, &second).await;
+}
+
+/// A node down for longer than a few retries, then back on the same address: the replay waits
+/// it out and carries on.
+#[tokio::test]
+async fn replay_waits_out_a_node_restart() {
+    let db = sqlite_db();
+    let port = free_port();
+    let mut node = serve_on(&db, port, &[]).await;
+    let file = data(T20);
+    let replay = replay_in_background(&node.base.clone(), file.to_str().unwrap());
+    wait_for_seq(&node, 20).await;
+    node.child.kill().expect("kill the node");
+    node.child.wait().expect("the node exits");
+    // Longer than the backoff's first six tries, which once were all a replay allowed.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let node = serve_on(&db, port, &[]).await;
+    assert_replayed_whole(replay, &node).await;
 }
