@@ -339,6 +339,11 @@ impl Conn {
         self.wake.notify_one();
     }
 
+    /// Whether a last frame was queued (or the connection is gone): nothing more will be sent.
+    pub fn is_closing(&self) -> bool {
+        self.lock().closing
+    }
+
     /// Whether the connection has nothing left to do: closing with its queue written, or dead.
     pub fn finished(&self) -> bool {
         let g = self.lock();

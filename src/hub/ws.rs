@@ -13,11 +13,13 @@ use tracing::Instrument;
 
 use super::conn::{Conn, Transport};
 use super::frame::{ws_close, ws_frame, Frame, OP_PONG};
-use super::ws_proto::{parse, ClientFrame, ProtoError, MAX_CLIENT_PAYLOAD};
+use super::ws_proto::{parse, ClientFrame, Reassembly, MAX_CLIENT_PAYLOAD};
 use super::Hubs;
 
-/// How long a closing connection may take to write its last frames.
+/// How long a closing connection may take to deliver its last frames.
 const CLOSE_DRAIN: Duration = Duration::from_secs(2);
+/// How often a closing connection looks whether the client has taken its last bytes.
+const UNDELIVERED_POLL: Duration = Duration::from_millis(20);
 
 enum Read {
     Open,
@@ -53,10 +55,13 @@ pub async fn run(
             conn.close_with(ws_close(1011, "match unavailable"));
         }
         let mut pending: Vec<u8> = already_read.to_vec();
+        let mut message = Reassembly::default();
         // The upgrade's leftover bytes share hyper's whole read buffer (8 KiB): held for the
         // life of the connection they would be most of what an idle client costs.
         drop(already_read);
-        if !pending.is_empty() && matches!(handle_frames(&mut pending, &conn), Read::Gone) {
+        if !pending.is_empty()
+            && matches!(handle_frames(&mut pending, &mut message, &conn), Read::Gone)
+        {
             conn.kill();
         }
         let shutdown = hubs.shutdown.clone();
@@ -65,6 +70,12 @@ pub async fn run(
             // Checked after the flush: a closing connection whose last frame that flush wrote
             // is done, and nothing else would wake this task to notice.
             if conn.finished() {
+                break;
+            }
+            if conn.is_closing() {
+                // Closed from the fan-out (4008, too slow): the close frame sits behind a full
+                // socket buffer that this client may never read. It gets the grace of any close.
+                Box::pin(drain(&conn, &stream)).await;
                 break;
             }
             tokio::select! {
@@ -78,7 +89,7 @@ pub async fn run(
                     if ready.is_err() {
                         break;
                     }
-                    match read_some(&stream, &mut pending, &conn, &hubs) {
+                    match read_some(&stream, &mut pending, &mut message, &conn, &hubs) {
                         Read::Open => {}
                         Read::Closing => {
                             Box::pin(drain(&conn, &stream)).await;
@@ -104,7 +115,13 @@ pub async fn run(
 }
 
 /// Reads what is there without blocking and acts on every whole frame.
-fn read_some(stream: &TcpStream, pending: &mut Vec<u8>, conn: &Conn, hubs: &Hubs) -> Read {
+fn read_some(
+    stream: &TcpStream,
+    pending: &mut Vec<u8>,
+    message: &mut Reassembly,
+    conn: &Conn,
+    hubs: &Hubs,
+) -> Read {
     let mut buf = [0u8; 2048];
     loop {
         match stream.try_read(&mut buf) {
@@ -116,7 +133,7 @@ fn read_some(stream: &TcpStream, pending: &mut Vec<u8>, conn: &Conn, hubs: &Hubs
                     conn.close_with(ws_close(1009, "message too big"));
                     return Read::Closing;
                 }
-                match handle_frames(pending, conn) {
+                match handle_frames(pending, message, conn) {
                     Read::Open => continue,
                     other => return other,
                 }
@@ -134,44 +151,86 @@ fn read_some(stream: &TcpStream, pending: &mut Vec<u8>, conn: &Conn, hubs: &Hubs
     }
 }
 
-fn handle_frames(pending: &mut Vec<u8>, conn: &Conn) -> Read {
+fn handle_frames(pending: &mut Vec<u8>, message: &mut Reassembly, conn: &Conn) -> Read {
     loop {
-        match parse(pending) {
-            Ok(None) => return Read::Open,
-            Ok(Some((frame, used))) => {
-                pending.drain(..used);
-                match frame {
-                    ClientFrame::Ping(payload) => {
-                        conn.offer(&Frame::control(ws_frame(OP_PONG, &payload), Bytes::new()));
-                    }
-                    ClientFrame::Pong | ClientFrame::Data => {}
-                    ClientFrame::Close(code) => {
-                        let echo = code.filter(|c| (1000..5000).contains(c)).unwrap_or(1000);
-                        conn.close_with(ws_close(echo, ""));
-                        return Read::Closing;
-                    }
+        let outcome = parse(pending).and_then(|parsed| {
+            let Some((frame, used)) = parsed else {
+                return Ok(None);
+            };
+            pending.drain(..used);
+            match frame {
+                ClientFrame::Ping(payload) => {
+                    conn.offer(&Frame::control(ws_frame(OP_PONG, &payload), Bytes::new()));
+                }
+                ClientFrame::Pong => {}
+                ClientFrame::Data {
+                    opcode,
+                    fin,
+                    payload,
+                } => message.push(opcode, fin, payload)?,
+                ClientFrame::Close(code) => {
+                    // RFC 6455 §5.5.1: echo the code the client gave, else close normally.
+                    conn.close_with(ws_close(code.unwrap_or(1000), ""));
+                    return Ok(Some(Read::Closing));
                 }
             }
-            Err(ProtoError::TooBig) => {
-                conn.close_with(ws_close(1009, "message too big"));
-                return Read::Closing;
-            }
-            Err(ProtoError::Protocol(why)) => {
-                conn.close_with(ws_close(1002, why));
+            Ok(Some(Read::Open))
+        });
+        match outcome {
+            Ok(None) => return Read::Open,
+            Ok(Some(Read::Open)) => {}
+            Ok(Some(other)) => return other,
+            Err(e) => {
+                let (code, why) = e.close_code();
+                conn.close_with(ws_close(code, why));
                 return Read::Closing;
             }
         }
     }
 }
 
-/// Writes the last queued frames (a close) for a little while, then gives up.
+/// Writes the last queued frames (a close) for a little while, then gives up. A client that
+/// has not taken them by then is reset, not closed: a plain close would leave the kernel
+/// holding the unread bytes (and the socket, in FIN-WAIT) for as long as the client lingers.
 async fn drain(conn: &Conn, stream: &TcpStream) {
-    let _ = tokio::time::timeout(CLOSE_DRAIN, async {
+    let delivered = tokio::time::timeout(CLOSE_DRAIN, async {
         while conn.flush() {
             if stream.writable().await.is_err() {
                 return;
             }
         }
+        // Handed to the kernel is not delivered: behind a client that stopped reading, the
+        // close frame and what came before it stay in the send buffer.
+        while undelivered(stream) > 0 {
+            tokio::time::sleep(UNDELIVERED_POLL).await;
+        }
     })
-    .await;
+    .await
+    .is_ok();
+    if !delivered {
+        metrics::counter!("crease_ws_resets_total").increment(1);
+        // SO_LINGER 0: the close that follows sends RST and frees the send buffer at once.
+        let _ = stream.set_zero_linger();
+    }
+}
+
+/// Bytes the kernel still holds for the client: unsent, or sent and not acknowledged.
+#[cfg(target_os = "linux")]
+fn undelivered(stream: &TcpStream) -> usize {
+    use std::os::fd::AsRawFd;
+    let mut n: libc::c_int = 0;
+    // SAFETY: SIOCOUTQ (TIOCOUTQ) writes one int through the pointer; the descriptor is a live
+    // TCP socket, borrowed for the call.
+    let rc = unsafe { libc::ioctl(stream.as_raw_fd(), libc::TIOCOUTQ, &mut n) };
+    if rc == 0 {
+        n.max(0) as usize
+    } else {
+        0
+    }
+}
+
+/// Elsewhere the kernel is not asked: a written close frame counts as delivered.
+#[cfg(not(target_os = "linux"))]
+fn undelivered(_: &TcpStream) -> usize {
+    0
 }

@@ -1,24 +1,46 @@
-//! The client side of RFC 6455 as a server reads it: masked frames, control frames, close.
-//! Clients send little (pongs, pings, a close); anything large or malformed ends the connection.
+//! The client side of RFC 6455 as a server reads it: masked frames, control frames, close,
+//! and the messages data frames make up. Clients send little (pongs, pings, a close); anything
+//! large, binary or malformed ends the connection with the code the RFC gives it.
 
-/// The largest client message accepted: the protocol gives clients nothing big to say.
+/// The largest client message accepted, whole or fragmented: the protocol gives clients
+/// nothing big to say.
 pub const MAX_CLIENT_PAYLOAD: usize = 4096;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum ClientFrame {
     Ping(Vec<u8>),
     Pong,
+    /// A valid close code (absent if the payload was empty).
     Close(Option<u16>),
-    /// A text, binary or continuation frame: read and ignored.
-    Data,
+    /// A text, binary or continuation frame, unmasked.
+    Data {
+        opcode: u8,
+        fin: bool,
+        payload: Vec<u8>,
+    },
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum ProtoError {
     /// Close code 1002.
     Protocol(&'static str),
+    /// Close code 1003.
+    Unsupported(&'static str),
+    /// Close code 1007.
+    InvalidUtf8,
     /// Close code 1009.
     TooBig,
+}
+
+impl ProtoError {
+    pub fn close_code(&self) -> (u16, &'static str) {
+        match self {
+            Self::Protocol(why) => (1002, why),
+            Self::Unsupported(why) => (1003, why),
+            Self::InvalidUtf8 => (1007, "text is not valid UTF-8"),
+            Self::TooBig => (1009, "message too big"),
+        }
+    }
 }
 
 /// Parses one frame from the start of `buf`: `Ok(None)` if more bytes are needed, else the
@@ -36,6 +58,9 @@ pub fn parse(buf: &[u8]) -> Result<Option<(ClientFrame, usize)>, ProtoError> {
     }
     let fin = b0 & 0x80 != 0;
     let opcode = b0 & 0x0F;
+    if !matches!(opcode, 0x0..=0x2 | 0x8..=0xA) {
+        return Err(ProtoError::Protocol("unknown opcode"));
+    }
     let (len, mut at) = match b1 & 0x7F {
         126 => {
             let Some(b) = buf.get(2..4) else {
@@ -59,6 +84,8 @@ pub fn parse(buf: &[u8]) -> Result<Option<(ClientFrame, usize)>, ProtoError> {
             "control frames are short and unfragmented",
         ));
     }
+    // Before the opcode's meaning: an oversized message is refused for its size (1009) before
+    // any of it is read, whatever its type.
     if len > MAX_CLIENT_PAYLOAD as u64 {
         return Err(ProtoError::TooBig);
     }
@@ -71,28 +98,95 @@ pub fn parse(buf: &[u8]) -> Result<Option<(ClientFrame, usize)>, ProtoError> {
     let Some(masked) = buf.get(at..at + len) else {
         return Ok(None);
     };
-    let payload = || -> Vec<u8> {
-        masked
-            .iter()
-            .enumerate()
-            .map(|(i, b)| b ^ mask[i % 4])
-            .collect()
-    };
+    let payload: Vec<u8> = masked
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b ^ mask[i % 4])
+        .collect();
     let frame = match opcode {
-        0x0..=0x2 => ClientFrame::Data,
-        0x8 => {
-            let p = payload();
-            match p.len() {
-                0 => ClientFrame::Close(None),
-                1 => return Err(ProtoError::Protocol("a close payload has a two-byte code")),
-                _ => ClientFrame::Close(Some(u16::from_be_bytes([p[0], p[1]]))),
-            }
-        }
-        0x9 => ClientFrame::Ping(payload()),
+        0x8 => ClientFrame::Close(close_code(&payload)?),
+        0x9 => ClientFrame::Ping(payload),
         0xA => ClientFrame::Pong,
-        _ => return Err(ProtoError::Protocol("unknown opcode")),
+        _ => ClientFrame::Data {
+            opcode,
+            fin,
+            payload,
+        },
     };
     Ok(Some((frame, at + len)))
+}
+
+/// A close payload is empty, or a code the RFC lets an endpoint send followed by UTF-8.
+fn close_code(payload: &[u8]) -> Result<Option<u16>, ProtoError> {
+    match payload {
+        [] => Ok(None),
+        [_] => Err(ProtoError::Protocol("a close payload has a two-byte code")),
+        [hi, lo, reason @ ..] => {
+            let code = u16::from_be_bytes([*hi, *lo]);
+            if !sendable_close_code(code) {
+                return Err(ProtoError::Protocol("invalid close code"));
+            }
+            if std::str::from_utf8(reason).is_err() {
+                return Err(ProtoError::InvalidUtf8);
+            }
+            Ok(Some(code))
+        }
+    }
+}
+
+/// RFC 6455 §7.4: 1005, 1006 and 1015 only report what happened locally and never go on the
+/// wire; 1004 and the rest of 1000–2999 are reserved; 3000–4999 belong to libraries and
+/// applications. 1012–1014 were registered with IANA after the RFC.
+fn sendable_close_code(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
+}
+
+/// The message being reassembled from data frames. This server reads nothing from clients'
+/// messages, but the RFC still binds it: text must be UTF-8 (1007), a continuation must follow
+/// a start (1002), and binary data is not a type it accepts (1003).
+#[derive(Debug, Default)]
+pub struct Reassembly {
+    /// Text received so far of a fragmented message; `None` between messages.
+    text: Option<Vec<u8>>,
+}
+
+impl Reassembly {
+    pub fn push(&mut self, opcode: u8, fin: bool, payload: Vec<u8>) -> Result<(), ProtoError> {
+        match (opcode, self.text.as_mut()) {
+            (0x1 | 0x2, Some(_)) => Err(ProtoError::Protocol(
+                "a new message before the last one ended",
+            )),
+            (0x2, None) => Err(ProtoError::Unsupported("binary messages are not accepted")),
+            (0x1, None) => {
+                self.text = Some(payload);
+                self.check(fin)
+            }
+            (_, Some(text)) => {
+                if text.len() + payload.len() > MAX_CLIENT_PAYLOAD {
+                    return Err(ProtoError::TooBig);
+                }
+                text.extend_from_slice(&payload);
+                self.check(fin)
+            }
+            // `parse` lets only data opcodes through: the rest is a continuation.
+            (_, None) => Err(ProtoError::Protocol("continuation without a message")),
+        }
+    }
+
+    /// Fails as soon as the bytes so far cannot begin valid UTF-8, not only at the end.
+    fn check(&mut self, fin: bool) -> Result<(), ProtoError> {
+        let text = self.text.as_deref().unwrap_or_default();
+        match std::str::from_utf8(text) {
+            Ok(_) => {}
+            // Cut mid-character by the fragment boundary: valid so far.
+            Err(e) if !fin && e.error_len().is_none() => {}
+            Err(_) => return Err(ProtoError::InvalidUtf8),
+        }
+        if fin {
+            self.text = None;
+        }
+        Ok(())
+    }
 }
 
 /// `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key` (RFC 6455 §4.2.2).
@@ -129,7 +223,12 @@ mod tests {
             Ok(Some((ClientFrame::Close(Some(1000)), close.len())))
         );
         let text = masked(0x81, b"{}");
-        assert_eq!(parse(&text), Ok(Some((ClientFrame::Data, text.len()))));
+        let data = ClientFrame::Data {
+            opcode: 1,
+            fin: true,
+            payload: b"{}".to_vec(),
+        };
+        assert_eq!(parse(&text), Ok(Some((data, text.len()))));
         assert_eq!(parse(&text[..3]), Ok(None), "waits for the rest");
     }
 
@@ -157,6 +256,70 @@ mod tests {
         let mut big = vec![0x82, 0x80 | 127];
         big.extend_from_slice(&(1u64 << 40).to_be_bytes());
         assert_eq!(parse(&big), Err(ProtoError::TooBig));
+    }
+
+    #[test]
+    fn refuses_close_codes_that_never_go_on_the_wire() {
+        for code in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535] {
+            let close = masked(0x88, &code.to_be_bytes());
+            assert!(
+                matches!(parse(&close), Err(ProtoError::Protocol(_))),
+                "code {code}"
+            );
+        }
+        for code in [1000u16, 1001, 1003, 1007, 1011, 1012, 3000, 4999] {
+            let close = masked(0x88, &code.to_be_bytes());
+            assert_eq!(
+                parse(&close),
+                Ok(Some((ClientFrame::Close(Some(code)), close.len())))
+            );
+        }
+        let mut bad_reason = 1000u16.to_be_bytes().to_vec();
+        bad_reason.extend_from_slice(&[0xC3, 0x28]);
+        assert_eq!(
+            parse(&masked(0x88, &bad_reason)),
+            Err(ProtoError::InvalidUtf8)
+        );
+    }
+
+    #[test]
+    fn reassembles_text_and_refuses_what_breaks_a_message() {
+        let mut m = Reassembly::default();
+        assert_eq!(m.push(1, true, "six runs".into()), Ok(()));
+        // "é" split across two fragments is valid text.
+        assert_eq!(m.push(1, false, vec![b'a', 0xC3]), Ok(()));
+        assert_eq!(m.push(0, true, vec![0xA9]), Ok(()));
+
+        let mut m = Reassembly::default();
+        assert_eq!(
+            m.push(1, true, vec![0xC3, 0x28]),
+            Err(ProtoError::InvalidUtf8)
+        );
+        let mut m = Reassembly::default();
+        assert_eq!(
+            m.push(1, false, vec![0xFF]),
+            Err(ProtoError::InvalidUtf8),
+            "fails before the message ends"
+        );
+        let mut m = Reassembly::default();
+        assert!(matches!(
+            m.push(0, true, b"x".to_vec()),
+            Err(ProtoError::Protocol(_))
+        ));
+        let mut m = Reassembly::default();
+        assert_eq!(m.push(1, false, b"x".to_vec()), Ok(()));
+        assert!(matches!(
+            m.push(1, true, b"y".to_vec()),
+            Err(ProtoError::Protocol(_))
+        ));
+        let mut m = Reassembly::default();
+        assert!(matches!(
+            m.push(2, true, b"x".to_vec()),
+            Err(ProtoError::Unsupported(_))
+        ));
+        let mut m = Reassembly::default();
+        assert_eq!(m.push(1, false, vec![b'x'; MAX_CLIENT_PAYLOAD]), Ok(()));
+        assert_eq!(m.push(0, true, b"x".to_vec()), Err(ProtoError::TooBig));
     }
 
     #[test]

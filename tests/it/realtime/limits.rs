@@ -85,6 +85,70 @@ async fn bad_frames_are_closed_with_their_codes_and_the_node_stays_up() {
     assert!(matches!(ws.next().await, Item::Msg(m) if m.is_snapshot()));
 }
 
+/// RFC 6455 §7.4.1 and §8.1: each broken rule has its own close code, and a close code that
+/// may not be sent is itself a protocol error.
+#[tokio::test]
+async fn frames_that_break_rfc_6455_are_closed_with_the_rfc_codes() {
+    let shared = Shared::new().await;
+    let node = Node::start(&shared, None, &[]).await;
+    let f = node.started_match().await;
+    let mut cases: Vec<(&str, Vec<(u8, Vec<u8>)>, u16)> = vec![
+        (
+            "invalid UTF-8 text",
+            vec![(0x81, vec![b'o', 0xC3, 0x28])],
+            1007,
+        ),
+        (
+            "invalid UTF-8 across fragments",
+            vec![(0x01, b"ok ".to_vec()), (0x80, vec![0xFF])],
+            1007,
+        ),
+        (
+            "continuation with no start",
+            vec![(0x80, b"x".to_vec())],
+            1002,
+        ),
+        (
+            "a new message inside a fragmented one",
+            vec![(0x01, b"x".to_vec()), (0x81, b"y".to_vec())],
+            1002,
+        ),
+        ("binary message", vec![(0x82, vec![1, 2, 3])], 1003),
+        (
+            "close reason not UTF-8",
+            vec![(0x88, vec![0x03, 0xE8, 0xFF])],
+            1007,
+        ),
+    ];
+    for code in [999u16, 1004, 1005, 1006, 1015, 2000, 5000] {
+        cases.push((
+            "invalid close code",
+            vec![(0x88, code.to_be_bytes().to_vec())],
+            1002,
+        ));
+    }
+    for (what, frames, expected) in cases {
+        let mut raw = RawWs::connect(&node.base, f.id).await;
+        for (b0, payload) in &frames {
+            raw.send_frame(*b0, payload).await;
+        }
+        assert_eq!(raw.close_code().await, Some(expected), "{what}: {frames:?}");
+    }
+
+    // What the RFC allows is not refused: valid text, fragmented, with a ping between the
+    // fragments, then a close with an application code, echoed.
+    let mut raw = RawWs::connect(&node.base, f.id).await;
+    raw.send_frame(0x81, "Six! ".as_bytes()).await;
+    raw.send_frame(0x01, &[b'e', 0xC3]).await;
+    raw.send_frame(0x89, b"hi").await;
+    raw.send_frame(0x80, &[0xA9]).await;
+    raw.send_frame(0x88, &4000u16.to_be_bytes()).await;
+    assert_eq!(raw.close_code().await, Some(4000));
+
+    let live = node.get_json(&format!("/api/matches/{}/live", f.id)).await;
+    assert_eq!(live["seq"], 1);
+}
+
 #[tokio::test]
 async fn bad_since_and_unknown_matches_are_refused_before_any_upgrade() {
     let shared = Shared::new().await;

@@ -368,7 +368,24 @@ pub struct RawWs {
 impl RawWs {
     pub async fn connect(base: &str, match_id: i64) -> RawWs {
         let host = base.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(host).await.expect("connect");
+        let stream = TcpStream::connect(host).await.expect("connect");
+        Self::handshake(stream, host, match_id).await
+    }
+
+    /// Like [`connect`](Self::connect) with a receive buffer as small as the system allows, so
+    /// a client that never reads pushes back on the server after a few frames.
+    pub async fn connect_small_buffer(base: &str, match_id: i64) -> RawWs {
+        let host = base.trim_start_matches("http://");
+        let socket = TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+        let stream = socket
+            .connect(host.parse().expect("base is http://ip:port"))
+            .await
+            .expect("connect");
+        Self::handshake(stream, host, match_id).await
+    }
+
+    async fn handshake(mut stream: TcpStream, host: &str, match_id: i64) -> RawWs {
         let req = format!(
             "GET /api/matches/{match_id}/ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n\
              Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
@@ -403,6 +420,31 @@ impl RawWs {
             }
             assert!(self.fill().await, "closed during the handshake");
         }
+    }
+
+    /// Sends one masked frame, as a client must: `b0` is the FIN bit, reserved bits and opcode.
+    pub async fn send_frame(&mut self, b0: u8, payload: &[u8]) {
+        assert!(payload.len() < 126, "short frames only");
+        let mask = [0x37u8, 0xfa, 0x21, 0x3d];
+        let mut frame = vec![b0, 0x80 | payload.len() as u8];
+        frame.extend_from_slice(&mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        self.stream.write_all(&frame).await.expect("write frame");
+    }
+
+    /// Reads and discards until the server's end of the socket: EOF or a reset. Fails the test
+    /// if the socket stays open past the deadline.
+    pub async fn read_to_end(&mut self) {
+        let mut chunk = [0u8; 65536];
+        tokio::time::timeout(DEADLINE, async {
+            while let Ok(n) = self.stream.read(&mut chunk).await {
+                if n == 0 {
+                    return;
+                }
+            }
+        })
+        .await
+        .expect("the server closed the socket");
     }
 
     /// Reads server frames until a close and returns its code (`None`: the socket just ended).
