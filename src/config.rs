@@ -18,14 +18,23 @@ pub struct StoreConfig {
     /// Connections in the database pool.
     #[arg(long, env = "CREASE_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
-    /// How long a request may wait for a pooled connection or a statement, in milliseconds.
+    /// How long a statement may run (Postgres `statement_timeout`; SQLite's lock wait), in
+    /// milliseconds.
     #[arg(long, env = "CREASE_DB_TIMEOUT_MS", default_value_t = 5_000)]
     pub db_timeout_ms: u64,
+    /// How long a request waits for a pooled connection, in milliseconds. Short: when the
+    /// database is cut, a scorer should hear 503 and retry, not wait out the statement timeout.
+    #[arg(long, env = "CREASE_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 1_000)]
+    pub db_acquire_timeout_ms: u64,
 }
 
 impl StoreConfig {
     pub fn db_timeout(&self) -> Duration {
         Duration::from_millis(self.db_timeout_ms)
+    }
+
+    pub fn db_acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.db_acquire_timeout_ms)
     }
 }
 
@@ -102,6 +111,7 @@ impl ServeConfig {
                 database_url: database_url.to_owned(),
                 db_max_connections: 8,
                 db_timeout_ms: 5_000,
+                db_acquire_timeout_ms: 1_000,
             },
             redis_url: None,
             redis_prefix: "crease:".into(),

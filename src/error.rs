@@ -10,6 +10,10 @@ use serde::Serialize;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Seconds a client is asked to wait (`Retry-After`) after any 503: long enough for a pool to
+/// free a connection or a database to fail over, short enough for a scorer's next try.
+pub const RETRY_AFTER_SECS: &str = "5";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{detail}")]
@@ -35,7 +39,8 @@ pub enum ApiError {
     /// The body is not JSON (RFC 9110 §15.5.16: 415, so clients can tell it from a bad field).
     #[error("send the body as Content-Type: application/json")]
     UnsupportedMediaType,
-    #[error("the service is temporarily unavailable: {0}")]
+    /// The cause is logged; the client is told only to come back.
+    #[error("the service is temporarily unavailable; try again shortly")]
     Unavailable(String),
     #[error("internal error")]
     Internal(String),
@@ -132,6 +137,12 @@ fn problem_body(body: Problem) -> Response {
     let mut res = (status, bytes).into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECS),
+        );
+    }
     res
 }
 

@@ -19,6 +19,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::http::edge::EdgeIo;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_connections: usize,
@@ -117,6 +119,10 @@ impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for NodeServ
     >;
 
     fn call(&self, req: hyper::Request<hyper::body::Incoming>) -> Self::Future {
+        let refused = crate::http::edge::refuse(&req, self.state.config.body_limit);
+        if let Some(res) = refused {
+            return futures::future::Either::Left(std::future::ready(Ok(res)));
+        }
         match crate::http::read::fast_live(&self.state, &req) {
             Some(res) => futures::future::Either::Left(std::future::ready(Ok(res))),
             None => futures::future::Either::Right(self.router.call(req)),
@@ -161,8 +167,9 @@ pub async fn serve(
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(HEADER_TIMEOUT)
+            .max_header_size(crate::http::edge::MAX_HEAD_BYTES)
             .serve_connection(
-                TokioIo::new(stream),
+                TokioIo::new(EdgeIo::new(stream)),
                 NodeService {
                     state: state.clone(),
                     router: TowerToHyperService::new(svc),
@@ -198,8 +205,9 @@ async fn refuse(mut stream: TcpStream, why: Refusal) {
         r#"{{"type":"/problems/too-many-connections","title":"Service Unavailable","status":503,"detail":"{detail}"}}"#
     );
     let response = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nretry-after: 5\r\nconnection: close\r\n\r\n{body}",
-        body.len()
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nretry-after: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len(),
+        crate::error::RETRY_AFTER_SECS,
     );
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
         let _ = stream.write_all(response.as_bytes()).await;

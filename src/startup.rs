@@ -57,7 +57,7 @@ pub fn metrics_handle() -> PrometheusHandle {
 pub async fn connect_store(config: &crate::config::StoreConfig) -> anyhow::Result<Store> {
     let opts = StoreOptions {
         max_connections: config.db_max_connections,
-        acquire_timeout: config.db_timeout(),
+        acquire_timeout: config.db_acquire_timeout(),
         statement_timeout: config.db_timeout(),
     };
     let store = Store::connect(&config.database_url, &opts)
@@ -99,9 +99,14 @@ impl App {
         ));
         let hubs = Arc::new(Hubs::new(cache.clone(), tasks.clone(), shutdown.clone()));
         tasks.spawn(hubs.clone().run_heartbeat());
+        let bus_in_use = Arc::new(BusInUse::new(if redis.is_some() {
+            "redis"
+        } else {
+            "local"
+        }));
         let sink: Arc<dyn BusSink> = Arc::new(NodeSink {
             hubs: hubs.clone(),
-            in_use: BusInUse::new(if redis.is_some() { "redis" } else { "local" }),
+            in_use: bus_in_use.clone(),
         });
         if matches!(store, Store::Postgres(_)) {
             // NOTIFY is the fallback while Redis is down and, without Redis, how other nodes'
@@ -147,6 +152,7 @@ impl App {
             store,
             cache,
             bus,
+            bus_in_use,
             redis,
             scoring,
             hubs,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::bus::Bus;
+use crate::bus::{Bus, BusInUse};
 use crate::cache::SnapshotCache;
 use crate::config::ServeConfig;
 use crate::hub::Hubs;
@@ -37,6 +37,8 @@ pub struct Shared {
     pub store: Store,
     pub cache: Arc<SnapshotCache>,
     pub bus: Bus,
+    /// Which bus is carrying messages right now, as `/readyz` reports it.
+    pub bus_in_use: Arc<BusInUse>,
     pub redis: Option<Arc<RedisLink>>,
     pub scoring: Arc<Scoring>,
     pub hubs: Arc<Hubs>,

@@ -9,5 +9,7 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        // stdout belongs to the commands' JSON output, and operators expect logs on stderr.
+        .with_writer(std::io::stderr)
         .try_init();
 }

@@ -589,4 +589,26 @@ async fn replay_waits_out_a_node_restart() {
     tokio::time::sleep(Duration::from_secs(8)).await;
     let node = serve_on(&db, port, &[]).await;
     assert_replayed_whole(replay, &node).await;
+
+/// The README says logs go to stderr: stdout is kept for what a command prints as its result.
+#[test]
+fn logs_go_to_stderr_and_leave_stdout_alone() {
+    let db = sqlite_db();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crease"));
+    cmd.arg("migrate")
+        .env_remove("REDIS_URL")
+        .env("DATABASE_URL", &db.url)
+        .env("RUST_LOG", "info");
+    let out = cmd.output().expect("run crease");
+    assert_ok(&out, "crease migrate");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("migrations applied"),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

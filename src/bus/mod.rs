@@ -53,6 +53,18 @@ impl BusInUse {
         }
     }
 
+    pub fn primary(&self) -> &'static str {
+        self.primary
+    }
+
+    pub fn primary_live(&self) -> bool {
+        self.primary_live.load(Ordering::Acquire)
+    }
+
+    pub fn fallback_live(&self) -> bool {
+        self.fallback_live.load(Ordering::Acquire)
+    }
+
     pub fn set_primary(&self, live: bool) {
         self.primary_live.store(live, Ordering::Release);
         self.show();

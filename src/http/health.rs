@@ -24,31 +24,56 @@ async fn healthz() -> Response {
 
 /// Ready when the database answers and shutdown has not begun. Redis is reported, not
 /// required: without it the node serves from the database.
+///
+/// One shape whatever the answer: the readiness object, with status 200 or 503 (and
+/// `Retry-After` on 503), so a probe and a person read the same fields either way.
 async fn readyz(State(state): State<AppState>) -> Response {
     let db_up = matches!(
         tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await,
         Ok(Ok(()))
     );
-    let redis = match &state.redis {
+    let redis_up = state.redis.as_ref().map(|link| link.is_up());
+    let redis = match redis_up {
         None => "absent",
-        Some(link) if link.is_up() => "up",
-        Some(_) => "down",
+        Some(true) => "up",
+        Some(false) => "down",
+    };
+    let in_use = &state.bus_in_use;
+    // The Redis subscription can outlive Redis by a moment (a hung server closes nothing), so
+    // a Redis marked down is not carrying messages whatever the subscription says.
+    let primary = in_use.primary_live() && redis_up != Some(false);
+    let has_fallback = matches!(state.store, crate::store::Store::Postgres(_));
+    let bus = if primary {
+        in_use.primary()
+    } else if in_use.fallback_live() {
+        "pg_notify"
+    } else {
+        "none"
+    };
+    let pg_notify = match (has_fallback, in_use.fallback_live()) {
+        (false, _) => "absent",
+        (true, true) => "listening",
+        (true, false) => "down",
     };
     let ready = db_up && state.is_ready();
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
     let body = json!({
         "status": if ready { "ready" } else { "not ready" },
         "database": if db_up { "up" } else { "down" },
         "store": state.store.kind(),
         "redis": redis,
-        "bus": state.bus.name(),
+        "bus": bus,
+        "pg_notify": pg_notify,
         "shutting_down": !state.is_ready(),
     });
-    (status, Json(body)).into_response()
+    let mut res = Json(body).into_response();
+    if !ready {
+        *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(crate::error::RETRY_AFTER_SECS),
+        );
+    }
+    res
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::error::{problem_response, PROBLEM_JSON};
+use crate::error::problem_response;
 
 /// Longest plain-text refusal body carried over as the problem's detail.
 const MAX_DETAIL: usize = 1024;
@@ -28,11 +28,13 @@ pub async fn count_and_problemize(req: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
-    let is_problem = res
+    // Only plain text (or nothing) is axum's own refusal. A problem is already in shape, and
+    // JSON is a route's deliberate answer (`/readyz` reports its state with 200 or 503 alike).
+    let is_plain = res
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|ct| ct.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+        .is_none_or(|ct| ct.as_bytes().starts_with(b"text/"));
+    if !is_plain {
         return res;
     }
     let (parts, body) = res.into_parts();

@@ -1,6 +1,7 @@
 //! The HTTP surface: one router per concern, merged here with the layers they share.
 
 pub mod admin;
+pub mod edge;
 pub mod extract;
 pub mod health;
 pub mod ingest;

@@ -8,9 +8,9 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
-use tokio::net::TcpStream;
 
 use crate::error::ApiError;
+use crate::http::edge::EdgeIo;
 use crate::hub::{sse, ws, ws_proto};
 use crate::server::Slot;
 use crate::state::AppState;
@@ -117,9 +117,10 @@ async fn websocket(
                 return;
             }
         };
-        match upgraded.downcast::<TokioIo<TcpStream>>() {
+        match upgraded.downcast::<TokioIo<EdgeIo>>() {
             Ok(parts) => {
-                ws::run(hubs, id, since, parts.io.into_inner(), parts.read_buf, slot).await
+                let stream = parts.io.into_inner().into_inner();
+                ws::run(hubs, id, since, stream, parts.read_buf, slot).await
             }
             Err(_) => tracing::error!("upgraded connection is not a TCP stream"),
         }

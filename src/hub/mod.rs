@@ -199,7 +199,7 @@ impl Hubs {
 pub struct NodeSink {
     pub hubs: Arc<Hubs>,
     /// Which bus carries messages, for the `crease_bus_in_use` gauge.
-    pub in_use: crate::bus::BusInUse,
+    pub in_use: Arc<crate::bus::BusInUse>,
 }
 
 impl BusSink for NodeSink {

@@ -2,6 +2,7 @@
 
 mod api;
 mod bus;
+mod edges;
 mod read_path;
 mod realtime;
 mod redis_fault;

@@ -41,12 +41,17 @@ struct Inner {
 impl RedisProxy {
     /// Listens on 127.0.0.1:0, forwarding to the test Redis.
     pub async fn start() -> RedisProxy {
+        Self::start_to(redis_addr()).await
+    }
+
+    /// Listens on 127.0.0.1:0, forwarding to any TCP server (`host:port`), such as Postgres.
+    pub async fn start_to(upstream: String) -> RedisProxy {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("proxy binds a local port");
         let addr = listener.local_addr().expect("proxy address");
         let inner = Arc::new(Inner {
-            upstream: redis_addr(),
+            upstream,
             open: Mutex::new(Some(CancellationToken::new())),
             stalled: watch::Sender::new(false),
         });
@@ -56,6 +61,11 @@ impl RedisProxy {
             inner,
             accept,
         }
+    }
+
+    /// `host:port` the proxy listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
     }
 
     /// `redis://` URL of the proxy, for `ServeConfig::redis_url`.
