@@ -589,6 +589,7 @@ async fn replay_waits_out_a_node_restart() {
     tokio::time::sleep(Duration::from_secs(8)).await;
     let node = serve_on(&db, port, &[]).await;
     assert_replayed_whole(replay, &node).await;
+}
 
 /// The README says logs go to stderr: stdout is kept for what a command prints as its result.
 #[test]

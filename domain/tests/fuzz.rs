@@ -72,7 +72,11 @@ fn mutate(node: &mut Value, picks: &[usize], replacement: Option<Value>) {
         let remove = rest.is_empty() && replacement.is_none();
         match node {
             Value::Object(map) if !map.is_empty() => {
-                let key = map.keys().nth(pick % map.len()).cloned().unwrap_or_default();
+                let key = map
+                    .keys()
+                    .nth(pick % map.len())
+                    .cloned()
+                    .unwrap_or_default();
                 if remove {
                     map.remove(&key);
                     return;

@@ -85,6 +85,9 @@ async fn bad_frames_are_closed_with_their_codes_and_the_node_stays_up() {
     assert!(matches!(ws.next().await, Item::Msg(m) if m.is_snapshot()));
 }
 
+/// A case: what it is, the frames sent (first byte, payload), and the close code it earns.
+type BrokenRule = (&'static str, Vec<(u8, Vec<u8>)>, u16);
+
 /// RFC 6455 §7.4.1 and §8.1: each broken rule has its own close code, and a close code that
 /// may not be sent is itself a protocol error.
 #[tokio::test]
@@ -92,7 +95,7 @@ async fn frames_that_break_rfc_6455_are_closed_with_the_rfc_codes() {
     let shared = Shared::new().await;
     let node = Node::start(&shared, None, &[]).await;
     let f = node.started_match().await;
-    let mut cases: Vec<(&str, Vec<(u8, Vec<u8>)>, u16)> = vec![
+    let mut cases: Vec<BrokenRule> = vec![
         (
             "invalid UTF-8 text",
             vec![(0x81, vec![b'o', 0xC3, 0x28])],
