@@ -54,6 +54,20 @@ ensure_k6() {
   command -v k6 >/dev/null || { echo "k6 did not install" >&2; exit 1; }
 }
 
+ensure_deny() {
+  command -v cargo-deny >/dev/null && return
+  log "installing cargo-deny"
+  cargo install cargo-deny --locked
+}
+
+ensure_schemathesis() {
+  command -v schemathesis >/dev/null && return
+  log "installing schemathesis"
+  command -v pip3 >/dev/null || apt_install python3-pip
+  pip3 install -q schemathesis 2>/dev/null || pip3 install -q --break-system-packages schemathesis
+  command -v schemathesis >/dev/null || { echo "schemathesis did not install" >&2; exit 1; }
+}
+
 ensure_browser() {
   command -v chromium >/dev/null || { log "installing chromium"; apt_install chromium; }
   command -v npm >/dev/null || { log "installing node"; apt_install nodejs npm; }
@@ -64,6 +78,7 @@ ensure_postgres
 ensure_redis
 ensure_nextest
 ensure_k6
+ensure_deny
 ensure_browser
 # The k6 and browser tests fail, rather than skip, when their tools are missing.
 export CREASE_REQUIRE_K6=1
@@ -72,8 +87,16 @@ log "formatting"
 cargo fmt --all -- --check
 log "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+log "dependencies: licences, bans, sources"
+cargo deny check licenses bans sources
+# The RustSec advisory database is fetched from GitHub; a machine that cannot reach it says so.
+if cargo deny fetch db >/dev/null 2>&1; then
+  cargo deny check advisories
+else
+  echo "advisories not checked: the RustSec database could not be fetched"
+fi
 log "tests"
 cargo nextest run --workspace --no-fail-fast
-log "browser tests"
 cargo build --bin crease
+log "browser tests"
 (cd tests/browser && CREASE_SCREENSHOTS="${CREASE_SCREENSHOTS:-0}" npm test)
