@@ -1,7 +1,8 @@
 //! The bytes that leave a node: snapshot bodies and realtime messages, each serialized once.
 //!
-//! Every message opens with `type`, `match_id` and `seq`, in that order, so a client (or the
-//! bus router) can read its seq from the first `"seq"` key without parsing the rest.
+//! Every message opens with `type`, `match_id`, `seq` and `epoch`, in that order, so a client
+//! (or the bus router) can read its seq and epoch from the first `"seq"` and `"epoch"` keys
+//! without parsing the rest. Snapshot bodies open the same way, without `type`.
 
 use bytes::Bytes;
 use crease_domain::live::{BattingLine, BowlingLine, InningsState};
@@ -12,15 +13,17 @@ use serde::Serialize;
 struct SnapshotBody<'a> {
     match_id: i64,
     seq: i64,
+    epoch: i64,
     #[serde(flatten)]
     live: &'a LiveState,
 }
 
-/// What `/live` serves: the derived state with `match_id` and `seq` first.
-pub fn snapshot_body(match_id: i64, seq: i64, live: &LiveState) -> Bytes {
+/// What `/live` serves: the derived state with `match_id`, `seq` and `epoch` first.
+pub fn snapshot_body(match_id: i64, seq: i64, epoch: i64, live: &LiveState) -> Bytes {
     to_bytes(&SnapshotBody {
         match_id,
         seq,
+        epoch,
         live,
     })
 }
@@ -33,6 +36,7 @@ struct StateMessage<'a> {
     kind: &'static str,
     match_id: i64,
     seq: i64,
+    epoch: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     event: Option<&'a MatchEvent>,
     #[serde(flatten)]
@@ -45,6 +49,7 @@ struct BallMessage<'a> {
     kind: &'static str,
     match_id: i64,
     seq: i64,
+    epoch: i64,
     ball: &'a crease_domain::Delivery,
     line: Line<'a>,
 }
@@ -122,17 +127,24 @@ fn innings_line(inn: &InningsState) -> InningsLine<'_> {
 
 /// The realtime message for a stored event: `ball` carries the ball and its line; `undo` and
 /// every other event carry the full state, since they can change anything.
-pub fn event_message(match_id: i64, seq: i64, event: &MatchEvent, live: &LiveState) -> Bytes {
+pub fn event_message(
+    match_id: i64,
+    seq: i64,
+    epoch: i64,
+    event: &MatchEvent,
+    live: &LiveState,
+) -> Bytes {
     match event {
         MatchEvent::Ball(ball) => to_bytes(&BallMessage {
             kind: "ball",
             match_id,
             seq,
+            epoch,
             ball,
             line: line(live),
         }),
-        MatchEvent::Undo => state_message("undo", match_id, seq, None, live),
-        other => state_message("event", match_id, seq, Some(other), live),
+        MatchEvent::Undo => state_message("undo", match_id, seq, epoch, None, live),
+        other => state_message("event", match_id, seq, epoch, Some(other), live),
     }
 }
 
@@ -141,6 +153,7 @@ pub fn state_message(
     kind: &'static str,
     match_id: i64,
     seq: i64,
+    epoch: i64,
     event: Option<&MatchEvent>,
     live: &LiveState,
 ) -> Bytes {
@@ -148,6 +161,7 @@ pub fn state_message(
         kind,
         match_id,
         seq,
+        epoch,
         event,
         state: live,
     })
@@ -163,7 +177,82 @@ pub fn snapshot_message_from_body(body: &[u8]) -> Bytes {
     Bytes::from(out)
 }
 
+/// Reads the number after the first `key` (such as `"seq":`) in a message's or body's opening
+/// bytes, without parsing the JSON: the leading keys come first, so their first occurrence is
+/// the top-level one.
+pub fn number_after(payload: &[u8], key: &[u8]) -> Option<i64> {
+    let head = &payload[..payload.len().min(256)];
+    let at = head.windows(key.len()).position(|w| w == key)? + key.len();
+    let digits = &head[at..];
+    let end = digits
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(digits.len());
+    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
+}
+
+/// The top-level `epoch` of a message or snapshot body; 0 for one written before epochs.
+pub fn epoch_of(payload: &[u8]) -> i64 {
+    number_after(payload, b"\"epoch\":").unwrap_or(0)
+}
+
+/// The body with its top-level `epoch` set to `epoch`: replaced where it follows the seq,
+/// inserted after the seq where it is missing (a body stored before epochs). Only the opening
+/// bytes are touched; the rest is copied as it is.
+pub fn with_epoch(body: &[u8], epoch: i64) -> Bytes {
+    const SEQ: &[u8] = b"\"seq\":";
+    const EPOCH: &[u8] = b",\"epoch\":";
+    let head = &body[..body.len().min(256)];
+    let Some(at) = head.windows(SEQ.len()).position(|w| w == SEQ) else {
+        return Bytes::copy_from_slice(body);
+    };
+    let seq_end = at
+        + SEQ.len()
+        + head[at + SEQ.len()..]
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(head.len() - at - SEQ.len());
+    let rest = &body[seq_end..];
+    let rest = match rest.strip_prefix(EPOCH) {
+        Some(after) => {
+            let digits = after
+                .iter()
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(after.len());
+            &after[digits..]
+        }
+        None => rest,
+    };
+    let mut out = Vec::with_capacity(body.len() + 24);
+    out.extend_from_slice(&body[..seq_end]);
+    out.extend_from_slice(EPOCH);
+    out.extend_from_slice(epoch.to_string().as_bytes());
+    out.extend_from_slice(rest);
+    Bytes::from(out)
+}
+
 fn to_bytes<T: Serialize>(value: &T) -> Bytes {
     // Serializing these plain structs into a Vec cannot fail (no maps with non-string keys).
     Bytes::from(serde_json::to_vec(value).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{epoch_of, with_epoch};
+
+    #[test]
+    fn the_epoch_is_read_and_set_in_the_opening_bytes() {
+        let body = br#"{"match_id":1,"seq":12,"epoch":1700,"x":{"epoch":3}}"#;
+        assert_eq!(epoch_of(body), 1700);
+        assert_eq!(
+            &with_epoch(body, 1800)[..],
+            br#"{"match_id":1,"seq":12,"epoch":1800,"x":{"epoch":3}}"#
+        );
+        let old = br#"{"match_id":1,"seq":12,"x":1}"#;
+        assert_eq!(epoch_of(old), 0);
+        assert_eq!(
+            &with_epoch(old, 5)[..],
+            br#"{"match_id":1,"seq":12,"epoch":5,"x":1}"#
+        );
+    }
 }

@@ -16,14 +16,16 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 
 use crate::bus::{Bus, BusMessage};
-use crate::cache::SnapshotCache;
+use crate::cache::{Reason, SnapshotCache};
 use crate::error::ApiError;
 use crate::message;
 use crate::store::{Append, Store, StoreError};
 
-/// A match's engine as of `seq`, the last stored event this node has applied.
+/// A match's engine as of `seq`, the last stored event this node has applied, in the history
+/// of `epoch`.
 struct Loaded {
     seq: i64,
+    epoch: i64,
     game: Match,
 }
 
@@ -110,7 +112,8 @@ impl Scoring {
                 (_, Some(applied)) => applied.clone(),
             };
             let seq = loaded.seq + 1;
-            let prepared = prepare(match_id, seq, &stored, &loaded.game);
+            let epoch = loaded.epoch;
+            let prepared = prepare(match_id, (epoch, seq), &stored, &loaded.game);
             let Ok(out) = prepared else {
                 // The engine moved past what was stored: rebuild it before the next event.
                 *slot = None;
@@ -124,6 +127,7 @@ impl Scoring {
                 .append(&Append {
                     match_id,
                     seq,
+                    epoch: Some(epoch),
                     kind: event.event.kind(),
                     payload: &out.payload,
                     snapshot: &out.snapshot,
@@ -135,14 +139,32 @@ impl Scoring {
             match appended {
                 Ok(_) => {
                     loaded.seq = seq;
-                    self.cache
-                        .publish_snapshot(match_id, seq, out.snapshot)
+                    let (_, contested) = self
+                        .cache
+                        .publish_snapshot(match_id, (epoch, seq), out.snapshot)
                         .await;
-                    self.bus.publish(BusMessage {
-                        match_id,
-                        seq,
-                        payload: out.message,
-                    });
+                    // A cache that holds this seq or a later one may hold a history the
+                    // database lost; if so the epoch moves on, the new epoch's snapshot (this
+                    // event included) is announced instead of the message, and the engine
+                    // reloads in the new epoch before the next event.
+                    let moved = contested
+                        && match self.cache.reconcile(match_id, Reason::Ingest).await {
+                            Ok(moved) => moved,
+                            Err(e) => {
+                                tracing::warn!(match_id, seq, error = %e, "could not check the caches against the database");
+                                false
+                            }
+                        };
+                    if moved {
+                        *slot = None;
+                    } else {
+                        self.bus.publish(BusMessage {
+                            match_id,
+                            seq,
+                            epoch,
+                            payload: out.message,
+                        });
+                    }
                     metrics::histogram!("crease_ingest_seconds").record(started.elapsed());
                     metrics::counter!("crease_events_total", "kind" => event.event.kind())
                         .increment(1);
@@ -208,6 +230,7 @@ impl Scoring {
             .get_match(match_id)
             .await?
             .ok_or(ApiError::NotFound("match"))?;
+        let epoch = row.epoch;
         let mut game = Match::new(row.setup);
         let mut seq = 0;
         loop {
@@ -229,7 +252,7 @@ impl Scoring {
                 break;
             }
         }
-        Ok(Loaded { seq, game })
+        Ok(Loaded { seq, epoch, game })
     }
 }
 
@@ -244,7 +267,7 @@ struct Prepared {
 
 fn prepare(
     match_id: i64,
-    seq: i64,
+    (epoch, seq): (i64, i64),
     event: &Recorded,
     game: &Match,
 ) -> Result<Prepared, serde_json::Error> {
@@ -261,8 +284,8 @@ fn prepare(
     };
     Ok(Prepared {
         payload: serde_json::to_string(event)?,
-        snapshot: message::snapshot_body(match_id, seq, live),
-        message: message::event_message(match_id, seq, &event.event, live),
+        snapshot: message::snapshot_body(match_id, seq, epoch, live),
+        message: message::event_message(match_id, seq, epoch, &event.event, live),
         body: Bytes::from(body),
         status,
     })

@@ -132,6 +132,7 @@ impl App {
                 Bus::Local(bus)
             }
         };
+        cache.set_bus(bus.clone());
         let scoring = Arc::new(Scoring::new(store.clone(), cache.clone(), bus.clone()));
         let admin_token: Arc<str> = match &config.admin_token {
             Some(t) if !t.is_empty() => t.as_str().into(),

@@ -12,12 +12,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use bytes::Bytes;
 
 /// A message as it travels between nodes: the bytes every client will receive, already
-/// serialized once, plus the two numbers routing needs.
+/// serialized once, plus the numbers routing needs.
 #[derive(Debug, Clone)]
 pub struct BusMessage {
     pub match_id: i64,
     pub seq: i64,
+    /// The epoch of the history the message belongs to (0: a message from before epochs).
+    pub epoch: i64,
     pub payload: Bytes,
+}
+
+impl BusMessage {
+    /// Whether the message is a whole `snapshot` (a new epoch's first), not a change.
+    pub fn is_snapshot(&self) -> bool {
+        self.payload.starts_with(br#"{"type":"snapshot","#)
+    }
 }
 
 /// Where a node's bus receiver hands messages. Implementations must not block.
@@ -27,9 +36,9 @@ pub trait BusSink: Send + Sync + 'static {
     fn resync_all(&self);
     /// Whether the receiver currently hears every message.
     fn set_live(&self, live: bool);
-    /// The fallback bus (Postgres NOTIFY) says `seq` exists for the match. It usually arrives
-    /// before the message itself, so it must only cause work if the message never comes.
-    fn hint(&self, _match_id: i64, _seq: i64) {}
+    /// The fallback bus (Postgres NOTIFY) says `(epoch, seq)` exists for the match. It usually
+    /// arrives before the message itself, so it must only cause work if the message never comes.
+    fn hint(&self, _match_id: i64, _epoch: i64, _seq: i64) {}
     /// Whether the fallback listener is connected.
     fn set_fallback_live(&self, _live: bool) {}
 }

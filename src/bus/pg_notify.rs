@@ -1,5 +1,5 @@
 //! The fallback bus: a Postgres LISTEN on [`EVENTS_CHANNEL`], whose NOTIFY `append` sends in
-//! the event's own transaction, with payload `<match_id>:<seq>`.
+//! the event's own transaction, with payload `<match_id>:<seq>:<epoch>`.
 //!
 //! A notification carries no message, only the fact that a seq exists, and it arrives at
 //! commit, usually a few milliseconds before the Redis publish of the same event. So it is
@@ -81,25 +81,27 @@ async fn listen(url: &str) -> Result<PgListener, sqlx::Error> {
 
 fn hint(sink: &dyn BusSink, payload: &str) {
     match parse(payload) {
-        Some((match_id, seq)) => {
+        Some((match_id, seq, epoch)) => {
             metrics::counter!("crease_bus_messages_total", "bus" => "pg_notify").increment(1);
-            sink.hint(match_id, seq);
+            sink.hint(match_id, epoch, seq);
         }
         None => metrics::counter!("crease_bus_malformed_total").increment(1),
     }
 }
 
-/// `"<match_id>:<seq>"` as two numbers.
-fn parse(payload: &str) -> Option<(i64, i64)> {
-    let (m, s) = payload.split_once(':')?;
-    Some((m.parse().ok()?, s.parse().ok()?))
+/// `"<match_id>:<seq>:<epoch>"` as three numbers; a node from before epochs sends no epoch (0).
+fn parse(payload: &str) -> Option<(i64, i64, i64)> {
+    let (m, rest) = payload.split_once(':')?;
+    let (s, e) = rest.split_once(':').unwrap_or((rest, "0"));
+    Some((m.parse().ok()?, s.parse().ok()?, e.parse().ok()?))
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn reads_match_and_seq() {
-        assert_eq!(super::parse("12:345"), Some((12, 345)));
+        assert_eq!(super::parse("12:345:1700"), Some((12, 345, 1700)));
+        assert_eq!(super::parse("12:345"), Some((12, 345, 0)));
         assert_eq!(super::parse("12"), None);
         assert_eq!(super::parse("a:1"), None);
     }

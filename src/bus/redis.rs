@@ -112,6 +112,7 @@ fn deliver(sink: &dyn BusSink, payload: &[u8]) {
             sink.deliver(BusMessage {
                 match_id,
                 seq,
+                epoch: crate::message::epoch_of(payload),
                 payload: bytes::Bytes::copy_from_slice(payload),
             })
         }

@@ -14,6 +14,9 @@ use dashmap::DashMap;
 #[derive(Debug)]
 pub struct Snapshot {
     pub seq: i64,
+    /// The epoch of the history the snapshot belongs to: snapshots are ordered by
+    /// `(epoch, seq)`, never by seq alone.
+    pub epoch: i64,
     pub body: Bytes,
     gzip: OnceLock<Bytes>,
     pub etag: HeaderValue,
@@ -23,18 +26,27 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn new(seq: i64, body: Bytes) -> Self {
-        let etag = HeaderValue::from_str(&format!("\"{seq}\"")).expect("digits are a valid header");
-        let etag_gzip =
-            HeaderValue::from_str(&format!("\"{seq}-gzip\"")).expect("digits are a valid header");
+    /// The ETag names the epoch too: after a restore, a seq of the new history must not match
+    /// a client's copy of the same seq from the lost one.
+    pub fn new(seq: i64, epoch: i64, body: Bytes) -> Self {
+        let etag = HeaderValue::from_str(&format!("\"{epoch}-{seq}\""))
+            .expect("digits are a valid header");
+        let etag_gzip = HeaderValue::from_str(&format!("\"{epoch}-{seq}-gzip\""))
+            .expect("digits are a valid header");
         Self {
             seq,
+            epoch,
             body,
             gzip: OnceLock::new(),
             etag,
             etag_gzip,
             loaded_at: Instant::now(),
         }
+    }
+
+    /// Where the snapshot stands in the match's history: compared as a pair.
+    pub fn pos(&self) -> (i64, i64) {
+        (self.epoch, self.seq)
     }
 
     pub fn gzip(&self) -> &Bytes {
@@ -57,9 +69,9 @@ fn gzip(body: &[u8]) -> Bytes {
 #[derive(Default)]
 struct Slot {
     snap: Option<Arc<Snapshot>>,
-    /// The highest seq this node has heard of for the match (from its own ingest or the bus):
-    /// a snapshot older than this is stale, wherever it came from.
-    known_seq: i64,
+    /// The highest `(epoch, seq)` this node has heard of for the match (from its own ingest or
+    /// the bus): a snapshot older than this is stale, wherever it came from.
+    known: (i64, i64),
 }
 
 #[derive(Default)]
@@ -73,7 +85,7 @@ impl MemoryTier {
     pub fn get_fresh(&self, match_id: i64, max_age: Option<Duration>) -> Option<Arc<Snapshot>> {
         let slot = self.slots.get(&match_id)?;
         let snap = slot.snap.as_ref()?;
-        if snap.seq < slot.known_seq {
+        if snap.pos() < slot.known {
             return None;
         }
         if let Some(max_age) = max_age {
@@ -87,10 +99,12 @@ impl MemoryTier {
     /// Stores `snap` unless a newer one is already held: the score never goes backwards.
     pub fn put(&self, match_id: i64, snap: Arc<Snapshot>) -> Arc<Snapshot> {
         let mut slot = self.slots.entry(match_id).or_default();
-        slot.known_seq = slot.known_seq.max(snap.seq);
+        slot.known = slot.known.max(snap.pos());
         match &slot.snap {
-            Some(held) if held.seq > snap.seq => held.clone(),
-            Some(held) if held.seq == snap.seq && snap.loaded_at <= held.loaded_at => held.clone(),
+            Some(held) if held.pos() > snap.pos() => held.clone(),
+            Some(held) if held.pos() == snap.pos() && snap.loaded_at <= held.loaded_at => {
+                held.clone()
+            }
             _ => {
                 slot.snap = Some(snap.clone());
                 snap
@@ -98,14 +112,28 @@ impl MemoryTier {
         }
     }
 
-    /// Records that `seq` exists for the match, making any older snapshot stale.
-    pub fn note_seq(&self, match_id: i64, seq: i64) {
+    /// Records that `(epoch, seq)` exists for the match, making any older snapshot stale.
+    pub fn note(&self, match_id: i64, epoch: i64, seq: i64) {
         let mut slot = self.slots.entry(match_id).or_default();
-        slot.known_seq = slot.known_seq.max(seq);
+        slot.known = slot.known.max((epoch, seq));
     }
 
-    pub fn known_seq(&self, match_id: i64) -> i64 {
-        self.slots.get(&match_id).map_or(0, |s| s.known_seq)
+    /// The highest `(epoch, seq)` heard of for the match; `(0, 0)` for none.
+    pub fn known(&self, match_id: i64) -> (i64, i64) {
+        self.slots.get(&match_id).map_or((0, 0), |s| s.known)
+    }
+
+    /// The snapshot held for the match, fresh or not.
+    pub fn held(&self, match_id: i64) -> Option<Arc<Snapshot>> {
+        self.slots.get(&match_id)?.snap.clone()
+    }
+
+    /// Replaces whatever is held and known for the match with `snap`, even if they claimed to
+    /// be newer: for a history the database no longer holds, after its epoch has moved on.
+    pub fn reset(&self, match_id: i64, snap: Arc<Snapshot>) {
+        let mut slot = self.slots.entry(match_id).or_default();
+        slot.known = snap.pos();
+        slot.snap = Some(snap);
     }
 
     /// Forgets every held snapshot (after a bus reconnect, when messages may have been missed);

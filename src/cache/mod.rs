@@ -3,6 +3,12 @@
 //! Reads never compute cricket and, when warm, never leave the process. When Redis fails the
 //! database answers (one query per match per refresh, however many readers), and Redis is not
 //! read again until every snapshot it may have missed has been repaired from the database.
+//!
+//! The database always wins. A cache that holds an `(epoch, seq)` the database does not (it was
+//! restored from a backup, or failed over to a replica that lagged) would refuse every newer
+//! write of the database's history, so [`SnapshotCache::reconcile`] moves the match to a new
+//! epoch, which orders after everything cached, and overwrites the caches with the database's
+//! snapshot.
 
 pub mod list;
 pub mod memory;
@@ -17,9 +23,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
+use crate::bus::{Bus, BusMessage};
 use crate::config::CacheMode;
 use crate::redis_link::RedisLink;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoredSnapshot};
 pub use memory::{MemoryTier, Snapshot};
 use single_flight::SingleFlight;
 
@@ -59,6 +66,38 @@ pub struct SnapshotCache {
     bus_live: AtomicBool,
     reads: [metrics::Counter; 3],
     pub list: list::ListCache,
+    /// Where a new epoch's snapshot is announced to every node; set once the bus exists.
+    announce: std::sync::OnceLock<Bus>,
+}
+
+/// Why a match's epoch changed, as the `reason` label of `crease_epoch_changes_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// A node's own append was refused by a cache holding the same or a later position.
+    Ingest,
+    /// The watchdog's repair, which also runs when a node starts.
+    Repair,
+}
+
+impl Reason {
+    fn as_str(self) -> &'static str {
+        match self {
+            Reason::Ingest => "ingest",
+            Reason::Repair => "repair",
+        }
+    }
+}
+
+/// A stored snapshot as served, with the match's current epoch in its body (a snapshot written
+/// before the epoch last moved carries the old one).
+fn from_stored(stored: StoredSnapshot) -> Snapshot {
+    let body = Bytes::from(stored.body);
+    let body = if crate::message::epoch_of(&body) == stored.epoch {
+        body
+    } else {
+        crate::message::with_epoch(&body, stored.epoch)
+    };
+    Snapshot::new(stored.seq, stored.epoch, body)
 }
 
 impl SnapshotCache {
@@ -75,7 +114,13 @@ impl SnapshotCache {
             reads: [Tier::L1, Tier::Redis, Tier::Db]
                 .map(|t| metrics::counter!("crease_reads_total", "tier" => t.as_str())),
             list: list::ListCache::default(),
+            announce: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The bus a new epoch is announced on (the cache is built before the bus).
+    pub fn set_bus(&self, bus: Bus) {
+        let _ = self.announce.set(bus);
     }
 
     pub fn l1(&self) -> &MemoryTier {
@@ -113,7 +158,7 @@ impl SnapshotCache {
         if self.mode == CacheMode::Off {
             let snap = self.store.snapshot(match_id).await?;
             self.count(Tier::Db);
-            return Ok(snap.map(|s| (Arc::new(Snapshot::new(s.seq, s.body.into())), Tier::Db)));
+            return Ok(snap.map(|s| (Arc::new(from_stored(s)), Tier::Db)));
         }
         let use_l1 = self.mode != CacheMode::NoL1;
         if let Some(snap) = use_l1
@@ -146,7 +191,7 @@ impl SnapshotCache {
             return Ok(None);
         };
         metrics::counter!("crease_cache_fallbacks_total").increment(1);
-        let snap = Arc::new(Snapshot::new(stored.seq, stored.body.into()));
+        let snap = Arc::new(from_stored(stored));
         self.write_redis(match_id, &snap).await;
         self.count(Tier::Db);
         Ok(Some((self.l1.put(match_id, snap), Tier::Db)))
@@ -165,34 +210,38 @@ impl SnapshotCache {
             return Ok(None);
         };
         let game = crease_domain::Match::new(row.setup);
-        let body = crate::message::snapshot_body(match_id, 0, game.live());
-        Ok(Some((
-            self.publish_snapshot(match_id, 0, body).await,
-            Tier::Db,
-        )))
+        let body = crate::message::snapshot_body(match_id, 0, row.epoch, game.live());
+        let (snap, _) = self.publish_snapshot(match_id, (row.epoch, 0), body).await;
+        Ok(Some((snap, Tier::Db)))
     }
 
     async fn read_redis(&self, match_id: i64) -> Option<Arc<Snapshot>> {
         let link = self.redis.as_ref()?;
-        let body = self.redis_tier.get(link, match_id).await.ok()??;
+        let body = self.redis_tier.get(link, match_id, false).await.ok()??;
         let seq = redis::seq_of(&body)?;
-        if seq < self.l1.known_seq(match_id) {
+        let epoch = crate::message::epoch_of(&body);
+        if (epoch, seq) < self.l1.known(match_id) {
             // Redis missed a write this node has heard of: answer from the database and repair.
             self.mark_dirty(match_id);
             return None;
         }
-        Some(Arc::new(Snapshot::new(seq, body)))
+        Some(Arc::new(Snapshot::new(seq, epoch, body)))
     }
 
-    async fn write_redis(&self, match_id: i64, snap: &Snapshot) {
-        let Some(link) = &self.redis else { return };
-        if self
+    /// Writes through to Redis; returns what Redis held instead when it refused.
+    async fn write_redis(&self, match_id: i64, snap: &Snapshot) -> Option<(i64, i64)> {
+        let link = self.redis.as_ref()?;
+        match self
             .redis_tier
-            .put_if_newer(link, match_id, snap.seq, &snap.body, false)
+            .put_if_newer(link, match_id, snap.pos(), &snap.body, false)
             .await
-            .is_err()
         {
-            self.mark_dirty(match_id);
+            Ok(redis::Put::Written) => None,
+            Ok(redis::Put::Refused { epoch, seq }) => Some((epoch, seq)),
+            Err(_) => {
+                self.mark_dirty(match_id);
+                None
+            }
         }
     }
 
@@ -200,18 +249,132 @@ impl SnapshotCache {
         self.dirty.lock().expect("lock poisoned").insert(match_id);
     }
 
-    /// After an event is stored: L1 now, then Redis (compare-and-set on seq).
-    pub async fn publish_snapshot(&self, match_id: i64, seq: i64, body: Bytes) -> Arc<Snapshot> {
-        let snap = self.l1.put(match_id, Arc::new(Snapshot::new(seq, body)));
-        if snap.seq == seq {
-            self.write_redis(match_id, &snap).await;
+    /// After an event is stored: L1 now, then Redis (compare-and-set on `(epoch, seq)`).
+    /// Also answers whether a cache claimed this position or a later one: a later write may
+    /// have won a race, or the cache holds a history the database lost, which only
+    /// [`reconcile`](Self::reconcile) can tell apart.
+    pub async fn publish_snapshot(
+        &self,
+        match_id: i64,
+        (epoch, seq): (i64, i64),
+        body: Bytes,
+    ) -> (Arc<Snapshot>, bool) {
+        let known = self.l1.known(match_id);
+        let snap = self
+            .l1
+            .put(match_id, Arc::new(Snapshot::new(seq, epoch, body)));
+        let mut contested = known > (epoch, seq);
+        if snap.pos() == (epoch, seq) {
+            contested |= self.write_redis(match_id, &snap).await.is_some();
+        } else {
+            contested = true;
         }
-        snap
+        (snap, contested)
     }
 
-    /// A new seq was heard on the bus: older copies are stale from now on.
-    pub fn note_seq(&self, match_id: i64, seq: i64) {
-        self.l1.note_seq(match_id, seq);
+    /// A new position was heard on the bus: older copies are stale from now on.
+    pub fn note(&self, match_id: i64, epoch: i64, seq: i64) {
+        self.l1.note(match_id, epoch, seq);
+    }
+
+    /// The database's snapshot of the match as served (a match with no events: its opening
+    /// state), with the match's current epoch; `None` for an unknown match.
+    async fn db_snapshot(&self, match_id: i64) -> Result<Option<Snapshot>, StoreError> {
+        if let Some(stored) = self.store.snapshot(match_id).await? {
+            return Ok(Some(from_stored(stored)));
+        }
+        let Some(row) = self.store.get_match(match_id).await? else {
+            return Ok(None);
+        };
+        let game = crease_domain::Match::new(row.setup);
+        let body = crate::message::snapshot_body(match_id, 0, row.epoch, game.live());
+        Ok(Some(Snapshot::new(0, row.epoch, body)))
+    }
+
+    /// Checks what the caches hold for the match against the database; if any holds a
+    /// position the database does not (a later one, or the same with other bytes), moves the
+    /// match to a new epoch and overwrites L1 and Redis with the database's snapshot, then
+    /// announces it on the bus so every node and client takes it. Returns whether the epoch
+    /// moved (here or, racing, on another node).
+    ///
+    /// The caches are read before the database: a legitimate write reaches a cache only after
+    /// its transaction committed, so the database read afterwards contains it, and a race with
+    /// another node's append is never taken for a lost history.
+    pub async fn reconcile(&self, match_id: i64, reason: Reason) -> Result<bool, StoreError> {
+        let redis_held = match &self.redis {
+            Some(link) => self
+                .redis_tier
+                .get(link, match_id, reason == Reason::Repair)
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        };
+        let l1_known = self.l1.known(match_id);
+        let l1_held = self.l1.held(match_id);
+        let Some(db) = self.db_snapshot(match_id).await? else {
+            return Ok(false);
+        };
+        let mut claims: Vec<((i64, i64), Option<&[u8]>)> = vec![(l1_known, None)];
+        let redis_pos = redis_held.as_ref().and_then(|b| {
+            let pos = (crate::message::epoch_of(b), redis::seq_of(b)?);
+            Some((pos, b))
+        });
+        if let Some((pos, body)) = &redis_pos {
+            claims.push((*pos, Some(&body[..])));
+        }
+        if let Some(held) = &l1_held {
+            claims.push((held.pos(), Some(&held.body[..])));
+        }
+        let lost = claims.iter().find(|(pos, body)| {
+            *pos > db.pos() || (*pos == db.pos() && body.is_some_and(|b| b != &db.body[..]))
+        });
+        let Some(&(lost, _)) = lost else {
+            return Ok(false);
+        };
+        let highest = claims.iter().map(|(p, _)| p.0).max().unwrap_or(0);
+        let to = crate::store::new_epoch(highest.max(db.epoch));
+        let Some((_, moved)) = self.store.bump_epoch(match_id, db.epoch, to).await? else {
+            return Ok(false);
+        };
+        if moved {
+            metrics::counter!("crease_epoch_changes_total", "reason" => reason.as_str())
+                .increment(1);
+            tracing::warn!(
+                match_id,
+                reason = reason.as_str(),
+                cached_epoch = lost.0,
+                cached_seq = lost.1,
+                db_epoch = db.epoch,
+                db_seq = db.seq,
+                new_epoch = to,
+                "the caches held a history the database does not: moved the match to a new epoch"
+            );
+        }
+        let Some(snap) = self.db_snapshot(match_id).await? else {
+            return Ok(false);
+        };
+        let snap = Arc::new(snap);
+        self.l1.reset(match_id, snap.clone());
+        if let Some(link) = &self.redis {
+            if self
+                .redis_tier
+                .put_if_newer(link, match_id, snap.pos(), &snap.body, true)
+                .await
+                .is_err()
+            {
+                self.mark_dirty(match_id);
+            }
+        }
+        if let Some(bus) = self.announce.get() {
+            bus.publish(BusMessage {
+                match_id,
+                seq: snap.seq,
+                epoch: snap.epoch,
+                payload: crate::message::snapshot_message_from_body(&snap.body),
+            });
+        }
+        Ok(true)
     }
 
     /// Probes Redis while it is down; when it answers, repairs every snapshot it may have
@@ -278,12 +441,25 @@ impl SnapshotCache {
         let mut failed = Vec::new();
         for id in &ids {
             let ok = match self.store.snapshot(*id).await {
-                Ok(Some(stored)) => self
-                    .redis_tier
-                    .put_if_newer(link, *id, stored.seq, &Bytes::from(stored.body), true)
-                    .await
-                    .is_ok(),
-                Ok(None) => true,
+                Ok(Some(stored)) => {
+                    let snap = from_stored(stored);
+                    match self
+                        .redis_tier
+                        .put_if_newer(link, *id, snap.pos(), &snap.body, true)
+                        .await
+                    {
+                        Ok(redis::Put::Written) => true,
+                        // Redis holds this position or a later one: a newer write, or a
+                        // history the database lost (a node restarted on a restored database
+                        // lands here first).
+                        Ok(redis::Put::Refused { .. }) => {
+                            self.reconcile(*id, Reason::Repair).await.is_ok()
+                        }
+                        Err(_) => false,
+                    }
+                }
+                // No event in the database: Redis may still hold the lost history's.
+                Ok(None) => self.reconcile(*id, Reason::Repair).await.is_ok(),
                 Err(_) => false,
             };
             if !ok {

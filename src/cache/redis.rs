@@ -1,23 +1,41 @@
 //! The Redis tier: each match's snapshot bytes at `{prefix}match:{id}:live`, only ever replaced
-//! by a newer seq.
+//! by a newer `(epoch, seq)`.
 
 use bytes::Bytes;
 use redis::Script;
 
 use crate::redis_link::{LinkError, RedisLink};
 
-/// Compare-and-set on the snapshot's own seq. The body's first `"seq"` key is its top-level
-/// seq (snapshots are written `{"match_id":…,"seq":…,…}`), so one key holds everything and the
-/// script works unchanged on Redis Cluster.
+/// Compare-and-set on the snapshot's own `(epoch, seq)`. The body's first `"seq"` and
+/// `"epoch"` keys are its top-level ones (snapshots are written `{"match_id":…,"seq":…,
+/// "epoch":…,…}`; a body from before epochs has none, read as epoch 0), so one key holds
+/// everything and the script works unchanged on Redis Cluster. Answers `{written, epoch, seq}`
+/// with what Redis held when it refused: the same position with other bytes is refused too,
+/// since one `(epoch, seq)` has one state and two means two histories.
 const SET_IF_NEWER: &str = r#"
 local cur = redis.call('GET', KEYS[1])
 if cur then
-  local held = tonumber(string.match(cur, '"seq":(%d+)'))
-  if held and held >= tonumber(ARGV[1]) then return 0 end
+  local seq = tonumber(string.match(cur, '"seq":(%d+)')) or -1
+  local epoch = tonumber(string.match(cur, '"epoch":(%d+)')) or 0
+  local new_epoch, new_seq = tonumber(ARGV[1]), tonumber(ARGV[2])
+  if epoch > new_epoch or (epoch == new_epoch and seq >= new_seq) then
+    if epoch == new_epoch and seq == new_seq and cur == ARGV[3] then return {1, epoch, seq} end
+    return {0, epoch, seq}
+  end
 end
-redis.call('SET', KEYS[1], ARGV[2])
-return 1
+redis.call('SET', KEYS[1], ARGV[3])
+return {1, 0, 0}
 "#;
+
+/// What a compare-and-set did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Put {
+    /// Written, or Redis already held these very bytes.
+    Written,
+    /// Redis holds this `(epoch, seq)` or a later one: a newer write won, or Redis holds a
+    /// history the writer's database does not (see `SnapshotCache::reconcile`).
+    Refused { epoch: i64, seq: i64 },
+}
 
 pub struct RedisSnapshots {
     script: Script,
@@ -54,34 +72,52 @@ fn memchr_seq(body: &[u8]) -> Option<usize> {
 }
 
 impl RedisSnapshots {
-    pub async fn get(&self, link: &RedisLink, match_id: i64) -> Result<Option<Bytes>, LinkError> {
+    pub async fn get(
+        &self,
+        link: &RedisLink,
+        match_id: i64,
+        even_if_down: bool,
+    ) -> Result<Option<Bytes>, LinkError> {
         let key = snapshot_key(link, match_id);
-        let body: Option<Vec<u8>> = link
-            .call(|mut c| async move { redis::cmd("GET").arg(&key).query_async(&mut c).await })
-            .await?;
+        let op = |mut c: redis::aio::ConnectionManager| async move {
+            redis::cmd("GET")
+                .arg(&key)
+                .query_async::<Option<Vec<u8>>>(&mut c)
+                .await
+        };
+        let body = if even_if_down {
+            link.call_even_if_down(op).await?
+        } else {
+            link.call(op).await?
+        };
         Ok(body.map(Bytes::from))
     }
 
-    /// Writes the snapshot unless Redis already holds this seq or a newer one.
+    /// Writes the snapshot unless Redis already holds this `(epoch, seq)` or a later one.
     pub async fn put_if_newer(
         &self,
         link: &RedisLink,
         match_id: i64,
-        seq: i64,
+        (epoch, seq): (i64, i64),
         body: &Bytes,
         even_if_down: bool,
-    ) -> Result<bool, LinkError> {
+    ) -> Result<Put, LinkError> {
         let key = snapshot_key(link, match_id);
         let script = self.script.clone();
         let body = body.clone();
         let op = |mut c: redis::aio::ConnectionManager| async move {
-            let written: i64 = script
+            let (written, epoch, seq): (i64, i64, i64) = script
                 .key(&key)
+                .arg(epoch)
                 .arg(seq)
                 .arg(body.as_ref())
                 .invoke_async(&mut c)
                 .await?;
-            Ok(written == 1)
+            Ok(if written == 1 {
+                Put::Written
+            } else {
+                Put::Refused { epoch, seq }
+            })
         };
         if even_if_down {
             link.call_even_if_down(op).await

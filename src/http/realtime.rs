@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::error::ApiError;
 use crate::http::edge::EdgeIo;
-use crate::hub::{sse, ws, ws_proto};
+use crate::hub::{sse, ws, ws_proto, Resume};
 use crate::server::Slot;
 use crate::state::AppState;
 
@@ -26,21 +26,25 @@ pub fn router() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 struct Since {
     #[serde(default)]
-    since: Option<i64>,
+    since: Option<String>,
 }
 
-fn since_of(q: &Since, headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
-    let from_header = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().parse::<i64>())
-        .transpose()
-        .map_err(|_| ApiError::invalid_field("Last-Event-ID", "Last-Event-ID must be a seq"))?;
-    let since = q.since.or(from_header);
-    if since.is_some_and(|s| s < 0) {
-        return Err(ApiError::invalid_field("since", "since must be 0 or more"));
+/// The resume token from `?since=` or, failing that, `Last-Event-ID`: `EPOCH:SEQ`, or a bare
+/// `SEQ` from a client that predates epochs.
+fn since_of(q: &Since, headers: &HeaderMap) -> Result<Option<Resume>, ApiError> {
+    if let Some(since) = &q.since {
+        return Resume::parse(since).map(Some).ok_or_else(|| {
+            ApiError::invalid_field("since", "since must be EPOCH:SEQ or SEQ, each 0 or more")
+        });
     }
-    Ok(since)
+    headers
+        .get("last-event-id")
+        .map(|v| {
+            v.to_str().ok().and_then(Resume::parse).ok_or_else(|| {
+                ApiError::invalid_field("Last-Event-ID", "Last-Event-ID must be EPOCH:SEQ or SEQ")
+            })
+        })
+        .transpose()
 }
 
 /// 404 before upgrading or streaming: a client must not hold a connection to nothing.

@@ -43,6 +43,7 @@ pub enum Outcome {
 
 struct Queued {
     seq: i64,
+    epoch: i64,
     kind: FrameKind,
     bytes: Bytes,
 }
@@ -50,11 +51,12 @@ struct Queued {
 struct Inner {
     /// Subscribed, but the first snapshot (or ring run) is not in yet: hold messages.
     seeding: bool,
-    /// The seq of the last message queued or sent; the next delta must be `last_seq + 1`.
-    last_seq: i64,
-    /// The seq of the last message whose bytes began to leave (written, or popped by the SSE
-    /// body): what the client has, or will have, once queued frames are dropped.
-    sent_seq: i64,
+    /// The `(epoch, seq)` of the last message queued or sent; the next delta must be the same
+    /// epoch's next seq, and only a snapshot moves a client to another epoch.
+    last: (i64, i64),
+    /// The `(epoch, seq)` of the last message whose bytes began to leave (written, or popped by
+    /// the SSE body): what the client has, or will have, once queued frames are dropped.
+    sent: (i64, i64),
     queue: VecDeque<Queued>,
     /// Bytes of the queue's head already written (a partial write).
     head_written: usize,
@@ -87,8 +89,8 @@ impl Conn {
             transport,
             inner: Mutex::new(Inner {
                 seeding: true,
-                last_seq: 0,
-                sent_seq: 0,
+                last: (0, 0),
+                sent: (0, 0),
                 queue: VecDeque::new(),
                 head_written: 0,
                 queued_bytes: 0,
@@ -119,8 +121,8 @@ impl Conn {
         self.last_heard.load(Ordering::Relaxed)
     }
 
-    pub fn last_seq(&self) -> i64 {
-        self.lock().last_seq
+    pub fn last(&self) -> (i64, i64) {
+        self.lock().last
     }
 
     fn bytes_of<'f>(&self, frame: &'f Frame) -> &'f Bytes {
@@ -130,9 +132,11 @@ impl Conn {
         }
     }
 
-    /// Offers a frame under the gapless rule: a delta must follow the last seq (older ones are
-    /// duplicates and dropped; a jump asks the task to resync); a snapshot newer than the last
-    /// seq replaces everything queued. Control frames go as they are.
+    /// Offers a frame under the gapless rule: a delta must follow the last seq of the same
+    /// epoch (older ones, and any of an older epoch, are dropped; a jump, or a newer epoch,
+    /// asks the task to resync); a snapshot later than the last `(epoch, seq)` replaces
+    /// everything queued, even at a lower seq when its epoch is newer. Control frames go as
+    /// they are.
     pub fn offer(&self, frame: &Frame) -> Outcome {
         let mut g = self.lock();
         if g.closing || g.dead {
@@ -141,19 +145,19 @@ impl Conn {
         match frame.kind {
             FrameKind::Control => {}
             FrameKind::Snapshot => {
-                if !g.seeding && frame.seq <= g.last_seq {
+                if !g.seeding && frame.pos() <= g.last {
                     return Outcome::Fine;
                 }
                 self.drop_unwritten(&mut g);
                 g.resync = false;
-                g.last_seq = frame.seq;
+                g.last = frame.pos();
             }
             FrameKind::Delta if g.seeding => {}
             FrameKind::Delta => {
-                if frame.seq <= g.last_seq {
+                if frame.pos() <= g.last {
                     return Outcome::Fine;
                 }
-                if frame.seq != g.last_seq + 1 || g.resync {
+                if frame.epoch != g.last.0 || frame.seq != g.last.1 + 1 || g.resync {
                     if !g.resync {
                         g.resync = true;
                         drop(g);
@@ -161,7 +165,7 @@ impl Conn {
                     }
                     return Outcome::Fine;
                 }
-                g.last_seq = frame.seq;
+                g.last = frame.pos();
             }
         }
         let bytes = self.bytes_of(frame);
@@ -174,7 +178,7 @@ impl Conn {
             match stream.try_write(bytes) {
                 Ok(n) if n == bytes.len() => {
                     if frame.kind != FrameKind::Control {
-                        g.sent_seq = frame.seq;
+                        g.sent = frame.pos();
                     }
                     return Outcome::Fine;
                 }
@@ -198,6 +202,7 @@ impl Conn {
         g.queued_bytes += bytes.len();
         g.queue.push_back(Queued {
             seq: frame.seq,
+            epoch: frame.epoch,
             kind: frame.kind,
             bytes: bytes.clone(),
         });
@@ -219,13 +224,13 @@ impl Conn {
 
     /// Ends seeding: `initial` (a snapshot, or the ring's run after the client's seq) goes
     /// first, then whatever arrived meanwhile that follows it.
-    pub fn finish_seeding(&self, base_seq: i64, initial: Vec<Frame>) -> Outcome {
+    pub fn finish_seeding(&self, base: (i64, i64), initial: Vec<Frame>) -> Outcome {
         let mut g = self.lock();
         let early: Vec<Queued> = g.queue.drain(..).collect();
         g.queued_bytes = 0;
         g.head_written = 0;
         g.seeding = false;
-        g.last_seq = base_seq;
+        g.last = base;
         drop(g);
         let mut outcome = Outcome::Fine;
         for f in &initial {
@@ -234,6 +239,7 @@ impl Conn {
         for q in early {
             let frame = Frame {
                 seq: q.seq,
+                epoch: q.epoch,
                 kind: q.kind,
                 ws: q.bytes.clone(),
                 sse: q.bytes,
@@ -248,19 +254,19 @@ impl Conn {
     }
 
     /// Drops what the client has not started to receive. The client now has messages only up
-    /// to `sent_seq` (or the half-written head), so that is where it must be resumed from;
-    /// keeping `last_seq` at the newest dropped message would resume it past a gap.
+    /// to `sent` (or the half-written head), so that is where it must be resumed from;
+    /// keeping `last` at the newest dropped message would resume it past a gap.
     fn drop_unwritten(&self, g: &mut Inner) {
         let keep_head = g.head_written > 0;
         let head = if keep_head { g.queue.pop_front() } else { None };
         g.queue.clear();
         g.queued_bytes = 0;
         if !g.seeding {
-            g.last_seq = g.sent_seq;
+            g.last = g.sent;
         }
         if let Some(head) = head {
             if head.kind != FrameKind::Control {
-                g.last_seq = head.seq;
+                g.last = (head.epoch, head.seq);
             }
             g.queued_bytes = head.bytes.len();
             g.queue.push_back(head);
@@ -361,7 +367,7 @@ impl Conn {
         let q = g.queue.pop_front()?;
         g.queued_bytes -= q.bytes.len();
         if q.kind != FrameKind::Control {
-            g.sent_seq = q.seq;
+            g.sent = (q.epoch, q.seq);
         }
         Some(q.bytes)
     }
@@ -372,6 +378,7 @@ fn push_last(g: &mut Inner, last: Bytes) {
     g.queued_bytes += last.len();
     g.queue.push_back(Queued {
         seq: 0,
+        epoch: 0,
         kind: FrameKind::Control,
         bytes: last,
     });
@@ -401,7 +408,7 @@ fn write_queue(stream: &TcpStream, g: &mut Inner) {
                         written -= left;
                         g.queued_bytes -= head.bytes.len();
                         if head.kind != FrameKind::Control {
-                            g.sent_seq = head.seq;
+                            g.sent = (head.epoch, head.seq);
                         }
                         g.head_written = 0;
                         g.queue.pop_front();
@@ -427,13 +434,13 @@ mod tests {
     use super::*;
 
     fn delta(seq: i64) -> Frame {
-        Frame::message(seq, FrameKind::Delta, br#"{"type":"ball"}"#)
+        Frame::message((1, seq), FrameKind::Delta, br#"{"type":"ball"}"#)
     }
 
     #[test]
     fn a_lagging_client_is_resumed_from_what_it_was_sent() {
         let conn = Conn::new(1, 1, Transport::Sse, 0);
-        conn.finish_seeding(0, Vec::new());
+        conn.finish_seeding((1, 0), Vec::new());
         for seq in 1..=3 {
             conn.offer(&delta(seq));
         }
@@ -448,7 +455,40 @@ mod tests {
         assert_eq!(outcome, Outcome::Resync);
         assert!(conn.take_resync());
         // Resumed from 3, not from the newest dropped message: 4.. must still reach it.
-        assert_eq!(conn.last_seq(), 3);
+        assert_eq!(conn.last(), (1, 3));
         assert!(conn.pop().is_none(), "nothing unsent is kept");
+    }
+}
+
+#[cfg(test)]
+mod epoch_tests {
+    use super::*;
+
+    fn frame(kind: FrameKind, epoch: i64, seq: i64) -> Frame {
+        Frame::message((epoch, seq), kind, br#"{"type":"x"}"#)
+    }
+
+    #[test]
+    fn a_newer_epoch_replaces_the_state_and_an_older_one_is_dropped() {
+        let conn = Conn::new(1, 1, Transport::Sse, 0);
+        conn.finish_seeding((-1, -1), vec![frame(FrameKind::Snapshot, 1, 30)]);
+        conn.pop().expect("the first snapshot");
+        // A restored history: seq 5 of a newer epoch is later than seq 30 of the old one.
+        conn.offer(&frame(FrameKind::Delta, 2, 6));
+        assert!(
+            conn.take_resync(),
+            "a change of epoch needs a snapshot first"
+        );
+        assert!(conn.pop().is_none());
+        conn.offer(&frame(FrameKind::Snapshot, 2, 5));
+        conn.offer(&frame(FrameKind::Delta, 2, 6));
+        conn.offer(&frame(FrameKind::Delta, 1, 31));
+        conn.offer(&frame(FrameKind::Snapshot, 1, 40));
+        assert_eq!(conn.last(), (2, 6));
+        assert!(conn.pop().is_some() && conn.pop().is_some());
+        assert!(
+            conn.pop().is_none(),
+            "nothing of the old epoch after the new one"
+        );
     }
 }

@@ -19,6 +19,8 @@ pub enum FrameKind {
 #[derive(Debug, Clone)]
 pub struct Frame {
     pub seq: i64,
+    /// The epoch of the message's history; frames are ordered by `(epoch, seq)`.
+    pub epoch: i64,
     pub kind: FrameKind,
     pub ws: Bytes,
     pub sse: Bytes,
@@ -30,22 +32,28 @@ pub const OP_PING: u8 = 0x9;
 pub const OP_PONG: u8 = 0xA;
 
 impl Frame {
-    pub fn message(seq: i64, kind: FrameKind, json: &[u8]) -> Self {
+    pub fn message((epoch, seq): (i64, i64), kind: FrameKind, json: &[u8]) -> Self {
         Self {
             seq,
+            epoch,
             kind,
             ws: ws_frame(OP_TEXT, json),
-            sse: sse_event(seq, json),
+            sse: sse_event((epoch, seq), json),
         }
     }
 
     pub fn control(ws: Bytes, sse: Bytes) -> Self {
         Self {
             seq: 0,
+            epoch: 0,
             kind: FrameKind::Control,
             ws,
             sse,
         }
+    }
+
+    pub fn pos(&self) -> (i64, i64) {
+        (self.epoch, self.seq)
     }
 }
 
@@ -76,11 +84,13 @@ pub fn ws_close(code: u16, reason: &str) -> Bytes {
     ws_frame(OP_CLOSE, &payload)
 }
 
-fn sse_event(seq: i64, json: &[u8]) -> Bytes {
+/// The event's `id:` is the resume token `EPOCH:SEQ`, which the browser sends back as
+/// `Last-Event-ID` when it reconnects.
+fn sse_event((epoch, seq): (i64, i64), json: &[u8]) -> Bytes {
     // serde_json's compact output holds no raw newline, so one `data:` line carries it all.
-    let mut buf = BytesMut::with_capacity(json.len() + 32);
+    let mut buf = BytesMut::with_capacity(json.len() + 48);
     buf.extend_from_slice(b"id: ");
-    buf.extend_from_slice(seq.to_string().as_bytes());
+    buf.extend_from_slice(format!("{epoch}:{seq}").as_bytes());
     buf.extend_from_slice(b"\ndata: ");
     buf.extend_from_slice(json);
     buf.extend_from_slice(b"\n\n");
@@ -103,8 +113,8 @@ mod tests {
     }
 
     #[test]
-    fn sse_events_carry_the_seq_as_id() {
-        let f = Frame::message(7, FrameKind::Delta, br#"{"seq":7}"#);
-        assert_eq!(&f.sse[..], b"id: 7\ndata: {\"seq\":7}\n\n");
+    fn sse_events_carry_epoch_and_seq_as_id() {
+        let f = Frame::message((1700, 7), FrameKind::Delta, br#"{"seq":7}"#);
+        assert_eq!(&f.sse[..], b"id: 1700:7\ndata: {\"seq\":7}\n\n");
     }
 }

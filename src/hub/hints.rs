@@ -22,7 +22,7 @@ const QUEUE: usize = 4096;
 
 struct Hint {
     match_id: i64,
-    seq: i64,
+    pos: (i64, i64),
     due: Instant,
 }
 
@@ -46,10 +46,10 @@ impl Default for Hints {
 
 impl Hints {
     /// Queues a hint without waiting: the listener must never block.
-    pub fn offer(&self, match_id: i64, seq: i64) {
+    pub fn offer(&self, match_id: i64, pos: (i64, i64)) {
         let hint = Hint {
             match_id,
-            seq,
+            pos,
             due: Instant::now() + GRACE,
         };
         if self.tx.try_send(hint).is_err() {
@@ -84,7 +84,7 @@ impl Hubs {
                 _ = self.shutdown.cancelled() => return,
                 _ = tokio::time::sleep_until(hint.due) => {}
             }
-            self.check(hint.match_id, hint.seq);
+            self.check(hint.match_id, hint.pos);
             if rx.is_empty() && self.hints.dropped.swap(false, Ordering::AcqRel) {
                 // Some hint was lost, so some seq may never be checked: recover every match.
                 for hub in self.all() {
@@ -94,17 +94,17 @@ impl Hubs {
         }
     }
 
-    fn check(&self, match_id: i64, seq: i64) {
+    fn check(&self, match_id: i64, pos: (i64, i64)) {
         let l1 = self.cache.l1();
-        if l1.known_seq(match_id) < seq {
+        if l1.known(match_id) < pos {
             // Not heard on the primary bus: what L1 holds is stale from now on.
-            l1.note_seq(match_id, seq);
+            l1.note(match_id, pos.0, pos.1);
         }
         if let Some(hub) = self.matches.get(&match_id).map(|h| h.clone()) {
             // Heard on the main bus and queued: the worker sends it in order, however far
             // behind its fan-out is. Only a seq the hub never heard of means a lost message.
-            if hub.heard() < seq {
-                hub.push(Input::Hint(seq));
+            if hub.heard() < pos {
+                hub.push(Input::Hint(pos));
             }
         }
     }

@@ -2,7 +2,7 @@
 //! worker that takes bus messages in order and hands each one's bytes to every connection.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -26,9 +26,9 @@ pub enum Input {
     Message(BusMessage, Instant),
     /// Something may have been missed: send every client a fresh snapshot.
     Resync,
-    /// The fallback bus said this seq was stored, a grace period ago: if it has still not
-    /// come through here, it (or more) was missed, so resync from the store.
-    Hint(i64),
+    /// The fallback bus said this `(epoch, seq)` was stored, a grace period ago: if it has
+    /// still not come through here, it (or more) was missed, so resync from the store.
+    Hint((i64, i64)),
     Stop,
 }
 
@@ -37,8 +37,8 @@ struct State {
     /// The connections as a shared list, rebuilt only after one joins or leaves.
     list: Option<Arc<Vec<Arc<Conn>>>>,
     ring: Ring,
-    /// The last seq handed to connections (0: none yet on this node).
-    last_seq: i64,
+    /// The last `(epoch, seq)` handed to connections (`(0, 0)`: none yet on this node).
+    last: (i64, i64),
     /// Removed from the registry: a connection must attach to the hub that replaced it.
     retired: bool,
 }
@@ -48,9 +48,9 @@ pub struct MatchHub {
     state: Mutex<State>,
     tx: mpsc::Sender<Input>,
     overflowed: AtomicBool,
-    /// The highest seq handed to the worker: a NOTIFY hint for it, or anything older, needs
-    /// nothing, however far behind the worker's fan-out is.
-    heard: AtomicI64,
+    /// The highest `(epoch, seq)` handed to the worker: a NOTIFY hint for it, or anything
+    /// older, needs nothing, however far behind the worker's fan-out is.
+    heard: Mutex<(i64, i64)>,
     latest_snapshot: Mutex<Option<Frame>>,
 }
 
@@ -63,12 +63,12 @@ impl MatchHub {
                 conns: HashMap::new(),
                 list: None,
                 ring: Ring::new(RING),
-                last_seq: 0,
+                last: (0, 0),
                 retired: false,
             }),
             tx,
             overflowed: AtomicBool::new(false),
-            heard: AtomicI64::new(0),
+            heard: Mutex::new((0, 0)),
             latest_snapshot: Mutex::new(None),
         });
         (hub, rx)
@@ -78,15 +78,16 @@ impl MatchHub {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn heard(&self) -> i64 {
-        self.heard.load(Ordering::Acquire)
+    pub fn heard(&self) -> (i64, i64) {
+        *self.heard.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Hands a bus message to the worker without waiting; a full queue drops it and marks the
     /// match for a resync, so the bus reader never blocks on one busy match.
     pub fn push(&self, input: Input) {
         if let Input::Message(msg, _) = &input {
-            self.heard.fetch_max(msg.seq, Ordering::AcqRel);
+            let mut heard = self.heard.lock().unwrap_or_else(|p| p.into_inner());
+            *heard = (*heard).max((msg.epoch, msg.seq));
         }
         if self.tx.try_send(input).is_err() && !self.overflowed.swap(true, Ordering::AcqRel) {
             metrics::counter!("crease_bus_dropped_total").increment(1);
@@ -96,7 +97,11 @@ impl MatchHub {
     /// Subscribes a connection. Returns `Err(())` if this hub was retired (attach to the new
     /// one), else the ring's frames after `since` when it holds all of them.
     #[allow(clippy::result_unit_err)]
-    pub fn attach(&self, conn: Arc<Conn>, since: Option<i64>) -> Result<Option<Vec<Frame>>, ()> {
+    pub fn attach(
+        &self,
+        conn: Arc<Conn>,
+        since: Option<(i64, i64)>,
+    ) -> Result<Option<Vec<Frame>>, ()> {
         let mut s = self.lock();
         if s.retired {
             return Err(());
@@ -126,8 +131,8 @@ impl MatchHub {
         self.lock().conns.values().cloned().collect()
     }
 
-    pub fn ring_after(&self, seq: i64) -> Option<Vec<Frame>> {
-        self.lock().ring.after(seq)
+    pub fn ring_after(&self, pos: (i64, i64)) -> Option<Vec<Frame>> {
+        self.lock().ring.after(pos)
     }
 
     /// The snapshot message for the match's current state, built once per seq on this node.
@@ -138,12 +143,12 @@ impl MatchHub {
                 .latest_snapshot
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
-            if let Some(f) = held.as_ref().filter(|f| f.seq == snap.seq) {
+            if let Some(f) = held.as_ref().filter(|f| f.pos() == snap.pos()) {
                 return Some(f.clone());
             }
         }
         let frame = Frame::message(
-            snap.seq,
+            snap.pos(),
             FrameKind::Snapshot,
             &message::snapshot_message_from_body(&snap.body),
         );
@@ -151,7 +156,7 @@ impl MatchHub {
             .latest_snapshot
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        if held.as_ref().is_none_or(|f| f.seq < frame.seq) {
+        if held.as_ref().is_none_or(|f| f.pos() < frame.pos()) {
             *held = Some(frame.clone());
         }
         Some(frame)
@@ -163,28 +168,42 @@ impl MatchHub {
             match input {
                 Input::Stop => return,
                 Input::Resync => self.resync(&cache).await,
-                Input::Hint(seq) => {
-                    if self.lock().last_seq < seq {
+                Input::Hint(pos) => {
+                    if self.lock().last < pos {
                         metrics::counter!("crease_resyncs_total", "reason" => "hint").increment(1);
                         self.resync(&cache).await;
                     }
                 }
                 Input::Message(msg, received) => {
-                    let last = self.lock().last_seq;
-                    if last != 0 && msg.seq <= last {
-                        // Both buses deliver; the second copy is a duplicate.
+                    let last = self.lock().last;
+                    let pos = (msg.epoch, msg.seq);
+                    if last != (0, 0) && pos <= last {
+                        // Both buses deliver; the second copy is a duplicate. Or it belongs to
+                        // a history the match has moved on from.
                         continue;
                     }
-                    if last != 0 && msg.seq > last + 1 {
+                    if msg.is_snapshot() {
+                        // A new epoch's first message: everyone takes it, whatever their seq.
+                        let frame = Frame::message(pos, FrameKind::Snapshot, &msg.payload);
+                        let list = {
+                            let mut s = self.lock();
+                            s.ring.clear();
+                            s.last = pos;
+                            self.list(&mut s)
+                        };
+                        fan_out(list, frame).await;
+                        continue;
+                    }
+                    if last != (0, 0) && (msg.epoch != last.0 || msg.seq > last.1 + 1) {
                         metrics::counter!("crease_resyncs_total", "reason" => "gap").increment(1);
                         self.resync(&cache).await;
                         continue;
                     }
-                    let frame = Frame::message(msg.seq, FrameKind::Delta, &msg.payload);
+                    let frame = Frame::message(pos, FrameKind::Delta, &msg.payload);
                     let list = {
                         let mut s = self.lock();
                         s.ring.push(frame.clone());
-                        s.last_seq = msg.seq;
+                        s.last = pos;
                         self.list(&mut s)
                     };
                     fan_out(list, frame).await;
@@ -209,11 +228,11 @@ impl MatchHub {
         };
         let list = {
             let mut s = self.lock();
-            if frame.seq <= s.last_seq {
+            if frame.pos() <= s.last {
                 return;
             }
             s.ring.clear();
-            s.last_seq = frame.seq;
+            s.last = frame.pos();
             self.list(&mut s)
         };
         fan_out(list, frame).await;

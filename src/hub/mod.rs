@@ -95,8 +95,9 @@ impl Hubs {
     pub fn attach(
         &self,
         conn: &Arc<Conn>,
-        since: Option<i64>,
+        since: Option<Resume>,
     ) -> (Arc<MatchHub>, Option<Vec<frame::Frame>>) {
+        let since = since.and_then(Resume::pos);
         loop {
             let hub = self.hub(conn.match_id);
             if let Ok(frames) = hub.attach(conn.clone(), since) {
@@ -127,17 +128,17 @@ impl Hubs {
         conn: &Arc<Conn>,
         hub: &MatchHub,
         ring: Option<Vec<frame::Frame>>,
-        since: Option<i64>,
+        since: Option<Resume>,
     ) -> bool {
-        match (ring, since) {
+        match (ring, since.and_then(Resume::pos)) {
             (Some(frames), Some(since)) => {
                 conn.finish_seeding(since, frames);
                 true
             }
             _ => match hub.snapshot_frame(&self.cache).await {
                 Some(snapshot) => {
-                    // A base below any seq, so the snapshot is always taken.
-                    conn.finish_seeding(-1, vec![snapshot]);
+                    // A base below any position, so the snapshot is always taken.
+                    conn.finish_seeding((-1, -1), vec![snapshot]);
                     true
                 }
                 None => false,
@@ -147,7 +148,7 @@ impl Hubs {
 
     /// Fills a connection's gap: from the ring if it can, else with the current snapshot.
     pub async fn resync(&self, conn: &Arc<Conn>, hub: &MatchHub) {
-        let last = conn.last_seq();
+        let last = conn.last();
         if let Some(frames) = hub.ring_after(last) {
             for f in &frames {
                 conn.offer(f);
@@ -194,6 +195,37 @@ impl Hubs {
     }
 }
 
+/// Where a client resumes: the resume token `EPOCH:SEQ` (an SSE event's id), or a bare `SEQ`
+/// from a client that predates epochs. A bare seq cannot say which history it counts in (after
+/// a restore the same seq names another state), so it is answered with a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resume {
+    pub epoch: Option<i64>,
+    pub seq: i64,
+}
+
+impl Resume {
+    /// `EPOCH:SEQ` or `SEQ`, each a number of 0 or more.
+    pub fn parse(token: &str) -> Option<Resume> {
+        let number = |s: &str| s.parse::<i64>().ok().filter(|n| *n >= 0);
+        match token.trim().split_once(':') {
+            Some((epoch, seq)) => Some(Resume {
+                epoch: Some(number(epoch)?),
+                seq: number(seq)?,
+            }),
+            None => Some(Resume {
+                epoch: None,
+                seq: number(token.trim())?,
+            }),
+        }
+    }
+
+    /// The position the ring can resume from: only a token that names its epoch has one.
+    fn pos(self) -> Option<(i64, i64)> {
+        Some((self.epoch?, self.seq))
+    }
+}
+
 /// What a node does with each bus message: L1 learns the seq first (so a snapshot read
 /// afterwards is at least this new), then the match's hub and the ticker get it.
 pub struct NodeSink {
@@ -204,7 +236,7 @@ pub struct NodeSink {
 
 impl BusSink for NodeSink {
     fn deliver(&self, msg: BusMessage) {
-        self.hubs.cache.note_seq(msg.match_id, msg.seq);
+        self.hubs.cache.note(msg.match_id, msg.epoch, msg.seq);
         self.hubs.ticker.publish(&msg);
         if let Some(hub) = self.hubs.matches.get(&msg.match_id).map(|h| h.clone()) {
             hub.push(Input::Message(msg, Instant::now()));
@@ -223,11 +255,27 @@ impl BusSink for NodeSink {
         self.in_use.set_primary(live);
     }
 
-    fn hint(&self, match_id: i64, seq: i64) {
-        self.hubs.hints.offer(match_id, seq);
+    fn hint(&self, match_id: i64, epoch: i64, seq: i64) {
+        self.hubs.hints.offer(match_id, (epoch, seq));
     }
 
     fn set_fallback_live(&self, live: bool) {
         self.in_use.set_fallback(live);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Resume;
+
+    #[test]
+    fn resume_tokens_name_their_epoch_or_not() {
+        let r = |epoch, seq| Some(Resume { epoch, seq });
+        assert_eq!(Resume::parse("1700:12"), r(Some(1700), 12));
+        assert_eq!(Resume::parse("12"), r(None, 12));
+        assert_eq!(Resume::parse("-1"), None);
+        assert_eq!(Resume::parse("1700:-1"), None);
+        assert_eq!(Resume::parse("x:1"), None);
+        assert_eq!(Resume::parse(""), None);
     }
 }

@@ -19,12 +19,12 @@ impl Ring {
     }
 
     /// Appends a delta that follows the last one held; anything else starts the ring afresh,
-    /// so the ring always holds one unbroken run of seqs.
+    /// so the ring always holds one unbroken run of seqs of one epoch.
     pub fn push(&mut self, frame: Frame) {
         if self
             .frames
             .back()
-            .is_some_and(|last| last.seq + 1 != frame.seq)
+            .is_some_and(|last| last.seq + 1 != frame.seq || last.epoch != frame.epoch)
         {
             self.frames.clear();
         }
@@ -38,11 +38,12 @@ impl Ring {
         self.frames.clear();
     }
 
-    /// Every frame after `seq`, if the ring still holds all of them (and `seq` is not ahead).
-    pub fn after(&self, seq: i64) -> Option<Vec<Frame>> {
-        let first = self.frames.front()?.seq;
+    /// Every frame after `(epoch, seq)`, if the ring still holds all of them (and `seq` is
+    /// not ahead). Seqs of another epoch belong to another history: nothing follows them here.
+    pub fn after(&self, (epoch, seq): (i64, i64)) -> Option<Vec<Frame>> {
+        let first = self.frames.front()?;
         let last = self.frames.back()?.seq;
-        if seq < first - 1 || seq > last {
+        if epoch != first.epoch || seq < first.seq - 1 || seq > last {
             return None;
         }
         Some(
@@ -53,10 +54,6 @@ impl Ring {
                 .collect(),
         )
     }
-
-    pub fn last_seq(&self) -> Option<i64> {
-        self.frames.back().map(|f| f.seq)
-    }
 }
 
 #[cfg(test)]
@@ -65,7 +62,7 @@ mod tests {
     use crate::hub::frame::FrameKind;
 
     fn f(seq: i64) -> Frame {
-        Frame::message(seq, FrameKind::Delta, b"{}")
+        Frame::message((1, seq), FrameKind::Delta, b"{}")
     }
 
     #[test]
@@ -75,16 +72,17 @@ mod tests {
             ring.push(f(s));
         }
         let seqs = |v: Vec<Frame>| v.into_iter().map(|f| f.seq).collect::<Vec<_>>();
-        assert_eq!(ring.after(2).map(seqs), Some(vec![3, 4, 5]));
-        assert_eq!(ring.after(4).map(seqs), Some(vec![5]));
-        assert_eq!(ring.after(5).map(seqs), Some(vec![]));
-        assert!(ring.after(1).is_none(), "seq 2 is gone");
-        assert!(ring.after(6).is_none(), "a client ahead of the ring");
+        assert_eq!(ring.after((1, 2)).map(seqs), Some(vec![3, 4, 5]));
+        assert_eq!(ring.after((1, 4)).map(seqs), Some(vec![5]));
+        assert_eq!(ring.after((1, 5)).map(seqs), Some(vec![]));
+        assert!(ring.after((1, 1)).is_none(), "seq 2 is gone");
+        assert!(ring.after((1, 6)).is_none(), "a client ahead of the ring");
         ring.push(f(9));
         assert!(
-            ring.after(5).is_none(),
+            ring.after((1, 5)).is_none(),
             "a break in the run restarts the ring"
         );
-        assert_eq!(ring.after(8).map(seqs), Some(vec![9]));
+        assert_eq!(ring.after((1, 8)).map(seqs), Some(vec![9]));
+        assert!(ring.after((2, 8)).is_none(), "seq 8 of another epoch");
     }
 }

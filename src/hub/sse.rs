@@ -37,7 +37,7 @@ impl Drop for Attached {
 pub async fn match_stream(
     hubs: Arc<Hubs>,
     match_id: i64,
-    since: Option<i64>,
+    since: Option<super::Resume>,
     slot: impl Send + Sync + 'static,
 ) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> {
     let conn = Arc::new(Conn::new(
@@ -74,7 +74,7 @@ pub fn ticker_stream(
         hubs.now_secs(),
     ));
     // The ticker carries no seq order, so the connection is live at once.
-    conn.finish_seeding(0, Vec::new());
+    conn.finish_seeding((0, 0), Vec::new());
     hubs.ticker.attach(conn.clone());
     metrics::gauge!("crease_connections", "transport" => "ticker").increment(1.0);
     stream(

@@ -37,6 +37,7 @@ struct TickerMessage<'a> {
     kind: &'static str,
     match_id: i64,
     seq: i64,
+    epoch: i64,
     summary: &'a str,
     status: &'a str,
 }
@@ -79,12 +80,17 @@ impl Ticker {
             kind: "ticker",
             match_id: msg.match_id,
             seq: msg.seq,
+            epoch: msg.epoch,
             summary: &summary,
             status: &status,
         }) else {
             return;
         };
         // Seqs of different matches interleave, so ticker messages are not seq-checked.
-        self.offer(&Frame::message(msg.seq, FrameKind::Control, &json));
+        self.offer(&Frame::message(
+            (msg.epoch, msg.seq),
+            FrameKind::Control,
+            &json,
+        ));
     }
 }

@@ -30,7 +30,7 @@ enum Read {
 pub async fn run(
     hubs: Arc<Hubs>,
     match_id: i64,
-    since: Option<i64>,
+    since: Option<super::Resume>,
     stream: TcpStream,
     already_read: Bytes,
     slot: impl Send + 'static,

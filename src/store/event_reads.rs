@@ -2,10 +2,11 @@
 //! (`$1` on PostgreSQL, `?1` on SQLite) and the pool that serves reads, so the statements are
 //! written once here and stamped out for each store by [`event_reads!`].
 
-/// `event_reads!(Store, pool_field, "$1", "$2", "$3")` implements, for `Store`, the reads of
-/// events, balls, the snapshot, an idempotent response and the current seq.
+/// `event_reads!(Store, pool_field, writer_field, "$1", "$2", "$3")` implements, for `Store`,
+/// the reads of events, balls, the snapshot, an idempotent response and the current seq, and
+/// the one-statement epoch change (on the writer pool).
 macro_rules! event_reads {
-    ($store:ty, $pool:ident, $p1:literal, $p2:literal, $p3:literal) => {
+    ($store:ty, $pool:ident, $writer:ident, $p1:literal, $p2:literal, $p3:literal) => {
         impl $store {
             #[tracing::instrument(skip_all, fields(match_id = match_id))]
             pub(super) async fn events_after(
@@ -62,7 +63,8 @@ macro_rules! event_reads {
             ) -> Result<Option<StoredSnapshot>, StoreError> {
                 count("snapshot");
                 let row = sqlx::query_as(concat!(
-                    "SELECT seq, body FROM match_snapshots WHERE match_id = ",
+                    "SELECT s.seq, m.epoch, s.body FROM match_snapshots s \
+                     JOIN matches m ON m.id = s.match_id WHERE s.match_id = ",
                     $p1
                 ))
                 .bind(match_id)
@@ -97,6 +99,38 @@ macro_rules! event_reads {
                 match_id: i64,
             ) -> Result<Option<i64>, StoreError> {
                 self.current_seq_as("current_seq", match_id).await
+            }
+
+            #[tracing::instrument(skip_all, fields(match_id = match_id))]
+            pub(super) async fn bump_epoch(
+                &self,
+                match_id: i64,
+                from: i64,
+                to: i64,
+            ) -> Result<Option<(i64, bool)>, StoreError> {
+                count("bump_epoch");
+                let moved = sqlx::query(concat!(
+                    "UPDATE matches SET epoch = ",
+                    $p3,
+                    " WHERE id = ",
+                    $p1,
+                    " AND epoch = ",
+                    $p2
+                ))
+                .bind(match_id)
+                .bind(from)
+                .bind(to)
+                .execute(&self.$writer)
+                .await?
+                .rows_affected()
+                    == 1;
+                count("bump_epoch");
+                let now: Option<i64> =
+                    sqlx::query_scalar(concat!("SELECT epoch FROM matches WHERE id = ", $p1))
+                        .bind(match_id)
+                        .fetch_optional(&self.$writer)
+                        .await?;
+                Ok(now.map(|e| (e, moved)))
             }
 
             /// The match's seq, counted as a query of `op`.

@@ -111,6 +111,9 @@ pub struct MatchRow {
     pub setup: MatchSetup,
     /// The seq of the last event; 0 before any event.
     pub seq: i64,
+    /// The epoch of the match's history (see [`new_epoch`]): a seq is only comparable with
+    /// seqs of the same epoch.
+    pub epoch: i64,
     /// `not_started`, `in_progress`, `innings_break` or `finished`.
     pub status: String,
     /// One line such as "IND 145/3 (17.2)"; empty before any event.
@@ -124,6 +127,9 @@ pub struct Append<'a> {
     pub match_id: i64,
     /// The new event's seq: the match's current seq + 1, or the append is a `SeqConflict`.
     pub seq: i64,
+    /// The epoch the event was applied in: if the match's epoch has changed since, the append
+    /// is a `SeqConflict` and the caller reloads. `None` appends in whatever epoch is current.
+    pub epoch: Option<i64>,
     pub kind: &'a str,
     /// The event as JSON.
     pub payload: &'a str,
@@ -151,6 +157,8 @@ pub struct StoredEvent {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredSnapshot {
     pub seq: i64,
+    /// The match's epoch now, which may be newer than the one written inside `body`.
+    pub epoch: i64,
     pub body: Vec<u8>,
 }
 
@@ -323,6 +331,18 @@ impl Store {
         dispatch!(self, s => s.current_seq(match_id))
     }
 
+    /// Moves the match's history to epoch `to` if it is still at `from`; returns the epoch in
+    /// force afterwards (`to`, or whatever another node moved it to first) and whether this
+    /// call moved it; `None` for an unknown match.
+    pub async fn bump_epoch(
+        &self,
+        match_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Option<(i64, bool)>, StoreError> {
+        dispatch!(self, s => s.bump_epoch(match_id, from, to))
+    }
+
     /// Matches whose status is live, for resyncing after a bus reconnect.
     pub async fn live_match_ids(&self) -> Result<Vec<i64>, StoreError> {
         dispatch!(self, s => s.live_match_ids())
@@ -333,6 +353,17 @@ impl Store {
 /// and ROLLBACK count too, so a warm read path can be shown to send nothing.
 fn count(op: &'static str) {
     metrics::counter!("crease_db_queries_total", "op" => op).increment(1);
+}
+
+/// An epoch for a history that begins now: milliseconds since 1970, and above `after` (the
+/// epoch it replaces, or one a cache holds) even if this node's clock is behind. A time, not
+/// a counter kept in the database: a restored copy would count again from its old value and
+/// reuse an epoch the lost history already had.
+pub fn new_epoch(after: i64) -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    now.max(after.saturating_add(1))
 }
 
 /// Random 32 bytes, hex: a scorer token's plaintext.

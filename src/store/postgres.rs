@@ -130,8 +130,8 @@ impl PgStore {
             .map_err(|e| StoreError::Other(format!("match setup does not serialize: {e}")))?;
         count("create_match");
         let record: MatchRecord = sqlx::query_as(&format!(
-            "INSERT INTO matches (tournament_id, title, venue, starts_at, setup, status) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {MATCH_COLUMNS}"
+            "INSERT INTO matches (tournament_id, title, venue, starts_at, setup, status, epoch) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {MATCH_COLUMNS}"
         ))
         .bind(m.tournament_id)
         .bind(&m.title)
@@ -139,6 +139,7 @@ impl PgStore {
         .bind(m.starts_at)
         .bind(setup)
         .bind(NOT_STARTED)
+        .bind(super::new_epoch(0))
         .fetch_one(&self.pool)
         .await?;
         record.try_into()

@@ -43,17 +43,22 @@ impl PgStore {
     }
 }
 
-event_reads!(PgStore, pool, "$1", "$2", "$3");
+event_reads!(PgStore, pool, pool, "$1", "$2", "$3");
 
 async fn append_in(conn: &mut PgConnection, a: &Append<'_>) -> Result<(), StoreError> {
     // The row lock serializes appends to one match for the rest of the transaction, so a racing
     // append waits here and then sees the winner's seq.
     count("append");
-    let current: i64 = sqlx::query_scalar("SELECT seq FROM matches WHERE id = $1 FOR UPDATE")
-        .bind(a.match_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let (current, epoch): (i64, i64) =
+        sqlx::query_as("SELECT seq, epoch FROM matches WHERE id = $1 FOR UPDATE")
+            .bind(a.match_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+    if a.epoch.is_some_and(|e| e != epoch) {
+        // Derived from a history this database no longer holds: the caller reloads.
+        return Err(StoreError::SeqConflict { current });
+    }
     if a.seq != current + 1 {
         // A retried request whose first attempt won is a replay, not a conflict.
         if let Some((key, _)) = a.idempotency {
@@ -125,7 +130,7 @@ async fn append_in(conn: &mut PgConnection, a: &Append<'_>) -> Result<(), StoreE
     count("append");
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(EVENTS_CHANNEL)
-        .bind(format!("{}:{}", a.match_id, a.seq))
+        .bind(format!("{}:{}:{}", a.match_id, a.seq, epoch))
         .execute(&mut *conn)
         .await?;
     Ok(())

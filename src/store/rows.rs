@@ -6,7 +6,7 @@ use super::{MatchRow, StoreError};
 
 /// The columns `MatchRecord` reads, the same in both dialects.
 pub(super) const MATCH_COLUMNS: &str =
-    "id, tournament_id, title, venue, starts_at, setup, seq, status, summary, updated_at";
+    "id, tournament_id, title, venue, starts_at, setup, seq, epoch, status, summary, updated_at";
 
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct MatchRecord {
@@ -17,6 +17,7 @@ pub(super) struct MatchRecord {
     starts_at: Option<DateTime<Utc>>,
     setup: String,
     seq: i64,
+    epoch: i64,
     status: String,
     summary: String,
     updated_at: DateTime<Utc>,
@@ -39,6 +40,7 @@ impl TryFrom<MatchRecord> for MatchRow {
             starts_at: r.starts_at,
             setup,
             seq: r.seq,
+            epoch: r.epoch,
             status: r.status,
             summary: r.summary,
             updated_at: r.updated_at,

@@ -175,8 +175,9 @@ impl SqliteStore {
         count("create_match");
         let record: MatchRecord = sqlx::query_as(&format!(
             "INSERT INTO matches \
-               (tournament_id, title, venue, starts_at, setup, status, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING {MATCH_COLUMNS}"
+               (tournament_id, title, venue, starts_at, setup, status, created_at, updated_at, \
+                epoch) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) RETURNING {MATCH_COLUMNS}"
         ))
         .bind(m.tournament_id)
         .bind(&m.title)
@@ -185,6 +186,7 @@ impl SqliteStore {
         .bind(setup)
         .bind(NOT_STARTED)
         .bind(now)
+        .bind(super::new_epoch(0))
         .fetch_one(&self.writer)
         .await?;
         record.try_into()

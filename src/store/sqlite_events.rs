@@ -44,16 +44,21 @@ impl SqliteStore {
     }
 }
 
-event_reads!(SqliteStore, reader, "?1", "?2", "?3");
+event_reads!(SqliteStore, reader, writer, "?1", "?2", "?3");
 
 async fn append_in(conn: &mut SqliteConnection, a: &Append<'_>) -> Result<(), StoreError> {
     let now = ts(now());
     count("append");
-    let current: i64 = sqlx::query_scalar("SELECT seq FROM matches WHERE id = ?1")
-        .bind(a.match_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let (current, epoch): (i64, i64) =
+        sqlx::query_as("SELECT seq, epoch FROM matches WHERE id = ?1")
+            .bind(a.match_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+    if a.epoch.is_some_and(|e| e != epoch) {
+        // Derived from a history this database no longer holds: the caller reloads.
+        return Err(StoreError::SeqConflict { current });
+    }
     if a.seq != current + 1 {
         // A retried request whose first attempt won is a replay, not a conflict.
         if let Some((key, _)) = a.idempotency {

@@ -49,6 +49,7 @@ fn event(match_id: i64, seq: i64, kind: &'static str, status: &'static str) -> A
     Append {
         match_id,
         seq,
+        epoch: None,
         kind,
         payload: leak(format!(r#"{{"n":{seq}}}"#)),
         snapshot: leak(format!(r#"{{"seq":{seq}}}"#)).as_bytes(),
