@@ -1,9 +1,12 @@
 // A match's live feed over Server-Sent Events, applied in seq order.
 //
-// The rule: apply a message only when its seq is exactly last + 1, or when it is a snapshot at
-// or after last. A gap means messages were lost, so the feed reconnects with since=last and
-// the server fills the gap from its ring (or sends a snapshot). A lost connection is retried
-// with backoff, at once when the browser says the network is back, always from the last seq,
+// The rule: apply a message only when it is the next seq of the same epoch, or when it is a
+// snapshot at or after the last (epoch, seq): a snapshot of a newer epoch replaces the state
+// even at a lower seq, since the match's history was restored and the old seqs are gone.
+// Anything of an older epoch is ignored. A gap (or a change of a newer epoch arriving before
+// its snapshot) means messages were lost, so the feed reconnects with since=EPOCH:SEQ and the
+// server fills the gap from its ring (or sends a snapshot). A lost connection is retried with
+// backoff, at once when the browser says the network is back, always from the last position,
 // so a ball is never missed and never applied twice.
 
 const MAX_BACKOFF_MS = 10000;
@@ -19,6 +22,7 @@ export class LiveFeed {
     this.matchId = matchId;
     this.h = handlers;
     this.last = -1;
+    this.epoch = -1;
     this.source = null;
     this.timer = null;
     this.backoff = 1000;
@@ -35,7 +39,7 @@ export class LiveFeed {
     clearTimeout(this.timer);
     this.timer = null;
     if (this.source) this.source.close();
-    const since = this.last >= 0 ? `?since=${this.last}` : '';
+    const since = this.last >= 0 ? `?since=${this.epoch}:${this.last}` : '';
     this.status(this.last >= 0 ? 'reconnecting' : 'connecting');
     const src = new EventSource(`/api/matches/${this.matchId}/stream${since}`);
     this.source = src;
@@ -89,14 +93,16 @@ export class LiveFeed {
   /** Applies one message by the seq rule; also used for a snapshot fetched over HTTP. */
   apply(msg) {
     if (typeof msg.seq !== 'number') return;
+    const epoch = typeof msg.epoch === 'number' ? msg.epoch : 0;
     if (msg.type === 'snapshot' || msg.type === undefined) {
-      if (msg.seq < this.last) return;
+      if (epoch < this.epoch || (epoch === this.epoch && msg.seq < this.last)) return;
+      this.epoch = epoch;
       this.last = msg.seq;
       this.h.onSnapshot(msg, msg);
       return;
     }
-    if (msg.seq <= this.last) return;
-    if (msg.seq !== this.last + 1) {
+    if (epoch < this.epoch || (epoch === this.epoch && msg.seq <= this.last)) return;
+    if (epoch !== this.epoch || msg.seq !== this.last + 1) {
       // A gap: what came between is lost on this connection; ask again from what we have.
       this.connect();
       return;

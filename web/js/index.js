@@ -6,7 +6,7 @@ import { getJSON, describe } from './api.js';
 import { $, el, fill, statusText } from './dom.js';
 
 const rows = new Map();
-const lastSeq = new Map();
+const lastPos = new Map();
 
 function card(m) {
   return el('li', { class: `match-card ${m.live ? 'is-live' : ''}`, 'data-match': m.id },
@@ -30,7 +30,7 @@ async function load() {
       for (const m of list) {
         const li = card(m);
         rows.set(m.id, { li, status: m.status });
-        lastSeq.set(m.id, m.seq);
+        lastPos.set(m.id, { epoch: m.epoch ?? 0, seq: m.seq });
         (m.live ? live : other).push(li);
       }
       fill($('#live'), live.length ? live : el('li', { class: 'muted' }, 'No match is live just now.'));
@@ -50,8 +50,11 @@ function onTicker(t) {
     load();
     return;
   }
-  if ((lastSeq.get(t.match_id) ?? -1) >= t.seq) return;
-  lastSeq.set(t.match_id, t.seq);
+  // Positions compare by epoch first: after a restore the same seq names another state.
+  const last = lastPos.get(t.match_id) ?? { epoch: -1, seq: -1 };
+  const epoch = t.epoch ?? 0;
+  if (epoch < last.epoch || (epoch === last.epoch && t.seq <= last.seq)) return;
+  lastPos.set(t.match_id, { epoch, seq: t.seq });
   row.li.querySelector('.summary').textContent = t.summary;
 }
 

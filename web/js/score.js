@@ -328,6 +328,8 @@ async function main() {
   const feed = new LiveFeed(id, {
     onSnapshot(msg) {
       const { type, event, ...snap } = msg;
+      // A new epoch is a restored history: seqs answered before it count in the lost one.
+      if (state && snap.epoch !== state.epoch) sentSeq = -1;
       state = snap;
       resetPrompts();
       syncFields(type !== undefined && type !== 'snapshot');
