@@ -21,8 +21,9 @@ fn ball(seq: i64) -> BusMessage {
     BusMessage {
         match_id: MATCH,
         seq,
+        epoch: 1,
         payload: Bytes::from(format!(
-            r#"{{"type":"ball","match_id":{MATCH},"seq":{seq},"ball":{{}}}}"#
+            r#"{{"type":"ball","match_id":{MATCH},"seq":{seq},"epoch":1,"ball":{{}}}}"#
         )),
     }
 }

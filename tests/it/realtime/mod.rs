@@ -5,6 +5,7 @@
 mod fanout;
 mod limits;
 mod redis_cut;
+mod restore;
 mod resume;
 mod shutdown;
 mod slow_consumer;

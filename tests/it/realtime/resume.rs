@@ -37,9 +37,10 @@ async fn a_client_back_after_twenty_balls_gets_exactly_those_twenty() {
     assert_eq!(last, n + 20);
     anchor.until_seq(last).await;
 
-    let mut ws = LiveClient::ws(&b.base, f.id, Some(n)).await;
-    let mut sse = LiveClient::sse(&b.base, f.id, Some(n)).await;
-    let mut sse_q = LiveClient::sse_query(&b.base, f.id, n).await;
+    let since = format!("{}:{n}", anchor.received[0].epoch);
+    let mut ws = LiveClient::ws(&b.base, f.id, Some(&since)).await;
+    let mut sse = LiveClient::sse(&b.base, f.id, Some(&since)).await;
+    let mut sse_q = LiveClient::sse_query(&b.base, f.id, &since).await;
     for c in [&mut ws, &mut sse, &mut sse_q] {
         let got = take(c, 20).await;
         assert_resumed(&c.label, n, &got);
@@ -62,6 +63,7 @@ async fn a_client_older_than_the_ring_gets_a_snapshot_equal_to_live() {
     let n = a.score(&mut f, 5).await;
     let mut ws = LiveClient::ws(&b.base, f.id, None).await;
     ws.until_seq(n).await;
+    let ws_token = ws.resume_token().expect("a message");
     drop(ws);
 
     // B restarts: its rings are gone, so nothing after `n` can be replayed to a client.
@@ -69,8 +71,9 @@ async fn a_client_older_than_the_ring_gets_a_snapshot_equal_to_live() {
     let last = a.score(&mut f, 20).await;
     let b = Node::start(&shared, Some(&super::redis_url()), &[]).await;
 
-    let mut ws = LiveClient::ws(&b.base, f.id, Some(n)).await;
-    let mut sse = LiveClient::sse(&b.base, f.id, Some(n)).await;
+    // A bare seq, as a client from before epochs sends: a snapshot either way.
+    let mut ws = LiveClient::ws(&b.base, f.id, Some(&n.to_string())).await;
+    let mut sse = LiveClient::sse(&b.base, f.id, Some(&ws_token)).await;
     let live = b.get_json(&format!("/api/matches/{}/live", f.id)).await;
     assert_eq!(live["seq"], last);
     for c in [&mut ws, &mut sse] {

@@ -45,10 +45,11 @@ async fn sigterm_drains_clients_who_resume_on_the_other_node_without_a_gap() {
     let mut resumed = Vec::new();
     for c in &clients {
         let last = c.last_seq().expect("a seq");
+        let token = c.resume_token();
         let again = if c.label.starts_with("ws") {
-            LiveClient::ws(&a.base, f.id, Some(last)).await
+            LiveClient::ws(&a.base, f.id, token.as_deref()).await
         } else {
-            LiveClient::sse(&a.base, f.id, Some(last)).await
+            LiveClient::sse(&a.base, f.id, token.as_deref()).await
         };
         resumed.push((last, again));
     }

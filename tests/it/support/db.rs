@@ -91,6 +91,73 @@ pub async fn postgres_store() -> TestDb {
     db
 }
 
+/// A copy of `src` as it is now, taken as a backup is (`CREATE DATABASE … TEMPLATE`): new
+/// connections to `src` are refused and open ones ended for the moment of the copy, as a
+/// template must have no other session, then `src` takes connections again. Nodes on `src`
+/// see their connections dropped once, and reconnect.
+pub async fn postgres_copy(src: &TestDb) -> TestDb {
+    let Cleanup::Postgres { admin_url, name } = &src.cleanup else {
+        panic!("only a Postgres database can be copied as a template");
+    };
+    let copy = format!("crease_t_{:016x}", rand::random::<u64>());
+    let mut admin = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("admin connection");
+    let run = |sql: String| sqlx::query(Box::leak(sql.into_boxed_str()));
+    run(format!(
+        "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false"
+    ))
+    .execute(&mut admin)
+    .await
+    .expect("close the source to new connections");
+    run(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    ))
+    .execute(&mut admin)
+    .await
+    .expect("end the source's sessions");
+    // CREATE DATABASE waits a few seconds for ended sessions to go; a slow exit is retried.
+    let mut copied = None;
+    for _ in 0..5 {
+        copied = Some(
+            run(format!("CREATE DATABASE \"{copy}\" TEMPLATE \"{name}\""))
+                .execute(&mut admin)
+                .await,
+        );
+        if matches!(copied, Some(Ok(_))) {
+            break;
+        }
+    }
+    run(format!(
+        "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS true"
+    ))
+    .execute(&mut admin)
+    .await
+    .expect("reopen the source");
+    let _ = admin.close().await;
+    if let Some(Err(e)) = copied {
+        panic!("cannot copy {name}: {e}");
+    }
+    let url = with_database(admin_url, &copy);
+    let cleanup = Cleanup::Postgres {
+        admin_url: admin_url.clone(),
+        name: copy,
+    };
+    let store = match Store::connect(&url, &options()).await {
+        Ok(s) => s,
+        Err(e) => {
+            drop_now(&cleanup);
+            panic!("cannot connect to the copy: {e}");
+        }
+    };
+    TestDb {
+        store,
+        url,
+        cleanup,
+    }
+}
+
 /// A fresh SQLite file in the temp directory, migrated.
 pub async fn sqlite_store() -> TestDb {
     let path = std::env::temp_dir().join(format!("crease_t_{:016x}.db", rand::random::<u64>()));

@@ -23,6 +23,8 @@ pub struct Msg {
     pub kind: String,
     pub match_id: i64,
     pub seq: i64,
+    /// The epoch of the match's history the message belongs to.
+    pub epoch: i64,
     pub json: Value,
 }
 
@@ -34,12 +36,18 @@ impl Msg {
             kind: json["type"].as_str().expect("type").to_owned(),
             match_id: json["match_id"].as_i64().expect("match_id"),
             seq: json["seq"].as_i64().expect("seq"),
+            epoch: json["epoch"].as_i64().expect("epoch"),
             json,
         }
     }
 
     pub fn is_snapshot(&self) -> bool {
         self.kind == "snapshot"
+    }
+
+    /// The resume token for what this message leaves the client at: `EPOCH:SEQ`.
+    pub fn token(&self) -> String {
+        format!("{}:{}", self.epoch, self.seq)
     }
 }
 
@@ -68,7 +76,7 @@ pub struct LiveClient {
     ended: Option<Option<u16>>,
 }
 
-fn ws_url(base: &str, match_id: i64, since: Option<i64>) -> String {
+fn ws_url(base: &str, match_id: i64, since: Option<&str>) -> String {
     let base = base.replacen("http://", "ws://", 1);
     match since {
         Some(s) => format!("{base}/api/matches/{match_id}/ws?since={s}"),
@@ -77,7 +85,8 @@ fn ws_url(base: &str, match_id: i64, since: Option<i64>) -> String {
 }
 
 impl LiveClient {
-    pub async fn ws(base: &str, match_id: i64, since: Option<i64>) -> LiveClient {
+    /// A WebSocket, resuming from the token `since` (`EPOCH:SEQ`, or a bare seq) when given.
+    pub async fn ws(base: &str, match_id: i64, since: Option<&str>) -> LiveClient {
         let url = ws_url(base, match_id, since);
         let (ws, res) = tokio::time::timeout(DEADLINE, tokio_tungstenite::connect_async(&url))
             .await
@@ -110,17 +119,17 @@ impl LiveClient {
     }
 
     /// SSE, resuming through `Last-Event-ID` when `since` is given.
-    pub async fn sse(base: &str, match_id: i64, since: Option<i64>) -> LiveClient {
+    pub async fn sse(base: &str, match_id: i64, since: Option<&str>) -> LiveClient {
         let url = format!("{base}/api/matches/{match_id}/stream");
         let mut req = reqwest::Client::new().get(&url);
         if let Some(s) = since {
-            req = req.header("Last-Event-ID", s.to_string());
+            req = req.header("Last-Event-ID", s);
         }
         Self::sse_from(req, format!("sse {url} since {since:?}")).await
     }
 
     /// SSE, resuming through `?since=`.
-    pub async fn sse_query(base: &str, match_id: i64, since: i64) -> LiveClient {
+    pub async fn sse_query(base: &str, match_id: i64, since: &str) -> LiveClient {
         let url = format!("{base}/api/matches/{match_id}/stream?since={since}");
         Self::sse_from(reqwest::Client::new().get(&url), format!("sse {url}")).await
     }
@@ -177,6 +186,11 @@ impl LiveClient {
 
     pub fn last_seq(&self) -> Option<i64> {
         self.received.last().map(|m| m.seq)
+    }
+
+    /// Where the client stands, as the resume token it would reconnect with.
+    pub fn resume_token(&self) -> Option<String> {
+        self.received.last().map(Msg::token)
     }
 
     /// The next message or the end; fails the test if nothing comes within the deadline.

@@ -70,6 +70,8 @@ pub struct Node {
     pub base: String,
     pub client: reqwest::Client,
     child: Child,
+    /// Where the node's output goes, when the test reads its log.
+    log: Option<std::path::PathBuf>,
 }
 
 /// A port nobody holds right now: bind :0, read it, let it go.
@@ -87,11 +89,34 @@ impl Node {
         Self::start_on(shared, redis_url, env, free_port()).await
     }
 
+    /// Like [`start`](Self::start), with the node's log written to a file for [`log`](Self::log).
+    pub async fn start_logged(shared: &Shared, redis_url: Option<&str>) -> Node {
+        let path =
+            std::env::temp_dir().join(format!("crease_t_{:016x}.log", rand::random::<u64>()));
+        Self::launch(shared, redis_url, &[], free_port(), Some(path)).await
+    }
+
+    /// What the node has logged so far (only for a node from [`start_logged`](Self::start_logged)).
+    pub fn log(&self) -> String {
+        let path = self.log.as_ref().expect("a node started with a log file");
+        std::fs::read_to_string(path).unwrap_or_default()
+    }
+
     pub async fn start_on(
         shared: &Shared,
         redis_url: Option<&str>,
         env: &[(&str, &str)],
         port: u16,
+    ) -> Node {
+        Self::launch(shared, redis_url, env, port, None).await
+    }
+
+    async fn launch(
+        shared: &Shared,
+        redis_url: Option<&str>,
+        env: &[(&str, &str)],
+        port: u16,
+        log: Option<std::path::PathBuf>,
     ) -> Node {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_crease"));
         cmd.arg("serve")
@@ -107,6 +132,12 @@ impl Node {
             .env("CREASE_ADMIN_TOKEN", ADMIN_TOKEN)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
+        if let Some(path) = &log {
+            // The log goes to whichever stream the subscriber writes, so both are kept.
+            let file = std::fs::File::create(path).expect("a log file");
+            cmd.stdout(file.try_clone().expect("a log file"))
+                .stderr(file);
+        }
         if let Some(url) = redis_url {
             cmd.env("REDIS_URL", url);
         }
@@ -121,6 +152,7 @@ impl Node {
                 .build()
                 .expect("client"),
             child,
+            log,
         };
         let url = node.url("/readyz");
         let client = reqwest::Client::builder()
@@ -257,5 +289,8 @@ impl Drop for Node {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(path) = &self.log {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
