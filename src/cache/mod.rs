@@ -88,6 +88,10 @@ impl Reason {
     }
 }
 
+/// What a cache holds for a match: its `(epoch, seq)`, and its bytes where it has them (L1's
+/// known position has none).
+type Claim<'a> = ((i64, i64), Option<&'a [u8]>);
+
 /// A stored snapshot as served, with the match's current epoch in its body (a snapshot written
 /// before the epoch last moved carries the old one).
 fn from_stored(stored: StoredSnapshot) -> Snapshot {
@@ -315,7 +319,7 @@ impl SnapshotCache {
         let Some(db) = self.db_snapshot(match_id).await? else {
             return Ok(false);
         };
-        let mut claims: Vec<((i64, i64), Option<&[u8]>)> = vec![(l1_known, None)];
+        let mut claims: Vec<Claim<'_>> = vec![(l1_known, None)];
         let redis_pos = redis_held.as_ref().and_then(|b| {
             let pos = (crate::message::epoch_of(b), redis::seq_of(b)?);
             Some((pos, b))
