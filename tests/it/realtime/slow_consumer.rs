@@ -15,12 +15,12 @@ const MESSAGES: i64 = 10_000;
 /// match's worker queue (1024) is ever the one that falls behind.
 const BATCH: i64 = 250;
 
-/// A `ball` message of about 1 KB, as the engine would publish for `seq`.
-fn ball_message(match_id: i64, seq: i64) -> String {
+/// A `ball` message of about 1 KB, as the engine would publish for `seq` of `epoch`.
+fn ball_message(match_id: i64, epoch: i64, seq: i64) -> String {
     let commentary =
         "Full and straight, driven firmly back past the bowler for a couple. ".repeat(12);
     format!(
-        r#"{{"type":"ball","match_id":{match_id},"seq":{seq},"ball":{{"batter":"Hawks 1","non_striker":"Hawks 2","bowler":"Owls 11","runs":{{"batter":2,"extras":0,"total":2}}}},"line":{{"status":"in_progress","summary":"Hawks {seq}/0","commentary":"{commentary}"}}}}"#
+        r#"{{"type":"ball","match_id":{match_id},"seq":{seq},"epoch":{epoch},"ball":{{"batter":"Hawks 1","non_striker":"Hawks 2","bowler":"Owls 11","runs":{{"batter":2,"extras":0,"total":2}}}},"line":{{"status":"in_progress","summary":"Hawks {seq}/0","commentary":"{commentary}"}}}}"#
     )
 }
 
@@ -32,7 +32,10 @@ async fn a_client_that_reads_nothing_is_bounded_and_does_not_hold_back_others() 
     let start = node.score(&mut f, 3).await;
 
     let mut slow = LiveClient::ws_small_buffer(&node.base, f.id).await;
-    assert!(matches!(slow.next().await, Item::Msg(m) if m.is_snapshot()));
+    let epoch = match slow.next().await {
+        Item::Msg(m) if m.is_snapshot() => m.epoch,
+        other => panic!("a snapshot first, not {other:?}"),
+    };
     let mut normal = LiveClient::ws(&node.base, f.id, None).await;
     normal.until_seq(start).await;
 
@@ -59,7 +62,7 @@ async fn a_client_that_reads_nothing_is_bounded_and_does_not_hold_back_others() 
             seq += 1;
             pipe.cmd("PUBLISH")
                 .arg(&channel)
-                .arg(ball_message(f.id, seq))
+                .arg(ball_message(f.id, epoch, seq))
                 .ignore();
         }
         let () = pipe.query_async(&mut redis).await.expect("PUBLISH");
