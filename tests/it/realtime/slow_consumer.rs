@@ -137,6 +137,10 @@ async fn a_client_closed_as_too_slow_that_never_reads_is_reset() {
     let f = node.started_match().await;
     let mut raw = RawWs::connect_small_buffer(&node.base, f.id).await;
 
+    // The raw client reads nothing, not even its snapshot: the epoch comes from `/live`.
+    let epoch = node.get_json(&format!("/api/matches/{}/live", f.id)).await["epoch"]
+        .as_i64()
+        .expect("the snapshot's epoch");
     let channel = format!("{}match:{}", shared.redis_prefix, f.id);
     let mut redis = redis_direct().await;
     let mut seq = 1;
@@ -150,7 +154,7 @@ async fn a_client_closed_as_too_slow_that_never_reads_is_reset() {
             seq += 1;
             pipe.cmd("PUBLISH")
                 .arg(&channel)
-                .arg(ball_message(f.id, seq))
+                .arg(ball_message(f.id, epoch, seq))
                 .ignore();
         }
         let () = pipe.query_async(&mut redis).await.expect("PUBLISH");
