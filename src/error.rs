@@ -32,6 +32,10 @@ pub enum ApiError {
     StaleSeq { current: i64 },
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// A key reused with a different request: 422, as the IETF Idempotency-Key draft and
+    /// payment APIs answer it.
+    #[error("this Idempotency-Key was already used for a different request; use a new key for a new request")]
+    IdempotencyKeyReused,
     #[error(transparent)]
     Law(#[from] LawViolation),
     #[error("request body is too large")]
@@ -87,7 +91,7 @@ impl ApiError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::StaleSeq { .. } | Self::Conflict { .. } => StatusCode::CONFLICT,
-            Self::Law(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Law(_) | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -103,6 +107,7 @@ impl ApiError {
             Self::Forbidden => "forbidden".into(),
             Self::NotFound(_) => "not-found".into(),
             Self::StaleSeq { .. } => "stale-seq".into(),
+            Self::IdempotencyKeyReused => "idempotency-key-reused".into(),
             Self::Law(v) => format!("law/{}", v.code()),
             Self::TooLarge => "body-too-large".into(),
             Self::UnsupportedMediaType => "unsupported-media-type".into(),

@@ -19,7 +19,7 @@ use crate::bus::{Bus, BusMessage};
 use crate::cache::{Reason, SnapshotCache};
 use crate::error::ApiError;
 use crate::message;
-use crate::store::{Append, Store, StoreError};
+use crate::store::{Append, KeyedResponse, Store, StoreError};
 
 /// A match's engine as of `seq`, the last stored event this node has applied, in the history
 /// of `epoch`.
@@ -44,6 +44,13 @@ pub struct Scoring {
     /// order. A tokio mutex because it is
     /// held across those awaits; it is never taken while a DashMap guard is alive.
     engines: DashMap<i64, Arc<Mutex<Option<Loaded>>>>,
+}
+
+/// An `Idempotency-Key` with the fingerprint of the request that carries it.
+pub struct IdempotencyKey<'a> {
+    pub key: &'a str,
+    /// A hash of the endpoint, the request as parsed and the principal: see `http::ingest`.
+    pub fingerprint: String,
 }
 
 /// The answer to a scorer: stored whole, so a retried request gets the same bytes back.
@@ -76,7 +83,7 @@ impl Scoring {
         match_id: i64,
         event: Recorded,
         expected_seq: Option<i64>,
-        idempotency_key: Option<&str>,
+        idempotency: Option<&IdempotencyKey<'_>>,
     ) -> Result<Scored, ApiError> {
         let started = Instant::now();
         let slot = self.engines.entry(match_id).or_default().clone();
@@ -84,8 +91,8 @@ impl Scoring {
         // Looked up under the lock: a retry sent while its first copy was still being applied
         // must find that copy's answer, not apply again (or fail the first copy's
         // `expected_seq` with a 409).
-        if let Some(key) = idempotency_key {
-            if let Some(done) = self.replayed(match_id, key).await? {
+        if let Some(keyed) = idempotency {
+            if let Some(done) = self.replayed(match_id, keyed).await? {
                 return Ok(done);
             }
         }
@@ -133,7 +140,11 @@ impl Scoring {
                     snapshot: &out.snapshot,
                     status: &out.status,
                     summary: &live.summary,
-                    idempotency: idempotency_key.map(|k| (k, out.body.as_ref())),
+                    idempotency: idempotency.map(|k| KeyedResponse {
+                        key: k.key,
+                        fingerprint: &k.fingerprint,
+                        response: out.body.as_ref(),
+                    }),
                 })
                 .await;
             match appended {
@@ -184,8 +195,8 @@ impl Scoring {
                     *slot = None;
                     // That node may have been applying this very request (a retry sent to
                     // another node): then its answer is ours.
-                    if let Some(key) = idempotency_key {
-                        if let Some(done) = self.replayed(match_id, key).await? {
+                    if let Some(keyed) = idempotency {
+                        if let Some(done) = self.replayed(match_id, keyed).await? {
                             return Ok(done);
                         }
                     }
@@ -195,9 +206,11 @@ impl Scoring {
                 }
                 Err(StoreError::IdempotencyReplay) => {
                     *slot = None;
-                    let key = idempotency_key.unwrap_or_default();
+                    let Some(keyed) = idempotency else {
+                        return Err(ApiError::Internal("a replay without a key".into()));
+                    };
                     return self
-                        .replayed(match_id, key)
+                        .replayed(match_id, keyed)
                         .await?
                         .ok_or_else(|| ApiError::Internal("idempotency row vanished".into()));
                 }
@@ -211,16 +224,28 @@ impl Scoring {
         Err(ApiError::StaleSeq { current })
     }
 
-    async fn replayed(&self, match_id: i64, key: &str) -> Result<Option<Scored>, ApiError> {
-        Ok(self
-            .store
-            .idempotent_response(match_id, key)
-            .await?
-            .map(|(seq, body)| Scored {
-                seq,
-                body: Bytes::from(body),
-                replayed: true,
-            }))
+    /// The stored answer when this key was already used for this very request; a refusal when
+    /// it was used for another, whose answer would tell the scorer a different event was stored.
+    async fn replayed(
+        &self,
+        match_id: i64,
+        keyed: &IdempotencyKey<'_>,
+    ) -> Result<Option<Scored>, ApiError> {
+        let Some(stored) = self.store.idempotent_response(match_id, keyed.key).await? else {
+            return Ok(None);
+        };
+        if stored
+            .fingerprint
+            .as_deref()
+            .is_some_and(|f| f != keyed.fingerprint)
+        {
+            return Err(ApiError::IdempotencyKeyReused);
+        }
+        Ok(Some(Scored {
+            seq: stored.seq,
+            body: Bytes::from(stored.response),
+            replayed: true,
+        }))
     }
 
     /// Rebuilds a match's engine from its stored events.

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::extract::{parse_json, secrets_equal, ApiJson, BearerToken};
 use crate::error::ApiError;
-use crate::scoring::Scored;
+use crate::scoring::{IdempotencyKey, Scored};
 use crate::state::AppState;
 use crate::store::Grant;
 
@@ -115,6 +115,38 @@ pub async fn authorize_scorer(
     }
 }
 
+/// The request's `Idempotency-Key`, with the fingerprint of what makes a retry the same
+/// request: the endpoint, the event as parsed (so whitespace and key order do not matter), the
+/// seq it expects, and who sent it.
+fn idempotency<'h>(
+    headers: &'h HeaderMap,
+    endpoint: &str,
+    token: &BearerToken,
+    event: &Recorded,
+    expected_seq: Option<i64>,
+) -> Result<Option<IdempotencyKey<'h>>, ApiError> {
+    use sha2::{Digest, Sha256};
+    let Some(key) = idempotency_key(headers)? else {
+        return Ok(None);
+    };
+    let body = serde_json::to_vec(&(event, expected_seq))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut hash = Sha256::new();
+    for part in [
+        endpoint.as_bytes(),
+        token.0.as_deref().unwrap_or_default().as_bytes(),
+        &body,
+    ] {
+        // Length-prefixed, so that no two different triples hash the same bytes.
+        hash.update((part.len() as u64).to_be_bytes());
+        hash.update(part);
+    }
+    Ok(Some(IdempotencyKey {
+        key,
+        fingerprint: hex::encode(hash.finalize()),
+    }))
+}
+
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
@@ -190,7 +222,6 @@ async fn post_ball(
 ) -> Result<Response, ApiError> {
     authorize_scorer(&state, &token, id).await?;
     validate_ball(&req)?;
-    let key = idempotency_key(&headers)?;
     let expected = req.expected_seq;
     let ball = Delivery {
         batter: req.batter,
@@ -203,7 +234,11 @@ async fn post_ball(
         commentary: req.commentary,
     };
     let event = recorded(MatchEvent::Ball(ball), req.overridden)?;
-    let scored = state.scoring.submit(id, event, expected, key).await?;
+    let key = idempotency(&headers, "balls", &token, &event, expected)?;
+    let scored = state
+        .scoring
+        .submit(id, event, expected, key.as_ref())
+        .await?;
     Ok(respond(scored))
 }
 
@@ -220,10 +255,11 @@ async fn post_undo(
     } else {
         parse_json(&body)?
     };
-    let key = idempotency_key(&headers)?;
+    let event = Recorded::from(MatchEvent::Undo);
+    let key = idempotency(&headers, "undo", &token, &event, req.expected_seq)?;
     let scored = state
         .scoring
-        .submit(id, MatchEvent::Undo.into(), req.expected_seq, key)
+        .submit(id, event, req.expected_seq, key.as_ref())
         .await?;
     Ok(respond(scored))
 }
@@ -261,11 +297,11 @@ async fn post_event(
             ));
         }
     }
-    let key = idempotency_key(&headers)?;
     let event = recorded(event, req.overridden)?;
+    let key = idempotency(&headers, "events", &token, &event, req.expected_seq)?;
     let scored = state
         .scoring
-        .submit(id, event, req.expected_seq, key)
+        .submit(id, event, req.expected_seq, key.as_ref())
         .await?;
     Ok(respond(scored))
 }

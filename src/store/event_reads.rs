@@ -78,10 +78,10 @@ macro_rules! event_reads {
                 &self,
                 match_id: i64,
                 key: &str,
-            ) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+            ) -> Result<Option<StoredResponse>, StoreError> {
                 count("idempotent_response");
                 let row = sqlx::query_as(concat!(
-                    "SELECT seq, response FROM idempotency_keys WHERE match_id = ",
+                    "SELECT seq, response, fingerprint FROM idempotency_keys WHERE match_id = ",
                     $p1,
                     " AND key = ",
                     $p2

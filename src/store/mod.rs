@@ -137,8 +137,27 @@ pub struct Append<'a> {
     pub snapshot: &'a [u8],
     pub status: &'a str,
     pub summary: &'a str,
-    /// `(Idempotency-Key, response body)`, kept so that a retried request gets the same answer.
-    pub idempotency: Option<(&'a str, &'a [u8])>,
+    /// Kept so that a retried request gets the same answer.
+    pub idempotency: Option<KeyedResponse<'a>>,
+}
+
+/// An `Idempotency-Key` with the request it was used for and the answer given.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyedResponse<'a> {
+    pub key: &'a str,
+    /// A hash of what identifies the request (endpoint, body, principal): the same key sent
+    /// with a different request must not be answered as a retry of the first.
+    pub fingerprint: &'a str,
+    pub response: &'a [u8],
+}
+
+/// What an `Idempotency-Key` was first used for, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredResponse {
+    pub seq: i64,
+    pub response: Vec<u8>,
+    /// `None` for keys stored before fingerprints were kept.
+    pub fingerprint: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,12 +336,12 @@ impl Store {
         dispatch!(self, s => s.snapshot(match_id))
     }
 
-    /// The `(seq, response)` stored for an `Idempotency-Key`, if that request was already applied.
+    /// What was stored for an `Idempotency-Key`, if a request with it was already applied.
     pub async fn idempotent_response(
         &self,
         match_id: i64,
         key: &str,
-    ) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+    ) -> Result<Option<StoredResponse>, StoreError> {
         dispatch!(self, s => s.idempotent_response(match_id, key))
     }
 

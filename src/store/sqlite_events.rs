@@ -6,7 +6,9 @@ use super::error::SEQ_UNKNOWN;
 use super::event_reads::event_reads;
 use super::rows::now;
 use super::sqlite::ts;
-use super::{count, Append, Appended, SqliteStore, StoreError, StoredEvent, StoredSnapshot};
+use super::{
+    count, Append, Appended, SqliteStore, StoreError, StoredEvent, StoredResponse, StoredSnapshot,
+};
 
 impl SqliteStore {
     /// BEGIN IMMEDIATE, check seq, insert event, upsert snapshot, update the match, insert the
@@ -61,13 +63,13 @@ async fn append_in(conn: &mut SqliteConnection, a: &Append<'_>) -> Result<(), St
     }
     if a.seq != current + 1 {
         // A retried request whose first attempt won is a replay, not a conflict.
-        if let Some((key, _)) = a.idempotency {
+        if let Some(keyed) = a.idempotency {
             count("append");
             let used: bool = sqlx::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM idempotency_keys WHERE match_id = ?1 AND key = ?2)",
             )
             .bind(a.match_id)
-            .bind(key)
+            .bind(keyed.key)
             .fetch_one(&mut *conn)
             .await?;
             if used {
@@ -114,16 +116,17 @@ async fn append_in(conn: &mut SqliteConnection, a: &Append<'_>) -> Result<(), St
     .execute(&mut *conn)
     .await?;
 
-    if let Some((key, response)) = a.idempotency {
+    if let Some(keyed) = a.idempotency {
         count("append");
         sqlx::query(
-            "INSERT INTO idempotency_keys (match_id, key, seq, response, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO idempotency_keys (match_id, key, seq, response, fingerprint, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .bind(a.match_id)
-        .bind(key)
+        .bind(keyed.key)
         .bind(a.seq)
-        .bind(response)
+        .bind(keyed.response)
+        .bind(keyed.fingerprint)
         .bind(&now)
         .execute(&mut *conn)
         .await?;

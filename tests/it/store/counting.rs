@@ -96,7 +96,11 @@ fn check_counts(postgres: bool) {
                 .unwrap();
             assert_eq!(counts.take(), ops(&[("append", 6 + notify)]));
             let mut keyed = event(m.id, 2, "ball", "in_progress");
-            keyed.idempotency = Some(("k", b"r"));
+            keyed.idempotency = Some(crease::store::KeyedResponse {
+                key: "k",
+                fingerprint: "f",
+                response: b"r",
+            });
             db.append(&keyed).await.unwrap();
             assert_eq!(counts.take(), ops(&[("append", 7 + notify)]));
 

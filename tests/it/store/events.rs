@@ -1,6 +1,6 @@
 //! The event log: appends, seq conflicts, races, idempotency and snapshots.
 
-use crease::store::StoreError;
+use crease::store::{KeyedResponse, StoreError, StoredResponse};
 
 use super::{a_match, event};
 use crate::support::db::TestDb;
@@ -137,17 +137,21 @@ async fn idempotency_key_replays(db: TestDb) {
     let m = a_match(&db).await;
     assert_eq!(db.idempotent_response(m.id, "k1").await.unwrap(), None);
     let mut first = event(m.id, 1, "ball", "in_progress");
-    first.idempotency = Some(("k1", b"{\"seq\":1}"));
+    first.idempotency = Some(keyed("k1", b"{\"seq\":1}"));
     db.append(&first).await.unwrap();
     assert_eq!(
         db.idempotent_response(m.id, "k1").await.unwrap(),
-        Some((1, b"{\"seq\":1}".to_vec()))
+        Some(StoredResponse {
+            seq: 1,
+            response: b"{\"seq\":1}".to_vec(),
+            fingerprint: Some("fp-k1".into()),
+        })
     );
 
     // The retry, computed before or after the first attempt landed, is a replay either way.
     for seq in [1, 2] {
         let mut retry = event(m.id, seq, "ball", "in_progress");
-        retry.idempotency = Some(("k1", b"other"));
+        retry.idempotency = Some(keyed("k1", b"other"));
         let err = db.append(&retry).await.unwrap_err();
         assert!(
             matches!(err, StoreError::IdempotencyReplay),
@@ -157,24 +161,28 @@ async fn idempotency_key_replays(db: TestDb) {
     assert_eq!(db.current_seq(m.id).await.unwrap(), Some(1));
     assert_eq!(db.events_after(m.id, 0, 10).await.unwrap().len(), 1);
     assert_eq!(
-        db.idempotent_response(m.id, "k1").await.unwrap().unwrap().1,
+        db.idempotent_response(m.id, "k1")
+            .await
+            .unwrap()
+            .unwrap()
+            .response,
         b"{\"seq\":1}"
     );
 
     // A new key appends; keys are per match.
     let mut next = event(m.id, 2, "ball", "in_progress");
-    next.idempotency = Some(("k2", b"two"));
+    next.idempotency = Some(keyed("k2", b"two"));
     db.append(&next).await.unwrap();
     let other = a_match(&db).await;
     let mut elsewhere = event(other.id, 1, "ball", "in_progress");
-    elsewhere.idempotency = Some(("k1", b"elsewhere"));
+    elsewhere.idempotency = Some(keyed("k1", b"elsewhere"));
     db.append(&elsewhere).await.unwrap();
     assert_eq!(
         db.idempotent_response(other.id, "k1")
             .await
             .unwrap()
             .unwrap()
-            .1,
+            .response,
         b"elsewhere"
     );
 }
@@ -207,4 +215,13 @@ async fn snapshot_only_moves_forward(db: TestDb) {
     let s = db.snapshot(m.id).await.unwrap().unwrap();
     assert_eq!((s.seq, s.body.as_slice()), (10, br#"{"seq":2}"#.as_slice()));
     assert_eq!(db.current_seq(m.id).await.unwrap(), Some(3));
+}
+
+/// A key whose fingerprint names it, so that reads can be checked.
+fn keyed(key: &'static str, response: &'static [u8]) -> KeyedResponse<'static> {
+    KeyedResponse {
+        key,
+        fingerprint: Box::leak(format!("fp-{key}").into_boxed_str()),
+        response,
+    }
 }
