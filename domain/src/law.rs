@@ -39,6 +39,17 @@ pub enum LawViolation {
         batter: u32,
         extras: u32,
     },
+    #[error("{runs} {what} on one delivery is more than the Laws allow (at most {max})")]
+    TooManyRuns {
+        field: &'static str,
+        what: &'static str,
+        runs: u32,
+        max: u32,
+    },
+    #[error("{runs} runs cannot be recorded on one event: at most {max}")]
+    RunsOutOfRange { runs: u32, max: u32 },
+    #[error("the match total would pass the largest number of runs that can be recorded")]
+    TotalOutOfRange,
     #[error("a delivery cannot be both a wide and a no-ball")]
     WideAndNoBall,
     #[error("{0}")]
@@ -81,6 +92,9 @@ impl LawViolation {
             Self::OverQuotaExceeded { .. } => "over-quota-exceeded",
             Self::BowlerChangedMidOver { .. } => "bowler-changed-mid-over",
             Self::RunsMismatch { .. } => "runs-mismatch",
+            Self::TooManyRuns { .. } => "too-many-runs",
+            Self::RunsOutOfRange { .. } => "runs-out-of-range",
+            Self::TotalOutOfRange => "total-out-of-range",
             Self::WideAndNoBall => "wide-and-no-ball",
             Self::ImpossibleExtras(_) => "impossible-extras",
             Self::TooManyWickets => "too-many-wickets",
@@ -96,10 +110,11 @@ impl LawViolation {
 
     /// Whether an umpire's decision can make the event stand although this check refuses it.
     ///
-    /// Only rules of play: who bowls, what a free hit allows, what a no-ball is worth, and an
-    /// event after the result (penalty runs, a retirement recorded late). Never what cannot be
-    /// represented: an unknown player or team, runs that do not add up, a batter not at the
-    /// crease, more wickets than a delivery can take.
+    /// Only rules of play: who bowls, what a free hit allows, what a no-ball is worth, how many
+    /// runs a delivery can bring, and an event after the result (penalty runs, a retirement
+    /// recorded late). Never what cannot be represented: an unknown player or team, runs that
+    /// do not add up or pass the hard ceiling, a batter not at the crease, more wickets than a
+    /// delivery can take.
     pub fn overridable(&self) -> bool {
         matches!(
             self,
@@ -108,6 +123,7 @@ impl LawViolation {
                 | Self::DismissalNotPossible { .. }
                 | Self::FreeHitDismissal
                 | Self::NoBallValue { .. }
+                | Self::TooManyRuns { .. }
                 | Self::MatchOver
         )
     }
@@ -118,11 +134,14 @@ impl LawViolation {
             Self::NotInTeam { field, .. }
             | Self::UnknownTeam { field, .. }
             | Self::BatterAlreadyOut { field, .. }
-            | Self::BatterNotIn { field, .. } => Some(field),
+            | Self::BatterNotIn { field, .. }
+            | Self::TooManyRuns { field, .. } => Some(field),
             Self::ConsecutiveOvers { .. }
             | Self::OverQuotaExceeded { .. }
             | Self::BowlerChangedMidOver { .. } => Some("bowler"),
-            Self::RunsMismatch { .. } => Some("runs"),
+            Self::RunsMismatch { .. } | Self::RunsOutOfRange { .. } | Self::TotalOutOfRange => {
+                Some("runs")
+            }
             Self::WideAndNoBall | Self::ImpossibleExtras(_) | Self::NoBallValue { .. } => {
                 Some("extras")
             }

@@ -173,36 +173,36 @@ impl Match {
                 Some(entry) => entry.1 = entry.1.saturating_add(u32::from(legal)),
                 None => ctx.over_bowlers.push((d.bowler.clone(), u32::from(legal))),
             }
-            ctx.over_charged = ctx.over_charged.saturating_add(plan.charged);
+            ctx.over_charged += plan.charged;
             let ball_label = overs_text(ctx.completed_overs, ctx.deliveries_in_over);
 
-            // Totals.
-            inn.runs = inn.runs.saturating_add(d.runs.total);
+            // Runs: `check_ball` proved the match total fits, and each figure is part of it.
+            inn.runs += d.runs.total;
             let e = &mut inn.extras;
-            e.wides = e.wides.saturating_add(d.extras.wides);
-            e.noballs = e.noballs.saturating_add(d.extras.noballs);
-            e.byes = e.byes.saturating_add(d.extras.byes);
-            e.legbyes = e.legbyes.saturating_add(d.extras.legbyes);
-            e.penalty = e.penalty.saturating_add(d.extras.penalty);
-            e.total = e.total.saturating_add(d.runs.extras);
+            e.wides += d.extras.wides;
+            e.noballs += d.extras.noballs;
+            e.byes += d.extras.byes;
+            e.legbyes += d.extras.legbyes;
+            e.penalty += d.extras.penalty;
+            e.total += d.runs.extras;
             if legal {
                 inn.balls = inn.balls.saturating_add(1);
                 ctx.balls_in_over = ctx.balls_in_over.saturating_add(1);
             }
             if let Some(r) = inn.over_runs.last_mut() {
-                *r = r.saturating_add(d.runs.total);
+                *r += d.runs.total;
             }
             if let Some(w) = inn.worm.last_mut() {
                 *w = inn.runs;
             }
             if let Some(p) = inn.partnerships.last_mut() {
-                p.runs = p.runs.saturating_add(d.runs.total);
+                p.runs += d.runs.total;
                 p.balls = p.balls.saturating_add(u32::from(legal));
             }
 
             // Batter.
             if let Some(line) = inn.batting.get_mut(bat_i) {
-                line.runs = line.runs.saturating_add(d.runs.batter);
+                line.runs += d.runs.batter;
                 if !plan.wide {
                     line.balls = line.balls.saturating_add(1);
                 }
@@ -222,7 +222,7 @@ impl Match {
 
             // Bowler.
             if let Some(line) = inn.bowling.get_mut(bowl_i) {
-                line.runs = line.runs.saturating_add(plan.charged);
+                line.runs += plan.charged;
                 line.wides = line.wides.saturating_add(u32::from(plan.wide));
                 line.noballs = line.noballs.saturating_add(u32::from(plan.noball));
                 if legal {

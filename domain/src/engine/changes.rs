@@ -2,6 +2,7 @@
 //! batters, bowler changes, penalty runs, replacements, miscounted overs, revised targets.
 
 use super::state::{notation_to_balls, BatStatus, Closed, InningsCtx};
+use super::validate::MAX_RUNS_PER_EVENT;
 use super::Match;
 use crate::event::{
     BowlerChange, DismissalKind, MiscountedOver, NewBatter, PenaltyRuns, Replacement, Retirement,
@@ -154,6 +155,13 @@ impl Match {
             self.law(LawViolation::MatchOver)?;
         }
         let team = self.team_index(&p.team, "team")?;
+        if p.runs > MAX_RUNS_PER_EVENT {
+            return Err(LawViolation::RunsOutOfRange {
+                runs: p.runs,
+                max: MAX_RUNS_PER_EVENT,
+            });
+        }
+        self.check_total_fits(p.runs)?;
         let open = self.open_innings().ok();
         let target = match open {
             Some(i) if self.st.inns.get(i).is_some_and(|c| c.bat == team) => Some(i),
@@ -165,9 +173,10 @@ impl Match {
         };
         match target.and_then(|i| self.live.innings.get_mut(i).map(|inn| (i, inn))) {
             Some((i, inn)) => {
-                inn.runs = inn.runs.saturating_add(p.runs);
-                inn.extras.penalty = inn.extras.penalty.saturating_add(p.runs);
-                inn.extras.total = inn.extras.total.saturating_add(p.runs);
+                // `check_total_fits` proved the match total, and so each part, fits.
+                inn.runs += p.runs;
+                inn.extras.penalty += p.runs;
+                inn.extras.total += p.runs;
                 if let Some(w) = inn.worm.last_mut() {
                     *w = inn.runs;
                 }
@@ -175,7 +184,7 @@ impl Match {
             }
             None => {
                 if let Some(pending) = self.st.pending_penalty.get_mut(team) {
-                    *pending = pending.saturating_add(p.runs);
+                    *pending += p.runs;
                 }
             }
         }

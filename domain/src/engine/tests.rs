@@ -408,3 +408,22 @@ fn a_batter_retired_hurt_may_come_back_as_the_last_man_or_be_recorded_as_not_res
         (9, "retired not out")
     );
 }
+
+/// The match total bounds every runs figure; a delivery that would take it past `u32` is
+/// refused, not saturated, and leaves the match as it was.
+#[test]
+fn runs_that_would_overflow_the_total_are_refused() {
+    let mut m = limited(20);
+    start(&mut m, "Aston", false);
+    m.live.innings[0].runs = u32::MAX - 3;
+    let before = serde_json::to_string(m.live()).unwrap();
+    let d = delivery(&m, 4, Extras::default(), vec![]);
+    assert_eq!(
+        m.apply(MatchEvent::Ball(d)),
+        Err(LawViolation::TotalOutOfRange)
+    );
+    assert_eq!(serde_json::to_string(m.live()).unwrap(), before);
+    let d = delivery(&m, 3, Extras::default(), vec![]);
+    m.apply(MatchEvent::Ball(d)).unwrap();
+    assert_eq!(m.live().innings[0].runs, u32::MAX);
+}

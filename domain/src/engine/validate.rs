@@ -7,6 +7,18 @@ use crate::event::{Delivery, DismissalKind};
 use crate::law::LawViolation;
 use crate::live::MatchStatus;
 
+/// Runs the batters can make on one delivery by running, a boundary, or both: a 6, or three
+/// run and an overthrow to the boundary. More has happened (overthrows of overthrows), so a
+/// delivery past it is refused as a rule of play that the umpires' word can overrule.
+pub const MAX_RUNS_MADE: u32 = 7;
+
+/// Penalty runs one award brings (Law 41.1).
+pub const PENALTY_AWARD: u32 = 5;
+
+/// The most runs one event may carry whatever the umpires say: twice anything seen on a real
+/// delivery, and a bound that keeps every total far from overflow.
+pub const MAX_RUNS_PER_EVENT: u32 = 20;
+
 /// What the checks learnt about a delivery that the commit needs.
 #[derive(Debug)]
 pub(super) struct BallPlan {
@@ -191,6 +203,67 @@ impl Match {
         Ok(())
     }
 
+    /// The runs of each kind within what a delivery can bring under the Laws. A wide counts
+    /// its one-run penalty on top; a no-ball its value, and runs that older scorebooks
+    /// credited to the no-ball rather than as byes.
+    fn check_runs_made(&self, d: &Delivery) -> Result<(), LawViolation> {
+        let noball = u32::from(self.setup.noball_runs);
+        let bounds = [
+            (
+                "runs.batter",
+                "runs off the bat",
+                d.runs.batter,
+                MAX_RUNS_MADE,
+            ),
+            ("extras.byes", "byes", d.extras.byes, MAX_RUNS_MADE),
+            (
+                "extras.legbyes",
+                "leg-byes",
+                d.extras.legbyes,
+                MAX_RUNS_MADE,
+            ),
+            ("extras.wides", "wides", d.extras.wides, 1 + MAX_RUNS_MADE),
+            (
+                "extras.noballs",
+                "no-ball runs",
+                d.extras.noballs,
+                noball + MAX_RUNS_MADE,
+            ),
+            (
+                "extras.penalty",
+                "penalty runs",
+                d.extras.penalty,
+                PENALTY_AWARD,
+            ),
+        ];
+        for (field, what, runs, max) in bounds {
+            if runs > max {
+                self.law(LawViolation::TooManyRuns {
+                    field,
+                    what,
+                    runs,
+                    max,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses runs that would take the match total past `u32`: the match total bounds every
+    /// runs figure (an innings, a team, a batter, a bowler, a partnership, an over), so once it
+    /// fits, their sums cannot overflow.
+    pub(super) fn check_total_fits(&self, runs: u32) -> Result<(), LawViolation> {
+        self.live
+            .innings
+            .iter()
+            .map(|i| i.runs)
+            .chain(self.st.pending_penalty)
+            .chain([runs])
+            .try_fold(0u32, u32::checked_add)
+            .map(|_| ())
+            .ok_or(LawViolation::TotalOutOfRange)
+    }
+
     pub(super) fn check_ball(&self, d: &Delivery) -> Result<BallPlan, LawViolation> {
         let (idx, ctx) = self.open_innings_ctx()?;
 
@@ -210,6 +283,14 @@ impl Match {
                 "runs.extras is not the sum of the extras by kind",
             ));
         }
+        // Every figure of the delivery is part of its total, so this bounds them all.
+        if d.runs.total > MAX_RUNS_PER_EVENT {
+            return Err(LawViolation::RunsOutOfRange {
+                runs: d.runs.total,
+                max: MAX_RUNS_PER_EVENT,
+            });
+        }
+        self.check_total_fits(d.runs.total)?;
         let wide = d.extras.wides > 0;
         let noball = d.extras.noballs > 0;
         if wide && noball {
@@ -230,6 +311,7 @@ impl Match {
                 "a delivery cannot give both byes and leg-byes",
             ));
         }
+        self.check_runs_made(d)?;
         if noball && d.extras.noballs < u32::from(self.setup.noball_runs) {
             self.law(LawViolation::NoBallValue {
                 value: self.setup.noball_runs,
@@ -314,18 +396,12 @@ impl Match {
             }
         }
 
-        let charged = d
-            .runs
-            .batter
-            .saturating_add(d.extras.wides)
-            .saturating_add(d.extras.noballs);
+        // Parts of the total, which is at most MAX_RUNS_PER_EVENT: no overflow.
+        let charged = d.runs.batter + d.extras.wides + d.extras.noballs;
         let ran = if wide {
             d.extras.wides.saturating_sub(1)
         } else {
-            d.runs
-                .batter
-                .saturating_add(d.extras.byes)
-                .saturating_add(d.extras.legbyes)
+            d.runs.batter + d.extras.byes + d.extras.legbyes
         };
         Ok(BallPlan {
             idx,

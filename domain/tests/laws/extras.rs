@@ -41,3 +41,29 @@ fn a_wide_and_a_no_ball_together_are_refused() {
         LawViolation::WideAndNoBall
     );
 }
+
+/// Real scorebooks hold these: a run and an overthrow to the boundary, a wide to the boundary,
+/// and byes off a no-ball credited to the no-ball as older scorebooks did. None needs the
+/// umpires' word.
+#[test]
+fn the_most_runs_real_deliveries_bring_are_accepted() {
+    let mut m = test_match();
+    // Each delivery with the runs it adds and whether the batters end up crossed.
+    type Shaped = fn(Delivery) -> Delivery;
+    let shapes: [(Shaped, u32, bool); 4] = [
+        (|d| d.runs(7), 7, true),
+        (|d| d.wides(5), 5, false),
+        (|d| d.noballs(5), 5, false),
+        (|d| d.byes(7), 7, true),
+    ];
+    let mut ends = Ends::new(A, B);
+    for (shape, runs, crossed) in shapes {
+        let before = innings(&m).runs;
+        ok(&mut m, b(shape(ends.ball(BOWLER))));
+        assert_eq!(innings(&m).runs, before + runs);
+        if crossed {
+            ends.swap();
+        }
+    }
+    assert!(m.live().overrides.is_empty());
+}

@@ -381,3 +381,55 @@ fn ok_recorded(m: &mut Match, rec: Recorded) {
         panic!("refused {rec:?}: {e:?}");
     }
 }
+
+#[test]
+fn runs_past_what_a_delivery_can_bring_stand_by_the_umpires_decision() {
+    let extras = |f: fn(&mut crease_domain::Extras)| ball(A, B, BOWLER).with(|d| f(&mut d.extras));
+    let cases = [
+        (ball(A, B, BOWLER).runs(8), "runs.batter", 8, 7),
+        (ball(A, B, BOWLER).byes(8), "extras.byes", 8, 7),
+        (extras(|e| e.legbyes = 8), "extras.legbyes", 8, 7),
+        (ball(A, B, BOWLER).wides(9), "extras.wides", 9, 8),
+        (ball(A, B, BOWLER).noballs(9), "extras.noballs", 9, 8),
+        (extras(|e| e.penalty = 10), "extras.penalty", 10, 5),
+    ];
+    for (d, field, runs, max) in cases {
+        let mut m = t20();
+        let total = d.runs.total;
+        let refused = overrule(&mut m, b(d), REASON);
+        assert!(
+            matches!(refused, LawViolation::TooManyRuns { field: f, runs: r, max: x, .. }
+                if f == field && r == runs && x == max),
+            "{refused:?}"
+        );
+        assert_eq!(refused.code(), "too-many-runs");
+        assert_eq!(refused.field(), Some(field));
+        assert_eq!(innings(&m).runs, total, "{field}");
+    }
+}
+
+#[test]
+fn runs_past_the_ceiling_are_refused_whatever_the_umpires_say() {
+    let mut m = t20();
+    for runs in [21, u32::MAX] {
+        let d = ball(A, B, BOWLER).runs(runs);
+        let refused = refuse(&mut m, b(d.clone()));
+        assert_eq!(refused, LawViolation::RunsOutOfRange { runs, max: 20 });
+        assert!(!refused.overridable());
+        assert_eq!(refused.code(), "runs-out-of-range");
+        let with_override = refuse(&mut m, Recorded::overriding(b(d), REASON));
+        assert_eq!(with_override, refused);
+    }
+    let penalty = MatchEvent::PenaltyRuns(PenaltyRuns {
+        team: SOUTH.into(),
+        runs: 1_000_000,
+    });
+    assert_eq!(
+        refuse(&mut m, penalty),
+        LawViolation::RunsOutOfRange {
+            runs: 1_000_000,
+            max: 20
+        }
+    );
+    assert_eq!(innings(&m).runs, 0);
+}
