@@ -15,6 +15,7 @@ on_both_stores!(
     override_that_is_not_needed_is_refused,
     override_without_a_reason_is_refused,
     no_further_batter_closes_the_innings,
+    eight_off_the_bat_stand_by_override,
 );
 
 const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
@@ -228,4 +229,32 @@ async fn no_further_batter_closes_the_innings(store: StoreKind) {
     more["batter"] = json!("Hawks 3");
     let res = app.post_ball(f.id, &token, &more).await;
     assert_eq!(res.status, UNPROCESSABLE, "{res:?}");
+}
+
+/// More than a delivery can bring under the Laws (a 6, or 3 run and 4 overthrows) is refused
+/// as a scorer's slip, and stands when the umpires say it happened.
+async fn eight_off_the_bat_stand_by_override(store: StoreKind) {
+    let (app, f, token) = scene(store).await;
+    let live = app.live_json(f.id).await;
+    let mut ball = f.innings.ball_with(8);
+    let p = refused(
+        &app,
+        f.id,
+        post_ball(&app, f.id, &token, &ball),
+        UNPROCESSABLE,
+        "/problems/law/too-many-runs",
+    )
+    .await;
+    assert_eq!(p["overridable"], true, "{p}");
+    assert_eq!(p["field"], "runs.batter", "{p}");
+
+    ball["override"] = json!({ "reason": "overthrows of overthrows: 8 run" });
+    let res = app.post_ball(f.id, &token, &ball).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{res:?}");
+    let after = app.live_json(f.id).await;
+    assert_eq!(
+        after["innings"][0]["runs"].as_u64().unwrap(),
+        live["innings"][0]["runs"].as_u64().unwrap() + 8
+    );
+    assert_eq!(after["overrides"][0]["rule"], "too-many-runs", "{after}");
 }

@@ -12,6 +12,7 @@ on_both_stores!(
     unknown_field,
     wrong_type,
     runs_that_do_not_add_up,
+    runs_past_the_ceiling,
     three_wickets_on_one_ball,
     stumped_off_a_no_ball,
     unknown_player,
@@ -151,6 +152,34 @@ async fn runs_that_do_not_add_up(store: StoreKind) {
         "/problems/law/runs-mismatch",
     )
     .await;
+}
+
+/// Once accepted as 201 with the total stuck at u32::MAX: no override lifts this ceiling.
+async fn runs_past_the_ceiling(store: StoreKind) {
+    let (app, f, token) = scene(store).await;
+    for runs in [21, u32::MAX] {
+        let mut ball = f.innings.ball_with(runs);
+        let p = refused(
+            &app,
+            f.id,
+            post_ball(&app, f.id, &token, &ball),
+            UNPROCESSABLE,
+            "/problems/law/runs-out-of-range",
+        )
+        .await;
+        assert_eq!(p["overridable"], false, "{p}");
+        assert_eq!(p["field"], "runs", "{p}");
+        ball["override"] = json!({ "reason": "the umpires allowed it" });
+        let req = post_ball(&app, f.id, &token, &ball);
+        refused(
+            &app,
+            f.id,
+            req,
+            UNPROCESSABLE,
+            "/problems/law/runs-out-of-range",
+        )
+        .await;
+    }
 }
 
 async fn three_wickets_on_one_ball(store: StoreKind) {
