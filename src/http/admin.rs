@@ -1,19 +1,19 @@
 //! Fixtures for the admin token: tournaments, teams, players, matches with their XIs, and
 //! scorer tokens (the plaintext is returned once, only its hash is stored).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use crease_domain::{FreeHits, MatchFormat, MatchSetup, TeamSheet};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::extract::{secrets_equal, ApiJson, BearerToken};
+use super::extract::{secrets_equal, ApiJson, ApiQuery, BearerToken};
 use super::read::MatchView;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{NewMatch, NewPlayer, NewTeam, NewTournament};
+use crate::store::{Grant, NewMatch, NewPlayer, NewTeam, NewTournament};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,13 +31,27 @@ const MAX_NAME: usize = 80;
 /// A squad is an XI plus a few: a bound on what one fixture can make every snapshot carry.
 const MAX_SQUAD: usize = 16;
 
-pub fn require_admin(state: &AppState, token: &BearerToken) -> Result<(), ApiError> {
-    match token.0.as_deref() {
-        Some(t) if secrets_equal(t, &state.admin_token) => Ok(()),
-        Some(_) => Err(ApiError::Forbidden),
-        None => Err(ApiError::Unauthorized),
+/// As scoring answers: no token or one nobody issued is 401, a real scorer token without the
+/// admin's right is 403.
+pub async fn require_admin(state: &AppState, token: &BearerToken) -> Result<(), ApiError> {
+    let Some(t) = token.0.as_deref() else {
+        return Err(ApiError::Unauthorized);
+    };
+    if secrets_equal(t, &state.admin_token) {
+        return Ok(());
+    }
+    if t.len() > MAX_TOKEN {
+        return Err(ApiError::Unauthorized);
+    }
+    // Match ids start at 1, so asking about match 0 asks only whether the token exists.
+    match state.store.token_grant(t, 0).await? {
+        Grant::Unknown => Err(ApiError::Unauthorized),
+        Grant::OtherMatches | Grant::ThisMatch => Err(ApiError::Forbidden),
     }
 }
+
+/// Longer than any token this server issues: refused without a lookup.
+const MAX_TOKEN: usize = 128;
 
 fn name(field: &str, value: &str) -> Result<String, ApiError> {
     let v = value.trim();
@@ -54,7 +68,7 @@ fn created<T: serde::Serialize>(value: T) -> Response {
     (StatusCode::CREATED, Json(value)).into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct TournamentRequest {
     name: String,
@@ -67,7 +81,7 @@ async fn create_tournament(
     token: BearerToken,
     ApiJson(req): ApiJson<TournamentRequest>,
 ) -> Result<Response, ApiError> {
-    require_admin(&state, &token)?;
+    require_admin(&state, &token).await?;
     let t = NewTournament {
         name: name("name", &req.name)?,
         season: req
@@ -83,7 +97,7 @@ async fn list_tournaments(State(state): State<AppState>) -> Result<Response, Api
     Ok(Json(state.store.list_tournaments().await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct TeamRequest {
     name: String,
@@ -99,7 +113,7 @@ async fn create_team(
     token: BearerToken,
     ApiJson(req): ApiJson<TeamRequest>,
 ) -> Result<Response, ApiError> {
-    require_admin(&state, &token)?;
+    require_admin(&state, &token).await?;
     if req.players.len() > 2 * MAX_SQUAD {
         return Err(ApiError::invalid_field("players", "too many players"));
     }
@@ -141,7 +155,7 @@ async fn list_teams(State(state): State<AppState>) -> Result<Response, ApiError>
     Ok(Json(state.store.list_teams().await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct PlayerRequest {
     name: String,
@@ -154,7 +168,7 @@ async fn create_player(
     token: BearerToken,
     ApiJson(req): ApiJson<PlayerRequest>,
 ) -> Result<Response, ApiError> {
-    require_admin(&state, &token)?;
+    require_admin(&state, &token).await?;
     let p = NewPlayer {
         name: name("name", &req.name)?,
         team_id: req.team_id,
@@ -171,7 +185,7 @@ struct PlayersQuery {
 
 async fn list_players(
     State(state): State<AppState>,
-    Query(q): Query<PlayersQuery>,
+    ApiQuery(q): ApiQuery<PlayersQuery>,
 ) -> Result<Response, ApiError> {
     Ok(Json(state.store.list_players(q.team_id).await?).into_response())
 }
@@ -207,14 +221,14 @@ async fn list_matches(State(state): State<AppState>) -> Result<Response, ApiErro
     Ok(res)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct SquadRequest {
     name: String,
     players: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct MatchRequest {
     #[serde(default)]
@@ -352,7 +366,7 @@ async fn create_match(
     token: BearerToken,
     ApiJson(req): ApiJson<MatchRequest>,
 ) -> Result<Response, ApiError> {
-    require_admin(&state, &token)?;
+    require_admin(&state, &token).await?;
     let setup = setup_from(&req)?;
     let title = match &req.title {
         Some(t) => name("title", t)?,
@@ -373,7 +387,7 @@ async fn create_match(
     Ok(created(MatchView::from(row)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct TokenRequest {
     label: String,
@@ -385,7 +399,7 @@ async fn create_token(
     token: BearerToken,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<Response, ApiError> {
-    require_admin(&state, &token)?;
+    require_admin(&state, &token).await?;
     let label = name("label", &req.label)?;
     if req.match_ids.is_empty() || req.match_ids.len() > 100 {
         return Err(ApiError::invalid_field(

@@ -1,15 +1,15 @@
 //! Scorer routes: a ball, an undo, or any other match event. A scorer token may score the
 //! matches it names; the admin token may score any.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use crease_domain::{Delivery, Extras, MatchEvent, Override, Recorded, Runs, Wicket};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::extract::{parse_json, secrets_equal, ApiJson, BearerToken};
+use super::extract::{parse_json, secrets_equal, ApiJson, BearerToken, MatchId};
 use crate::error::ApiError;
 use crate::scoring::{IdempotencyKey, Scored};
 use crate::state::AppState;
@@ -31,7 +31,7 @@ const MAX_REASON: usize = 200;
 const MAX_KEY: usize = 128;
 
 /// A delivery in Cricsheet's shape, plus the seq the scorer expects to follow.
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct BallRequest {
     batter: String,
@@ -53,7 +53,7 @@ struct BallRequest {
 }
 
 /// The umpires' word for an event the Laws checks refused: it is recorded as it happened.
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct OverrideRequest {
     reason: String,
@@ -74,14 +74,14 @@ fn recorded(event: MatchEvent, o: Option<OverrideRequest>) -> Result<Recorded, A
     Ok(Recorded { event, overridden })
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 struct UndoRequest {
     #[serde(default)]
     expected_seq: Option<i64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct EventRequest {
     kind: String,
@@ -215,7 +215,7 @@ fn respond(scored: Scored) -> Response {
 
 async fn post_ball(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    MatchId(id): MatchId,
     token: BearerToken,
     headers: HeaderMap,
     ApiJson(req): ApiJson<BallRequest>,
@@ -244,7 +244,7 @@ async fn post_ball(
 
 async fn post_undo(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    MatchId(id): MatchId,
     token: BearerToken,
     headers: HeaderMap,
     body: bytes::Bytes,
@@ -266,7 +266,7 @@ async fn post_undo(
 
 async fn post_event(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    MatchId(id): MatchId,
     token: BearerToken,
     headers: HeaderMap,
     ApiJson(req): ApiJson<EventRequest>,

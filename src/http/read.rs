@@ -5,13 +5,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::{Deserialize, Serialize};
 
+use super::extract::{ApiQuery, MatchId};
 use crate::cache::{Snapshot, Tier};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -42,7 +43,7 @@ pub async fn current_snapshot(
 
 async fn get_live(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    MatchId(id): MatchId,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (snap, tier) = current_snapshot(&state, id).await?;
@@ -184,7 +185,7 @@ impl From<MatchRow> for MatchView {
 
 async fn get_match(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    MatchId(id): MatchId,
 ) -> Result<Response, ApiError> {
     let row = state
         .store
@@ -226,8 +227,8 @@ struct BallItem {
 
 async fn get_balls(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
-    Query(q): Query<BallsQuery>,
+    MatchId(id): MatchId,
+    ApiQuery(q): ApiQuery<BallsQuery>,
 ) -> Result<Response, ApiError> {
     let since = q.since.unwrap_or(0);
     if since < 0 {

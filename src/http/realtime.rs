@@ -1,7 +1,7 @@
 //! Realtime routes: a match over WebSocket or SSE, resumable from a seq, and the ticker.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -9,6 +9,7 @@ use axum::{Extension, Router};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
+use super::extract::{ApiQuery, MatchId};
 use crate::error::ApiError;
 use crate::http::edge::EdgeIo;
 use crate::hub::{sse, ws, ws_proto, Resume};
@@ -68,8 +69,8 @@ fn header_has(headers: &HeaderMap, name: header::HeaderName, token: &str) -> boo
 
 async fn websocket(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
-    Query(q): Query<Since>,
+    MatchId(id): MatchId,
+    ApiQuery(q): ApiQuery<Since>,
     slot: Option<Extension<Slot>>,
     mut req: Request,
 ) -> Result<Response, ApiError> {
@@ -159,8 +160,8 @@ fn sse_response(body: Body) -> Response {
 
 async fn event_stream(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
-    Query(q): Query<Since>,
+    MatchId(id): MatchId,
+    ApiQuery(q): ApiQuery<Since>,
     headers: HeaderMap,
     slot: Option<Extension<Slot>>,
 ) -> Result<Response, ApiError> {

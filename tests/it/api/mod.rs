@@ -25,6 +25,7 @@ macro_rules! on_both_stores {
 }
 // Declared after the macro so that it is in scope there too.
 mod conditions;
+mod conformance;
 mod idempotency;
 mod overrides;
 mod refusals;
