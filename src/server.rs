@@ -14,7 +14,7 @@ use std::time::Duration;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -210,8 +210,29 @@ async fn refuse(mut stream: TcpStream, why: Refusal) {
         crate::error::RETRY_AFTER_SECS,
     );
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        read_head(&mut stream).await;
         let _ = stream.write_all(response.as_bytes()).await;
         let _ = stream.shutdown().await;
+    })
+    .await;
+}
+
+/// Reads a refused connection's request head (up to 8 KiB, for at most half a second) before it
+/// is answered: an HTTP/1.1 client takes a response that comes before its request is written as
+/// a protocol error, and a socket closed with the request unread is reset, losing the answer.
+async fn read_head(stream: &mut TcpStream) {
+    let mut head = [0u8; 8192];
+    let mut seen = 0;
+    let _ = tokio::time::timeout(Duration::from_millis(500), async {
+        while seen < head.len() {
+            match stream.read(&mut head[seen..]).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => seen += n,
+            }
+            if head[..seen].windows(4).any(|w| w == b"\r\n\r\n") {
+                return;
+            }
+        }
     })
     .await;
 }
