@@ -124,20 +124,9 @@ impl Bus {
 /// Reads `"match_id":N` and `"seq":N` from a message's opening bytes without parsing it whole.
 pub fn route_of(payload: &[u8]) -> Option<(i64, i64)> {
     Some((
-        number_after(payload, b"\"match_id\":")?,
-        number_after(payload, b"\"seq\":")?,
+        crate::message::number_after(payload, b"\"match_id\":")?,
+        crate::message::number_after(payload, b"\"seq\":")?,
     ))
-}
-
-fn number_after(payload: &[u8], key: &[u8]) -> Option<i64> {
-    let head = &payload[..payload.len().min(256)];
-    let at = head.windows(key.len()).position(|w| w == key)? + key.len();
-    let digits = &head[at..];
-    let end = digits
-        .iter()
-        .position(|b| !b.is_ascii_digit())
-        .unwrap_or(digits.len());
-    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
 }
 
 #[cfg(test)]

@@ -55,20 +55,7 @@ pub fn snapshot_key(link: &RedisLink, match_id: i64) -> String {
 
 /// The seq of a snapshot body, read from its opening bytes without parsing the JSON.
 pub fn seq_of(body: &[u8]) -> Option<i64> {
-    let at = memchr_seq(body)?;
-    let digits = &body[at..];
-    let end = digits
-        .iter()
-        .position(|b| !b.is_ascii_digit())
-        .unwrap_or(digits.len());
-    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
-}
-
-fn memchr_seq(body: &[u8]) -> Option<usize> {
-    const NEEDLE: &[u8] = b"\"seq\":";
-    body.windows(NEEDLE.len())
-        .position(|w| w == NEEDLE)
-        .map(|p| p + NEEDLE.len())
+    crate::message::number_after(body, b"\"seq\":")
 }
 
 impl RedisSnapshots {
