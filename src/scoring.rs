@@ -112,7 +112,16 @@ impl Scoring {
                     return Err(ApiError::StaleSeq { current });
                 }
             }
-            loaded.game.record(event.clone())?;
+            if let Err(refused) = loaded.game.record(event.clone()) {
+                // An engine behind another node's writes refuses by a state that has moved on
+                // (a bowler "in a row" who is not): only the store can say it is current.
+                let current = self.store.current_seq(match_id).await?.unwrap_or(0);
+                if current != loaded.seq {
+                    *slot = None;
+                    continue;
+                }
+                return Err(refused.into());
+            }
             // The engine completes an override with the rule it overrules: store its copy.
             let stored = match (&event.event, loaded.game.events().last()) {
                 (MatchEvent::Undo, _) | (_, None) => event.clone(),

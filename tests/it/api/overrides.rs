@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use super::refusals::{post_ball, refused, scene};
-use crate::support::app::{spawn_app, AppOptions, Fixture, StoreKind};
+use crate::support::app::{spawn_app, AppOptions, Fixture, RedisMode, StoreKind};
 
 on_both_stores!(
     consecutive_overs_stand_by_override,
@@ -257,4 +257,23 @@ async fn eight_off_the_bat_stand_by_override(store: StoreKind) {
         live["innings"][0]["runs"].as_u64().unwrap() + 8
     );
     assert_eq!(after["overrides"][0]["rule"], "too-many-runs", "{after}");
+}
+
+/// Two nodes on one database: the node that scored the first over has not seen the second,
+/// scored on the other. Its engine would call the first bowler's third over "two in a row";
+/// the database says it is not, and the ball is stored without any override.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_node_behind_another_does_not_refuse_what_the_database_allows() {
+    let first = spawn_app(AppOptions::new(StoreKind::Postgres)).await;
+    let second = first.peer(RedisMode::Off).await;
+    let mut f = first.started_match(20).await;
+    first.score(&mut f, 6).await;
+    second.score(&mut f, 6).await;
+
+    let mut ball = f.innings.ball_with(0);
+    ball["bowler"] = json!(f.innings.sides.bowlers[10]);
+    let res = first.post_ball(f.id, &first.admin_token, &ball).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{res:?}");
+    assert_eq!(res.json()["seq"], 14, "{res:?}");
+    assert_eq!(first.live_json(f.id).await["overrides"], json!([]));
 }
