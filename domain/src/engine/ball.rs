@@ -322,15 +322,15 @@ impl Match {
                 lines.push(i);
             }
         }
-        let again = alone
-            && ctx.prev_over_bowlers.len() == 1
-            && ctx.prev_over_bowlers == lines_names(&bowlers);
+        let names: Vec<String> = bowlers.into_iter().map(|(n, _)| n).collect();
+        // One bowler again, alone in both overs: the run of overs in a row goes on.
+        let again = alone && ctx.prev_over_bowlers.len() == 1 && ctx.prev_over_bowlers == names;
         ctx.streak = if again {
             ctx.streak.saturating_add(1)
         } else {
             1
         };
-        ctx.prev_over_bowlers = bowlers.into_iter().map(|(n, _)| n).collect();
+        ctx.prev_over_bowlers = names;
         ctx.completed_overs = ctx.completed_overs.saturating_add(1);
         ctx.balls_in_over = 0;
         ctx.deliveries_in_over = 0;
@@ -349,8 +349,4 @@ impl Match {
             self.refresh_bowler_overs(idx, i);
         }
     }
-}
-
-fn lines_names(bowlers: &[(String, u32)]) -> Vec<String> {
-    bowlers.iter().map(|(n, _)| n.clone()).collect()
 }
