@@ -60,14 +60,6 @@ ensure_deny() {
   cargo install cargo-deny --locked
 }
 
-ensure_schemathesis() {
-  command -v schemathesis >/dev/null && return
-  log "installing schemathesis"
-  command -v pip3 >/dev/null || apt_install python3-pip
-  pip3 install -q schemathesis 2>/dev/null || pip3 install -q --break-system-packages schemathesis
-  command -v schemathesis >/dev/null || { echo "schemathesis did not install" >&2; exit 1; }
-}
-
 ensure_browser() {
   command -v chromium >/dev/null || { log "installing chromium"; apt_install chromium; }
   command -v npm >/dev/null || { log "installing node"; apt_install nodejs npm; }

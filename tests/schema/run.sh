@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 examples="${1:-25}"
+command -v schemathesis >/dev/null || { echo "needs schemathesis: pip install schemathesis" >&2; exit 1; }
 bin=target/debug/crease
 [ -x "$bin" ] || cargo build --bin crease
 work=$(mktemp -d)
