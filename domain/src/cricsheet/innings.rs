@@ -203,7 +203,7 @@ fn revised_target(
     if passed_early {
         return Ok(Some((event, Revision::After)));
     }
-    let balls = overs.map(|o| (o.trunc() as u32) * bpo + ((o.fract() * 10.0).round() as u32));
+    let balls = overs.and_then(|o| crate::engine::notation_to_balls(o, bpo));
     let quota = setup.quota_for(balls).unwrap_or(u32::MAX);
     let place = match last_over_past_quota(inn, quota) {
         None => Revision::AtStart,

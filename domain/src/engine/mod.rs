@@ -12,6 +12,7 @@ mod innings;
 mod overrides;
 mod result;
 mod state;
+pub(crate) use state::notation_to_balls;
 mod validate;
 
 #[cfg(test)]

@@ -175,7 +175,7 @@ pub(super) fn per_over(runs: u32, balls: u32, bpo: u32) -> f64 {
 }
 
 /// Overs in cricket notation (25.3) to balls; `None` when it is not a possible number of overs.
-pub(super) fn notation_to_balls(overs: f64, bpo: u32) -> Option<u32> {
+pub(crate) fn notation_to_balls(overs: f64, bpo: u32) -> Option<u32> {
     if !overs.is_finite() || !(0.0..=100_000.0).contains(&overs) {
         return None;
     }
