@@ -14,6 +14,9 @@ use crease::domain::{cricsheet, MatchEvent};
 use serde_json::Value;
 use sqlx::Connection;
 
+#[path = "it/support/port_owner.rs"]
+mod port_owner;
+
 const TOKEN: &str = "cli-test-admin-token";
 const T20: &str = "t20_2018-06-10_india_v_bangladesh.json";
 /// A tie, a super over and a boundary-count result: the hardest finish to get through ingest.
@@ -155,11 +158,25 @@ async fn serve(db: &Db) -> Server {
     serve_with(db, &[]).await
 }
 
+/// A node on a free port. Another test's node may take the port between choosing and binding
+/// it; ours then exits, and it is started again on another port.
 async fn serve_with(db: &Db, extra: &[&str]) -> Server {
-    serve_on(db, free_port(), extra).await
+    for _ in 0..5 {
+        if let Some(server) = try_serve_on(db, free_port(), extra).await {
+            return server;
+        }
+    }
+    panic!("crease serve could not bind a port in five tries");
 }
 
 async fn serve_on(db: &Db, port: u16, extra: &[&str]) -> Server {
+    try_serve_on(db, port, extra)
+        .await
+        .unwrap_or_else(|| panic!("crease serve exited early on port {port}"))
+}
+
+/// The node once it listens on `port` and is ready; `None` if it exited first.
+async fn try_serve_on(db: &Db, port: u16, extra: &[&str]) -> Option<Server> {
     let addr = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_crease"))
         .args(["serve", "--addr", &addr])
@@ -183,18 +200,20 @@ async fn serve_on(db: &Db, port: u16, extra: &[&str]) -> Server {
     };
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Ok(res) = server
-            .http
-            .get(format!("{}/readyz", server.base))
-            .send()
-            .await
-        {
-            if res.status().is_success() {
-                return server;
+        if port_owner::listens_on(server.child.id(), port) {
+            if let Ok(res) = server
+                .http
+                .get(format!("{}/readyz", server.base))
+                .send()
+                .await
+            {
+                if res.status().is_success() {
+                    return Some(server);
+                }
             }
         }
-        if let Ok(Some(status)) = server.child.try_wait() {
-            panic!("crease serve exited early: {status}");
+        if let Ok(Some(_)) = server.child.try_wait() {
+            return None;
         }
         assert!(Instant::now() < deadline, "crease serve did not get ready");
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -68,6 +68,7 @@ pub async fn redis_direct() -> redis::aio::MultiplexedConnection {
 
 pub struct Node {
     pub base: String,
+    port: u16,
     pub client: reqwest::Client,
     child: Child,
     /// Where the node's output goes, when the test reads its log.
@@ -86,14 +87,14 @@ impl Node {
     /// Starts a node on the shared database; `redis_url` `None` runs it without Redis.
     /// `env` adds or overrides variables. Returns once `/readyz` answers 200.
     pub async fn start(shared: &Shared, redis_url: Option<&str>, env: &[(&str, &str)]) -> Node {
-        Self::start_on(shared, redis_url, env, free_port()).await
+        Self::launch(shared, redis_url, env, None).await
     }
 
     /// Like [`start`](Self::start), with the node's log written to a file for [`log`](Self::log).
     pub async fn start_logged(shared: &Shared, redis_url: Option<&str>) -> Node {
         let path =
             std::env::temp_dir().join(format!("crease_t_{:016x}.log", rand::random::<u64>()));
-        Self::launch(shared, redis_url, &[], free_port(), Some(path)).await
+        Self::launch(shared, redis_url, &[], Some(path)).await
     }
 
     /// What the node has logged so far (only for a node from [`start_logged`](Self::start_logged)).
@@ -102,16 +103,25 @@ impl Node {
         std::fs::read_to_string(path).unwrap_or_default()
     }
 
-    pub async fn start_on(
+    /// Starts the process on a free port and waits until it is ready. A port taken by another
+    /// test between choosing and binding it makes the process exit; it is started again on
+    /// another port.
+    async fn launch(
         shared: &Shared,
         redis_url: Option<&str>,
         env: &[(&str, &str)],
-        port: u16,
+        log: Option<std::path::PathBuf>,
     ) -> Node {
-        Self::launch(shared, redis_url, env, port, None).await
+        for _ in 0..5 {
+            let node = Self::spawn(shared, redis_url, env, free_port(), log.clone());
+            if let Some(node) = node.ready().await {
+                return node;
+            }
+        }
+        panic!("the crease binary could not bind a port in five tries");
     }
 
-    async fn launch(
+    fn spawn(
         shared: &Shared,
         redis_url: Option<&str>,
         env: &[(&str, &str)],
@@ -145,27 +155,44 @@ impl Node {
             cmd.env(k, v);
         }
         let child = cmd.spawn().expect("the crease binary starts");
-        let node = Node {
+        Node {
             base: format!("http://127.0.0.1:{port}"),
+            port,
             client: reqwest::Client::builder()
                 .timeout(DEADLINE)
                 .build()
                 .expect("client"),
             child,
             log,
-        };
-        let url = node.url("/readyz");
+        }
+    }
+
+    /// The node once it listens on its port and `/readyz` answers 200; `None` if it exited.
+    async fn ready(mut self) -> Option<Node> {
+        let url = self.url("/readyz");
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(2))
             .pool_max_idle_per_host(0)
             .build()
             .expect("client");
-        eventually("the node process to be ready", || async {
-            let ok = client.get(&url).send().await.ok()?.status() == StatusCode::OK;
-            ok.then_some(())
+        let (pid, port) = (self.pid(), self.port);
+        let exited = eventually("the node process to be ready", || {
+            let exited = self.child.try_wait().expect("try_wait").is_some();
+            let client = &client;
+            let url = &url;
+            async move {
+                if exited {
+                    return Some(true);
+                }
+                if !super::port_owner::listens_on(pid, port) {
+                    return None;
+                }
+                let ok = client.get(url).send().await.ok()?.status() == StatusCode::OK;
+                ok.then_some(false)
+            }
         })
         .await;
-        node
+        (!exited).then_some(self)
     }
 
     pub fn pid(&self) -> u32 {
