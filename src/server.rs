@@ -1,5 +1,5 @@
 //! The accept loop: HTTP/1.1 with upgrades, a cap on connections per node and per client
-//! address, and a graceful drain.
+//! address, a small reserve beyond the caps for scorers and admins, and a graceful drain.
 //!
 //! Our own loop rather than `axum::serve`: a WebSocket must come out of the upgrade as the
 //! plain `TcpStream` (so the hub can write frames to it directly), connections over the cap
@@ -27,10 +27,23 @@ pub struct Limits {
     pub max_per_address: usize,
 }
 
+/// Connections admitted past the caps, per address and per node, for authenticated writes.
+///
+/// Thousands of viewers behind one address (a stadium's carrier NAT, an office) fill the
+/// per-address cap, and a busy node fills its own; the scorer posting from that address must
+/// still get through. Which kind a connection is shows only in its requests, so a connection
+/// over a cap is admitted into this small reserve and each of its requests is checked: a
+/// non-GET with a bearer token is served (the handler still checks the token), anything else
+/// gets the same 503 a refused connection gets.
+pub const RESERVE_PER_ADDRESS: usize = 16;
+pub const RESERVE_PER_NODE: usize = 256;
+
 #[derive(Default)]
 struct Counts {
     total: usize,
     by_addr: HashMap<IpAddr, usize>,
+    reserve_total: usize,
+    reserve_by_addr: HashMap<IpAddr, usize>,
 }
 
 /// The connection table; cheap to share.
@@ -43,27 +56,42 @@ pub struct Admission {
 /// One admitted connection. Carried by each request (as an extension) so a WebSocket task can
 /// keep it; the count drops when the last holder does.
 #[derive(Clone)]
-pub struct Slot(#[allow(dead_code)] Arc<SlotInner>);
+pub struct Slot(Arc<SlotInner>);
+
+impl Slot {
+    /// Whether this connection came in on the reserve, past a cap.
+    fn reserved(&self) -> Option<Refusal> {
+        self.0.reserved
+    }
+}
 
 struct SlotInner {
     addr: IpAddr,
+    /// Which cap the connection was over when it was admitted into the reserve.
+    reserved: Option<Refusal>,
     counts: Arc<Mutex<Counts>>,
 }
 
 impl Drop for SlotInner {
     fn drop(&mut self) {
-        let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-        c.total = c.total.saturating_sub(1);
-        if let Some(n) = c.by_addr.get_mut(&self.addr) {
+        let mut guard = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let c = &mut *guard;
+        let (total, by_addr) = match self.reserved {
+            None => (&mut c.total, &mut c.by_addr),
+            Some(_) => (&mut c.reserve_total, &mut c.reserve_by_addr),
+        };
+        *total = total.saturating_sub(1);
+        if let Some(n) = by_addr.get_mut(&self.addr) {
             *n -= 1;
             if *n == 0 {
-                c.by_addr.remove(&self.addr);
+                by_addr.remove(&self.addr);
             }
         }
-        metrics::gauge!("crease_tcp_connections").set(c.total as f64);
+        metrics::gauge!("crease_tcp_connections").set((c.total + c.reserve_total) as f64);
     }
 }
 
+#[derive(Debug, Clone, Copy)]
 enum Refusal {
     Node,
     Address,
@@ -79,21 +107,49 @@ impl Admission {
 
     fn admit(&self, addr: IpAddr) -> Result<Slot, Refusal> {
         let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-        if c.total >= self.limits.max_connections {
-            return Err(Refusal::Node);
+        let over = if c.total >= self.limits.max_connections {
+            Some(Refusal::Node)
+        } else if c.by_addr.get(&addr).copied().unwrap_or(0) >= self.limits.max_per_address {
+            Some(Refusal::Address)
+        } else {
+            None
+        };
+        match over {
+            None => {
+                *c.by_addr.entry(addr).or_default() += 1;
+                c.total += 1;
+            }
+            Some(why) => {
+                let here = c.reserve_by_addr.get(&addr).copied().unwrap_or(0);
+                if c.reserve_total >= RESERVE_PER_NODE || here >= RESERVE_PER_ADDRESS {
+                    return Err(why);
+                }
+                *c.reserve_by_addr.entry(addr).or_default() += 1;
+                c.reserve_total += 1;
+            }
         }
-        let n = c.by_addr.entry(addr).or_default();
-        if *n >= self.limits.max_per_address {
-            return Err(Refusal::Address);
-        }
-        *n += 1;
-        c.total += 1;
-        metrics::gauge!("crease_tcp_connections").set(c.total as f64);
+        metrics::gauge!("crease_tcp_connections").set((c.total + c.reserve_total) as f64);
         Ok(Slot(Arc::new(SlotInner {
             addr,
+            reserved: over,
             counts: self.counts.clone(),
         })))
     }
+}
+
+/// Whether a request may use a reserved connection: a write that carries a bearer token, as
+/// a scorer's ball or an admin's change does. A bad token still gets its 401 from the handler.
+fn may_use_reserve<B>(req: &hyper::Request<B>) -> bool {
+    let writes = !matches!(
+        *req.method(),
+        hyper::Method::GET | hyper::Method::HEAD | hyper::Method::OPTIONS
+    );
+    let bearer = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
+    writes && bearer
 }
 
 /// Seconds a client has to send its request headers: a slow-loris must not hold a slot.
@@ -104,6 +160,8 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 struct NodeService {
     state: crate::state::AppState,
     router: TowerToHyperService<Router>,
+    /// Set on a connection admitted into the reserve: which cap it is over.
+    reserved: Option<Refusal>,
 }
 
 type RouterFuture = <TowerToHyperService<Router> as hyper::service::Service<
@@ -119,6 +177,10 @@ impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for NodeServ
     >;
 
     fn call(&self, req: hyper::Request<hyper::body::Incoming>) -> Self::Future {
+        if let Some(why) = self.reserved.filter(|_| !may_use_reserve(&req)) {
+            let res = over_cap_response(why);
+            return futures::future::Either::Left(std::future::ready(Ok(res)));
+        }
         let refused = crate::http::edge::refuse(&req, self.state.config.body_limit);
         if let Some(res) = refused {
             return futures::future::Either::Left(std::future::ready(Ok(res)));
@@ -162,6 +224,7 @@ pub async fn serve(
                 continue;
             }
         };
+        let reserved = slot.reserved();
         let _ = stream.set_nodelay(true);
         let svc = router.clone().layer(axum::Extension(slot.clone()));
         let conn = hyper::server::conn::http1::Builder::new()
@@ -173,6 +236,7 @@ pub async fn serve(
                 NodeService {
                     state: state.clone(),
                     router: TowerToHyperService::new(svc),
+                    reserved,
                 },
             )
             .with_upgrades();
@@ -192,14 +256,45 @@ pub async fn serve(
     }
 }
 
+impl Refusal {
+    /// The `limit` label of `crease_connections_refused_total`, and the problem's detail.
+    fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            Refusal::Node => (
+                "node",
+                "this node holds as many connections as it can; try again",
+            ),
+            Refusal::Address => ("address", "too many connections from your address"),
+        }
+    }
+}
+
+/// The refusal of a request on a reserved connection that is not an authenticated write; the
+/// connection closes after it, as a refused one does.
+fn over_cap_response(why: Refusal) -> axum::response::Response {
+    let (counter, detail) = why.describe();
+    metrics::counter!("crease_connections_refused_total", "limit" => counter).increment(1);
+    let mut res = crate::error::problem_response(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "too-many-connections",
+        detail.to_owned(),
+        None,
+        None,
+    );
+    let headers = res.headers_mut();
+    headers.insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static(crate::error::RETRY_AFTER_SECS),
+    );
+    headers.insert(
+        axum::http::header::CONNECTION,
+        axum::http::HeaderValue::from_static("close"),
+    );
+    res
+}
+
 async fn refuse(mut stream: TcpStream, why: Refusal) {
-    let (counter, detail) = match why {
-        Refusal::Node => (
-            "node",
-            "this node holds as many connections as it can; try again",
-        ),
-        Refusal::Address => ("address", "too many connections from your address"),
-    };
+    let (counter, detail) = why.describe();
     metrics::counter!("crease_connections_refused_total", "limit" => counter).increment(1);
     let body = format!(
         r#"{{"type":"/problems/too-many-connections","title":"Service Unavailable","status":503,"detail":"{detail}"}}"#

@@ -56,6 +56,67 @@ async fn connections_over_the_per_address_cap_get_a_503_problem() {
     .await;
 }
 
+/// Thousands of viewers behind one address (a stadium's carrier NAT) fill its cap; the scorer
+/// posting from the same address still gets through, and viewers already in see the ball.
+#[tokio::test]
+async fn a_scorer_behind_an_address_full_of_viewers_still_scores() {
+    let shared = Shared::new().await;
+    let node = Node::start(
+        &shared,
+        None,
+        &[("CREASE_MAX_CONNECTIONS_PER_ADDRESS", "4")],
+    )
+    .await;
+    let mut f = node.started_match().await;
+    let mut viewer = LiveClient::ws(&node.base, f.id, None).await;
+    assert!(matches!(viewer.next().await, Item::Msg(m) if m.is_snapshot()));
+    let addr = node.base.trim_start_matches("http://").to_owned();
+    // Past the cap and into the reserve, so what follows meets both.
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(TcpStream::connect(&addr).await.expect("connect"));
+    }
+    let fresh = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
+    let ball_path = node.url(&format!("/api/matches/{}/balls", f.id));
+
+    // A viewer, and a write with no token, are refused as before.
+    problem(
+        fresh
+            .get(node.url("/healthz"))
+            .send()
+            .await
+            .expect("answered"),
+        StatusCode::SERVICE_UNAVAILABLE,
+    )
+    .await;
+    let runs = f.innings.next_runs();
+    let anonymous = fresh
+        .post(&ball_path)
+        .json(&f.innings.ball_with(runs))
+        .send()
+        .await
+        .expect("answered");
+    problem(anonymous, StatusCode::SERVICE_UNAVAILABLE).await;
+
+    // The scorer's ball is stored and reaches the viewer.
+    let scored = fresh
+        .post(&ball_path)
+        .bearer_auth(crate::support::app::ADMIN_TOKEN)
+        .json(&f.innings.ball_with(runs))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(scored.status(), StatusCode::CREATED);
+    let seq = scored.json::<serde_json::Value>().await.expect("JSON")["seq"]
+        .as_i64()
+        .expect("seq");
+    viewer.until_seq(seq).await;
+    drop(held);
+}
+
 #[tokio::test]
 async fn bad_frames_are_closed_with_their_codes_and_the_node_stays_up() {
     let shared = Shared::new().await;
