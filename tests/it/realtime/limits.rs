@@ -67,7 +67,7 @@ async fn a_scorer_behind_an_address_full_of_viewers_still_scores() {
         &[("CREASE_MAX_CONNECTIONS_PER_ADDRESS", "4")],
     )
     .await;
-    let mut f = node.started_match().await;
+    let f = node.started_match().await;
     let mut viewer = LiveClient::ws(&node.base, f.id, None).await;
     assert!(matches!(viewer.next().await, Item::Msg(m) if m.is_snapshot()));
     let addr = node.base.trim_start_matches("http://").to_owned();
