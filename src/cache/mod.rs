@@ -68,7 +68,12 @@ pub struct SnapshotCache {
     pub list: list::ListCache,
     /// Where a new epoch's snapshot is announced to every node; set once the bus exists.
     announce: std::sync::OnceLock<Bus>,
+    /// Matches whose L1 copy is being reloaded after the bus announced a newer seq.
+    refreshing: Mutex<HashSet<i64>>,
 }
+
+/// How many times one refresh reloads from Redis while seqs keep arriving during it.
+const REFRESH_TRIES: usize = 3;
 
 /// Why a match's epoch changed, as the `reason` label of `crease_epoch_changes_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +124,7 @@ impl SnapshotCache {
                 .map(|t| metrics::counter!("crease_reads_total", "tier" => t.as_str())),
             list: list::ListCache::default(),
             announce: std::sync::OnceLock::new(),
+            refreshing: Mutex::new(HashSet::new()),
         }
     }
 
@@ -281,6 +287,44 @@ impl SnapshotCache {
         self.l1.note(match_id, epoch, seq);
     }
 
+    /// After [`note`](Self::note) on a node that did not store the event: reloads L1 from Redis
+    /// in the background, once per match at a time, so the polls that follow a ball are answered
+    /// from memory rather than each waiting on Redis. The node that stored it holds it already,
+    /// and a match this node was never asked for is left alone.
+    pub fn refresh_soon(self: &Arc<Self>, match_id: i64) {
+        if self.mode != CacheMode::On
+            || self.redis.is_none()
+            || self.l1.held(match_id).is_none()
+            || self.l1.get_fresh(match_id, None).is_some()
+            || !self
+                .refreshing
+                .lock()
+                .expect("lock poisoned")
+                .insert(match_id)
+        {
+            return;
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            for _ in 0..REFRESH_TRIES {
+                let _flight = this.flights.lock(match_id).await;
+                if this.l1.get_fresh(match_id, None).is_some() {
+                    break;
+                }
+                let Some(snap) = this.read_redis(match_id).await else {
+                    // Redis down or behind: the read path goes to the database as before.
+                    break;
+                };
+                this.l1.put(match_id, snap);
+                metrics::counter!("crease_l1_refreshes_total").increment(1);
+            }
+            this.refreshing
+                .lock()
+                .expect("lock poisoned")
+                .remove(&match_id);
+        });
+    }
+
     /// The database's snapshot of the match as served (a match with no events: its opening
     /// state), with the match's current epoch; `None` for an unknown match.
     async fn db_snapshot(&self, match_id: i64) -> Result<Option<Snapshot>, StoreError> {
@@ -400,7 +444,8 @@ impl SnapshotCache {
                     backoff = Duration::from_millis(100);
                 } else {
                     link.mark_down();
-                    backoff = (backoff * 2).min(Duration::from_secs(2));
+                    // Short: every read goes to the database until Redis is back in use.
+                    backoff = (backoff * 2).min(Duration::from_millis(500));
                 }
             } else if self.has_dirty() {
                 // A write failed while the link still looked up.

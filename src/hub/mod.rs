@@ -237,6 +237,7 @@ pub struct NodeSink {
 impl BusSink for NodeSink {
     fn deliver(&self, msg: BusMessage) {
         self.hubs.cache.note(msg.match_id, msg.epoch, msg.seq);
+        self.hubs.cache.refresh_soon(msg.match_id);
         self.hubs.ticker.publish(&msg);
         if let Some(hub) = self.hubs.matches.get(&msg.match_id).map(|h| h.clone()) {
             hub.push(Input::Message(msg, Instant::now()));

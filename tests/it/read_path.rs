@@ -137,3 +137,34 @@ async fn concurrent_cold_reads_with_redis_load_once_from_redis() {
     );
     assert_eq!(reads(&app, "redis").await - redis_reads_before, 1.0);
 }
+
+/// On a node that did not store the ball, the polls after it are answered from memory: the
+/// bus message makes that node reload its copy from Redis once, before anyone asks.
+#[tokio::test]
+async fn a_node_that_did_not_store_the_ball_answers_the_next_poll_from_l1() {
+    use crate::support::node_process::{Node, Shared};
+    let shared = Shared::new().await;
+    let redis = format!("redis://{}", crate::support::redis_proxy::redis_addr());
+    let scorer = Node::start(&shared, Some(&redis), &[]).await;
+    let reader = Node::start(&shared, Some(&redis), &[]).await;
+    let mut f = scorer.started_match().await;
+    let live = reader.url(&format!("/api/matches/{}/live", f.id));
+    // The reader is asked once, so it holds the match.
+    crate::support::app::eventually("the reader to serve the match", || async {
+        let res = reader.client.get(&live).send().await.ok()?;
+        (res.status() == StatusCode::OK).then_some(())
+    })
+    .await;
+    for ball in 1..=5 {
+        let seq = scorer.score(&mut f, 1).await;
+        crate::support::app::eventually("the reader to reload the ball", || async {
+            let n = reader.metric("crease_l1_refreshes_total", &[]).await;
+            (n >= ball as f64).then_some(())
+        })
+        .await;
+        let res = reader.client.get(&live).send().await.expect("GET /live");
+        assert_eq!(res.headers()["x-cache"], "l1", "ball {ball}");
+        let body: serde_json::Value = res.json().await.expect("JSON");
+        assert_eq!(body["seq"], seq, "ball {ball}");
+    }
+}
