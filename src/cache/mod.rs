@@ -486,6 +486,13 @@ impl SnapshotCache {
                 }
             }
             ids.extend(self.l1.match_ids());
+            match self.redis_tier.held_match_ids(link).await {
+                Ok(held) => ids.extend(held),
+                Err(_) => {
+                    self.dirty.lock().expect("lock poisoned").extend(ids);
+                    return false;
+                }
+            }
         }
         let mut failed = Vec::new();
         for id in &ids {

@@ -53,12 +53,64 @@ pub fn snapshot_key(link: &RedisLink, match_id: i64) -> String {
     link.key(format_args!("match:{match_id}:live"))
 }
 
+/// `SCAN`'s pattern for every snapshot key, with the prefix's own glob characters escaped.
+fn snapshot_key_pattern(link: &RedisLink) -> String {
+    let mut pattern = String::new();
+    for c in link.key(format_args!("match:")).chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push_str("*:live");
+    pattern
+}
+
 /// The seq of a snapshot body, read from its opening bytes without parsing the JSON.
 pub fn seq_of(body: &[u8]) -> Option<i64> {
     crate::message::number_after(body, b"\"seq\":")
 }
 
+/// Most snapshot keys one repair looks at: a Redis shared with years of finished matches must
+/// not turn a node's start into an unbounded walk.
+const SCAN_LIMIT: usize = 10_000;
+
 impl RedisSnapshots {
+    /// The matches Redis holds a snapshot for (up to [`SCAN_LIMIT`]), found with `SCAN`, so a
+    /// repair also checks matches the database no longer counts as live: one restored to
+    /// before its first ball has nothing in the database to say Redis is ahead.
+    pub async fn held_match_ids(&self, link: &RedisLink) -> Result<Vec<i64>, LinkError> {
+        let pattern = snapshot_key_pattern(link);
+        let prefix_len = link.key(format_args!("match:")).len();
+        link.call_even_if_down(|mut c| async move {
+            let mut ids = Vec::new();
+            let mut cursor: u64 = 0;
+            loop {
+                let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query_async(&mut c)
+                    .await?;
+                ids.extend(keys.iter().filter_map(|k| {
+                    k.get(prefix_len..)?
+                        .strip_suffix(":live")?
+                        .parse::<i64>()
+                        .ok()
+                }));
+                cursor = next;
+                if cursor == 0 || ids.len() >= SCAN_LIMIT {
+                    break;
+                }
+            }
+            ids.truncate(SCAN_LIMIT);
+            Ok(ids)
+        })
+        .await
+    }
+
     pub async fn get(
         &self,
         link: &RedisLink,

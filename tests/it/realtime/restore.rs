@@ -194,3 +194,42 @@ async fn a_restored_database_wins_over_the_history_redis_kept() {
         "a node logs the change"
     );
 }
+
+/// A database restored to before a match's first ball, with Redis still holding the lost
+/// innings: the nodes find it when they start, before any ball is scored, and serve the
+/// database's opening state rather than the lost score.
+#[tokio::test]
+async fn a_restore_to_before_the_first_ball_is_caught_when_the_nodes_start() {
+    let shared = Shared::new().await;
+    let redis = super::redis_url();
+    let a = Node::start(&shared, Some(&redis), &[]).await;
+    let mut f = a.created_match().await;
+    let backup = postgres_copy(&shared.db).await;
+    a.start_innings(&f).await;
+    let lost = a.score(&mut f, 5).await;
+    let held: serde_json::Value =
+        serde_json::from_slice(&shared.redis_snapshot(f.id).await.expect("Redis holds it"))
+            .expect("JSON");
+    assert_eq!(held["seq"].as_i64(), Some(lost));
+
+    drop(a);
+    let restored = Shared {
+        db: backup,
+        redis_prefix: shared.redis_prefix.clone(),
+    };
+    let node = Node::start(&restored, Some(&redis), &[]).await;
+    let live: serde_json::Value =
+        crate::support::app::eventually("Redis to hold the database's opening state", || async {
+            let body = restored.redis_snapshot(f.id).await?;
+            let v: serde_json::Value = serde_json::from_slice(&body).ok()?;
+            (v["seq"] == 0).then_some(v)
+        })
+        .await;
+    assert!(
+        live["epoch"].as_i64() > held["epoch"].as_i64(),
+        "a new epoch"
+    );
+    let served = node.get_json(&format!("/api/matches/{}/live", f.id)).await;
+    assert_eq!(served["seq"], 0);
+    assert_eq!(served["epoch"], live["epoch"]);
+}

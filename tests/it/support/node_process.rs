@@ -267,6 +267,22 @@ impl Node {
 
     /// A made-up T20 (Hawks v Owls) whose first innings has begun: seq 1.
     pub async fn started_match(&self) -> Fixture {
+        let f = self.created_match().await;
+        self.start_innings(&f).await;
+        f
+    }
+
+    /// Opens the fixture's first innings: seq 1.
+    pub async fn start_innings(&self, f: &Fixture) {
+        self.post(
+            &format!("/api/matches/{}/events", f.id),
+            &f.innings.innings_start(),
+        )
+        .await;
+    }
+
+    /// The match of [`started_match`](Self::started_match) before anything has happened in it.
+    pub async fn created_match(&self) -> Fixture {
         let sides = Sides::new("Hawks", "Owls");
         let created = self
             .post(
@@ -282,16 +298,10 @@ impl Node {
                 }),
             )
             .await;
-        let f = Fixture {
+        Fixture {
             id: created["id"].as_i64().expect("match id"),
             innings: InningsModel::new(sides),
-        };
-        self.post(
-            &format!("/api/matches/{}/events", f.id),
-            &f.innings.innings_start(),
-        )
-        .await;
-        f
+        }
     }
 
     /// Scores the model's next `n` balls; returns the last stored seq.
