@@ -65,8 +65,9 @@ pub struct ServeConfig {
     /// A hung Redis must not stall a request: every call gives up after this many milliseconds.
     #[arg(long, env = "CREASE_REDIS_TIMEOUT_MS", default_value_t = 250)]
     pub redis_timeout_ms: u64,
-    /// Token for fixtures and for scoring any match; when unset, one is generated and logged.
-    #[arg(long, env = "CREASE_ADMIN_TOKEN", hide_env_values = true)]
+    /// Token for fixtures and for scoring any match. Read only from `CREASE_ADMIN_TOKEN`
+    /// (never a flag: a command line is visible to every user of the host in `ps`).
+    #[arg(skip)]
     pub admin_token: Option<String>,
     #[arg(long, value_enum, env = "CREASE_CACHE", default_value = "on")]
     pub cache: CacheMode,

@@ -24,6 +24,10 @@ pub enum ApiError {
     },
     #[error("missing or invalid token")]
     Unauthorized,
+    /// A token that was real once: expired or revoked. Still 401, as signing in again (with a
+    /// new token) is the remedy; the detail says which.
+    #[error("{0}")]
+    TokenRefused(&'static str),
     #[error("this token may not do that")]
     Forbidden,
     #[error("{0} not found")]
@@ -87,7 +91,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::TokenRefused(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::StaleSeq { .. } | Self::Conflict { .. } => StatusCode::CONFLICT,
@@ -103,7 +107,7 @@ impl ApiError {
     pub fn code(&self) -> String {
         match self {
             Self::BadRequest { code, .. } | Self::Conflict { code, .. } => (*code).to_owned(),
-            Self::Unauthorized => "unauthorized".into(),
+            Self::Unauthorized | Self::TokenRefused(_) => "unauthorized".into(),
             Self::Forbidden => "forbidden".into(),
             Self::NotFound(_) => "not-found".into(),
             Self::StaleSeq { .. } => "stale-seq".into(),
@@ -179,7 +183,13 @@ impl IntoResponse for ApiError {
             }
             _ => (self.to_string(), None, None),
         };
-        problem_response(status, &self.code(), detail, field.as_deref(), current_seq)
+        let mut res = problem_response(status, &self.code(), detail, field.as_deref(), current_seq);
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 6750 §3: say which scheme is wanted.
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
     }
 }
 

@@ -17,7 +17,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the server (embedded SQLite unless DATABASE_URL/REDIS_URL say otherwise).
+    /// Run the server (embedded SQLite unless DATABASE_URL/REDIS_URL say otherwise). The admin
+    /// token comes from CREASE_ADMIN_TOKEN only; without it one is generated into the file
+    /// crease-admin-token.
     Serve(ServeConfig),
     /// Apply the database migrations and exit.
     Migrate(StoreConfig),
@@ -33,6 +35,9 @@ enum Command {
     /// Post a Cricsheet match ball by ball through a server's HTTP API.
     Replay(ReplayArgs),
 }
+
+/// The only place the admin token is read from.
+const ADMIN_TOKEN_ENV: &str = "CREASE_ADMIN_TOKEN";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -69,7 +74,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Import(args) => Ok(crease::import::run(args).await),
         Command::Seed(config) => Ok(crease::seed::run(config).await),
         Command::Replay(args) => Ok(crease::replay::run(args).await),
-        Command::Serve(config) => {
+        Command::Serve(mut config) => {
+            config.admin_token = std::env::var(ADMIN_TOKEN_ENV).ok();
             let app = crease::startup::App::build(config).await?;
             let stop = app.shutdown_token();
             tokio::spawn(async move {

@@ -17,6 +17,7 @@ use tokio_util::task::TaskTracker;
 use crate::bus::{local::LocalBus, pg_notify, redis::RedisBus, Bus, BusInUse, BusSink};
 use crate::cache::SnapshotCache;
 use crate::config::ServeConfig;
+use crate::http::auth::SecretDigest;
 use crate::hub::{Hubs, NodeSink};
 use crate::redis_link::RedisLink;
 use crate::scoring::Scoring;
@@ -74,6 +75,41 @@ pub async fn connect_store(config: &crate::config::StoreConfig) -> anyhow::Resul
 
 fn scheme(url: &str) -> &str {
     url.split(':').next().unwrap_or("configured")
+}
+
+/// Where a generated admin token is written when `CREASE_ADMIN_TOKEN` is unset.
+pub const ADMIN_TOKEN_FILE: &str = "crease-admin-token";
+
+/// A token for this run, written to `ADMIN_TOKEN_FILE` (readable by its owner only) and never
+/// to the log. If the file cannot be written, no one can hold the token: the admin's routes
+/// stay shut until the node is restarted with `CREASE_ADMIN_TOKEN` set.
+fn generated_admin_token() -> SecretDigest {
+    let token = hex::encode(rand::random::<[u8; 24]>());
+    match write_private(ADMIN_TOKEN_FILE, &token) {
+        Ok(()) => tracing::info!(
+            file = ADMIN_TOKEN_FILE,
+            "no CREASE_ADMIN_TOKEN set; generated one for this run into the file"
+        ),
+        Err(e) => tracing::warn!(
+            file = ADMIN_TOKEN_FILE,
+            error = %e,
+            "no CREASE_ADMIN_TOKEN set and the generated one could not be written: admin routes are shut"
+        ),
+    }
+    SecretDigest::new(&token)
+}
+
+fn write_private(path: &str, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(contents.as_bytes())?;
+    f.write_all(b"\n")
 }
 
 impl App {
@@ -134,13 +170,9 @@ impl App {
         };
         cache.set_bus(bus.clone());
         let scoring = Arc::new(Scoring::new(store.clone(), cache.clone(), bus.clone()));
-        let admin_token: Arc<str> = match &config.admin_token {
-            Some(t) if !t.is_empty() => t.as_str().into(),
-            _ => {
-                let t = hex::encode(rand::random::<[u8; 24]>());
-                tracing::info!(admin_token = %t, "no CREASE_ADMIN_TOKEN set; generated one for this run");
-                t.into()
-            }
+        let admin_token = match config.admin_token.as_deref() {
+            Some(t) if !t.is_empty() => SecretDigest::new(t),
+            _ => generated_admin_token(),
         };
 
         let file_limit = crate::server::raise_file_limit();

@@ -42,8 +42,8 @@ pub struct Shared {
     pub redis: Option<Arc<RedisLink>>,
     pub scoring: Arc<Scoring>,
     pub hubs: Arc<Hubs>,
-    /// Compared in constant time; never logged after start-up.
-    pub admin_token: Arc<str>,
+    /// Only its digest is kept, compared in constant time.
+    pub admin_token: crate::http::auth::SecretDigest,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     pub shutdown: CancellationToken,
     pub tasks: TaskTracker,

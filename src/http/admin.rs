@@ -1,19 +1,20 @@
-//! Fixtures for the admin token: tournaments, teams, players, matches with their XIs, and
-//! scorer tokens (the plaintext is returned once, only its hash is stored).
+//! Fixtures for the admin token: tournaments, teams, players, and matches with their XIs.
+//! Scorer tokens are in `tokens`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use crease_domain::{FreeHits, MatchFormat, MatchSetup, TeamSheet};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{secrets_equal, ApiJson, ApiQuery, BearerToken};
+use super::auth::require_admin;
+use super::extract::{ApiJson, ApiQuery, BearerToken};
 use super::read::MatchView;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{Grant, NewMatch, NewPlayer, NewTeam, NewTournament};
+use crate::store::{NewMatch, NewPlayer, NewTeam, NewTournament};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,36 +25,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/teams", get(list_teams).post(create_team))
         .route("/api/players", get(list_players).post(create_player))
         .route("/api/matches", get(list_matches).post(create_match))
-        .route("/api/tokens", post(create_token))
 }
 
 const MAX_NAME: usize = 80;
 /// A squad is an XI plus a few: a bound on what one fixture can make every snapshot carry.
 const MAX_SQUAD: usize = 16;
 
-/// As scoring answers: no token or one nobody issued is 401, a real scorer token without the
-/// admin's right is 403.
-pub async fn require_admin(state: &AppState, token: &BearerToken) -> Result<(), ApiError> {
-    let Some(t) = token.0.as_deref() else {
-        return Err(ApiError::Unauthorized);
-    };
-    if secrets_equal(t, &state.admin_token) {
-        return Ok(());
-    }
-    if t.len() > MAX_TOKEN {
-        return Err(ApiError::Unauthorized);
-    }
-    // Match ids start at 1, so asking about match 0 asks only whether the token exists.
-    match state.store.token_grant(t, 0).await? {
-        Grant::Unknown => Err(ApiError::Unauthorized),
-        Grant::OtherMatches | Grant::ThisMatch => Err(ApiError::Forbidden),
-    }
-}
-
-/// Longer than any token this server issues: refused without a lookup.
-const MAX_TOKEN: usize = 128;
-
-fn name(field: &str, value: &str) -> Result<String, ApiError> {
+pub(super) fn name(field: &str, value: &str) -> Result<String, ApiError> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > MAX_NAME || v.chars().any(char::is_control) {
         return Err(ApiError::invalid_field(
@@ -64,7 +42,7 @@ fn name(field: &str, value: &str) -> Result<String, ApiError> {
     Ok(v.to_owned())
 }
 
-fn created<T: serde::Serialize>(value: T) -> Response {
+pub(super) fn created<T: serde::Serialize>(value: T) -> Response {
     (StatusCode::CREATED, Json(value)).into_response()
 }
 
@@ -385,41 +363,4 @@ async fn create_match(
         .await?;
     state.cache.list.clear();
     Ok(created(MatchView::from(row)))
-}
-
-#[derive(Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-struct TokenRequest {
-    label: String,
-    match_ids: Vec<i64>,
-}
-
-async fn create_token(
-    State(state): State<AppState>,
-    token: BearerToken,
-    ApiJson(req): ApiJson<TokenRequest>,
-) -> Result<Response, ApiError> {
-    require_admin(&state, &token).await?;
-    let label = name("label", &req.label)?;
-    if req.match_ids.is_empty() || req.match_ids.len() > 100 {
-        return Err(ApiError::invalid_field(
-            "match_ids",
-            "name 1 to 100 matches",
-        ));
-    }
-    for (i, id) in req.match_ids.iter().enumerate() {
-        if state.store.get_match(*id).await?.is_none() {
-            return Err(ApiError::invalid_field(
-                format!("match_ids[{i}]"),
-                format!("match {id} does not exist"),
-            ));
-        }
-    }
-    let (id, plaintext) = state
-        .store
-        .create_scorer_token(&label, &req.match_ids)
-        .await?;
-    Ok(created(serde_json::json!({
-        "id": id, "label": label, "match_ids": req.match_ids, "token": plaintext
-    })))
 }

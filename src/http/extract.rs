@@ -172,9 +172,3 @@ impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
         Ok(BearerToken(token))
     }
 }
-
-/// Compares two secrets in time independent of where they first differ.
-pub fn secrets_equal(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}

@@ -9,11 +9,11 @@ use axum::Router;
 use crease_domain::{Delivery, Extras, MatchEvent, Override, Recorded, Runs, Wicket};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{parse_json, secrets_equal, ApiJson, BearerToken, MatchId};
+use super::auth::authorize_scorer;
+use super::extract::{parse_json, ApiJson, BearerToken, MatchId};
 use crate::error::ApiError;
 use crate::scoring::{IdempotencyKey, Scored};
 use crate::state::AppState;
-use crate::store::Grant;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -91,28 +91,6 @@ struct EventRequest {
     expected_seq: Option<i64>,
     #[serde(default, rename = "override")]
     overridden: Option<OverrideRequest>,
-}
-
-pub async fn authorize_scorer(
-    state: &AppState,
-    token: &BearerToken,
-    match_id: i64,
-) -> Result<(), ApiError> {
-    let Some(token) = token.0.as_deref() else {
-        return Err(ApiError::Unauthorized);
-    };
-    if secrets_equal(token, &state.admin_token) {
-        return Ok(());
-    }
-    if token.len() > MAX_KEY {
-        return Err(ApiError::Unauthorized);
-    }
-    match state.store.token_grant(token, match_id).await? {
-        Grant::ThisMatch => Ok(()),
-        // The scorer is known but at the wrong match: signing in again will not help.
-        Grant::OtherMatches => Err(ApiError::Forbidden),
-        Grant::Unknown => Err(ApiError::Unauthorized),
-    }
 }
 
 /// The request's `Idempotency-Key`, with the fingerprint of what makes a retry the same

@@ -1,6 +1,7 @@
 //! The HTTP surface: one router per concern, merged here with the layers they share.
 
 pub mod admin;
+pub mod auth;
 pub mod edge;
 pub mod extract;
 pub mod health;
@@ -9,6 +10,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod read;
 pub mod realtime;
+pub mod tokens;
 pub mod web;
 
 use axum::error_handling::HandleErrorLayer;
@@ -28,6 +30,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ingest::router())
         .merge(realtime::router())
         .merge(admin::router())
+        .merge(tokens::router())
         .merge(health::router())
         .merge(openapi::router())
         .merge(web::router())

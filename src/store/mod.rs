@@ -7,9 +7,11 @@ mod error;
 mod event_reads;
 mod postgres;
 mod postgres_events;
+mod postgres_tokens;
 mod rows;
 mod sqlite;
 mod sqlite_events;
+mod sqlite_tokens;
 
 use std::time::Duration;
 
@@ -186,19 +188,65 @@ pub struct StoredSnapshot {
 pub enum Grant {
     /// No such token.
     Unknown,
+    /// A real token past its `expires_at`.
+    Expired,
+    /// A real token an admin revoked.
+    Revoked,
     /// A real token, granted other matches only.
     OtherMatches,
     ThisMatch,
 }
 
 impl Grant {
-    fn of(known: bool, granted: bool) -> Self {
-        match (known, granted) {
-            (_, true) => Grant::ThisMatch,
-            (true, false) => Grant::OtherMatches,
-            (false, false) => Grant::Unknown,
+    /// From the token's row, if any: whether it has expired, been revoked, and names the match.
+    fn of(row: Option<(bool, bool, bool)>) -> Self {
+        match row {
+            None => Grant::Unknown,
+            Some((_, true, _)) => Grant::Revoked,
+            Some((true, _, _)) => Grant::Expired,
+            Some((_, _, true)) => Grant::ThisMatch,
+            Some((_, _, false)) => Grant::OtherMatches,
         }
     }
+}
+
+/// A scorer token as an admin sees it: never the secret, nor its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScorerToken {
+    pub id: i64,
+    pub label: String,
+    pub match_ids: Vec<i64>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A token's row without its grants, as both stores read it.
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: i64,
+    label: String,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Joins token rows (by id) with `(token_id, match_id)` grant rows (by token id, then match id).
+fn tokens_with_grants(rows: Vec<TokenRow>, grants: &[(i64, i64)]) -> Vec<ScorerToken> {
+    rows.into_iter()
+        .map(|r| {
+            let from = grants.partition_point(|(t, _)| *t < r.id);
+            let to = grants.partition_point(|(t, _)| *t <= r.id);
+            ScorerToken {
+                id: r.id,
+                label: r.label,
+                match_ids: grants[from..to].iter().map(|(_, m)| *m).collect(),
+                created_at: r.created_at,
+                expires_at: r.expires_at,
+                revoked_at: r.revoked_at,
+            }
+        })
+        .collect()
 }
 
 #[derive(Clone, Debug)]
@@ -293,18 +341,31 @@ impl Store {
         dispatch!(self, s => s.list_matches())
     }
 
-    /// Mints a token allowed to score `match_ids`. Only its SHA-256 is stored; the plaintext is
-    /// returned once, here.
+    /// Mints a token allowed to score `match_ids` until `expires_at` (for ever if `None`). Only
+    /// its SHA-256 is stored; the plaintext is returned once, here.
     pub async fn create_scorer_token(
         &self,
         label: &str,
         match_ids: &[i64],
+        expires_at: Option<DateTime<Utc>>,
     ) -> Result<(i64, String), StoreError> {
-        dispatch!(self, s => s.create_scorer_token(label, match_ids))
+        dispatch!(self, s => s.create_scorer_token(label, match_ids, expires_at))
     }
 
+    /// Read from the database on every call, never cached: a revocation holds at once on
+    /// every node.
     pub async fn token_grant(&self, plaintext: &str, match_id: i64) -> Result<Grant, StoreError> {
         dispatch!(self, s => s.token_grant(plaintext, match_id))
+    }
+
+    /// Every scorer token, oldest first, with the matches it names.
+    pub async fn list_scorer_tokens(&self) -> Result<Vec<ScorerToken>, StoreError> {
+        dispatch!(self, s => s.list_scorer_tokens())
+    }
+
+    /// Revokes a token (a second revocation keeps the first time); `false` if there is none.
+    pub async fn revoke_scorer_token(&self, id: i64) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.revoke_scorer_token(id))
     }
 
     /// Appends one event with its snapshot, match progress and idempotency row, all or nothing.

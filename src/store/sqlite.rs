@@ -9,14 +9,12 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use super::rows::{match_rows, now, MatchRecord, MATCH_COLUMNS};
 use super::{
-    count, new_token, token_hash, Grant, MatchRow, NewMatch, NewPlayer, NewTeam, NewTournament,
-    Player, StoreError, StoreOptions, Team, Tournament, LIVE_STATUSES, NOT_STARTED,
+    count, MatchRow, NewMatch, NewPlayer, NewTeam, NewTournament, Player, StoreError, StoreOptions,
+    Team, Tournament, LIVE_STATUSES, NOT_STARTED,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -220,55 +218,6 @@ impl SqliteStore {
         match_rows(records)
     }
 
-    /// One transaction: the token row and its match grants appear together or not at all.
-    pub(super) async fn create_scorer_token(
-        &self,
-        label: &str,
-        match_ids: &[i64],
-    ) -> Result<(i64, String), StoreError> {
-        let mut ids = match_ids.to_vec();
-        ids.sort_unstable();
-        ids.dedup();
-        let ids = serde_json::to_string(&ids)
-            .map_err(|e| StoreError::Other(format!("match ids do not serialize: {e}")))?;
-        let plaintext = new_token();
-        count("create_scorer_token");
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        match insert_token(&mut tx, label, &token_hash(&plaintext), &ids).await {
-            Ok(id) => {
-                count("create_scorer_token");
-                tx.commit().await?;
-                Ok((id, plaintext))
-            }
-            Err(e) => {
-                count("create_scorer_token");
-                // Rolled back here rather than on drop, so the statement is counted and the
-                // writer is free for the next transaction at once.
-                let _ = tx.rollback().await;
-                Err(e)
-            }
-        }
-    }
-
-    pub(super) async fn token_grant(
-        &self,
-        plaintext: &str,
-        match_id: i64,
-    ) -> Result<Grant, StoreError> {
-        count("token_grant");
-        let (known, granted): (bool, bool) = sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM scorer_tokens WHERE token_hash = ?1), \
-               EXISTS (SELECT 1 FROM scorer_tokens t \
-               JOIN scorer_token_matches m ON m.token_id = t.id \
-               WHERE t.token_hash = ?1 AND m.match_id = ?2)",
-        )
-        .bind(token_hash(plaintext))
-        .bind(match_id)
-        .fetch_one(&self.reader)
-        .await?;
-        Ok(Grant::of(known, granted))
-    }
-
     pub(super) async fn live_match_ids(&self) -> Result<Vec<i64>, StoreError> {
         count("live_match_ids");
         let ids = sqlx::query_scalar("SELECT id FROM matches WHERE status IN (?1, ?2) ORDER BY id")
@@ -278,33 +227,4 @@ impl SqliteStore {
             .await?;
         Ok(ids)
     }
-}
-
-/// `match_ids` is a JSON array, expanded by `json_each` so the grants take one statement.
-async fn insert_token(
-    conn: &mut SqliteConnection,
-    label: &str,
-    hash: &str,
-    match_ids: &str,
-) -> Result<i64, StoreError> {
-    count("create_scorer_token");
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO scorer_tokens (label, token_hash, created_at) VALUES (?1, ?2, ?3) \
-         RETURNING id",
-    )
-    .bind(label)
-    .bind(hash)
-    .bind(ts(now()))
-    .fetch_one(&mut *conn)
-    .await?;
-    count("create_scorer_token");
-    sqlx::query(
-        "INSERT INTO scorer_token_matches (token_id, match_id) \
-         SELECT ?1, value FROM json_each(?2)",
-    )
-    .bind(id)
-    .bind(match_ids)
-    .execute(&mut *conn)
-    .await?;
-    Ok(id)
 }

@@ -6,5 +6,6 @@ mod edges;
 mod read_path;
 mod realtime;
 mod redis_fault;
+mod security;
 mod store;
 mod support;

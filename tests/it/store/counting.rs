@@ -137,7 +137,7 @@ fn check_counts(postgres: bool) {
                 each_one.iter().map(|op| (op.to_string(), 1)).collect()
             );
 
-            db.create_scorer_token("t", &[m.id]).await.unwrap();
+            db.create_scorer_token("t", &[m.id], None).await.unwrap();
             assert_eq!(counts.take(), ops(&[("create_scorer_token", 4)]));
         });
     });

@@ -121,7 +121,7 @@ async fn unknown_references_are_not_found(db: TestDb) {
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
     assert!(matches!(
-        db.create_scorer_token("x", &[999]).await,
+        db.create_scorer_token("x", &[999], None).await,
         Err(StoreError::NotFound)
     ));
 }
@@ -129,7 +129,7 @@ async fn unknown_references_are_not_found(db: TestDb) {
 async fn tokens_are_hashed_and_scoped(db: TestDb) {
     let (m1, m2, m3) = (a_match(&db).await, a_match(&db).await, a_match(&db).await);
     let (id, token) = db
-        .create_scorer_token("north end", &[m1.id, m2.id, m1.id])
+        .create_scorer_token("north end", &[m1.id, m2.id, m1.id], None)
         .await
         .unwrap();
     assert_eq!(token.len(), 64);
@@ -171,10 +171,48 @@ async fn tokens_are_hashed_and_scoped(db: TestDb) {
     assert_eq!(grant(String::new(), m1.id).await, Grant::Unknown);
     assert_eq!(grant("' OR 1=1 --".into(), m1.id).await, Grant::Unknown);
 
-    let (id2, token2) = db.create_scorer_token("south end", &[m3.id]).await.unwrap();
+    let (id2, token2) = db
+        .create_scorer_token("south end", &[m3.id], None)
+        .await
+        .unwrap();
     assert_ne!((id, &token), (id2, &token2));
     assert_eq!(grant(token2.clone(), m3.id).await, Grant::ThisMatch);
     assert_eq!(grant(token2.clone(), m1.id).await, Grant::OtherMatches);
+
+    // Expiry is judged when the token is used; revocation wins over everything.
+    let now = chrono::Utc::now();
+    let later = now + chrono::Duration::hours(1);
+    let (_, live) = db
+        .create_scorer_token("later", &[m1.id], Some(later))
+        .await
+        .unwrap();
+    assert_eq!(grant(live, m1.id).await, Grant::ThisMatch);
+    let (_, stale) = db
+        .create_scorer_token("stale", &[m1.id], Some(now - chrono::Duration::seconds(1)))
+        .await
+        .unwrap();
+    assert_eq!(grant(stale.clone(), m1.id).await, Grant::Expired);
+    assert_eq!(grant(stale, m3.id).await, Grant::Expired);
+    assert!(db.revoke_scorer_token(id2).await.unwrap());
+    assert!(
+        db.revoke_scorer_token(id2).await.unwrap(),
+        "again: still there"
+    );
+    assert!(!db.revoke_scorer_token(id2 + 1000).await.unwrap());
+    assert_eq!(grant(token2.clone(), m3.id).await, Grant::Revoked);
+
+    let listed = db.list_scorer_tokens().await.unwrap();
+    assert_eq!(listed.len(), 4);
+    assert_eq!(listed[0].id, id);
+    assert_eq!(listed[0].match_ids, vec![m1.id, m2.id]);
+    assert_eq!(listed[0].expires_at, None);
+    assert_eq!(listed[1].match_ids, vec![m3.id]);
+    assert!(listed[1].revoked_at.is_some());
+    assert!(listed[0].revoked_at.is_none());
+    assert_eq!(
+        listed[2].expires_at,
+        Some(chrono::SubsecRound::trunc_subsecs(later, 6))
+    );
 }
 
 async fn matches_list_live_then_upcoming_then_finished(db: TestDb) {

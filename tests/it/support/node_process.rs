@@ -97,6 +97,17 @@ impl Node {
         Self::launch(shared, redis_url, &[], Some(path)).await
     }
 
+    /// Like [`start_logged`](Self::start_logged), with variables added or overridden.
+    pub async fn start_logged_with(
+        shared: &Shared,
+        redis_url: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Node {
+        let path =
+            std::env::temp_dir().join(format!("crease_t_{:016x}.log", rand::random::<u64>()));
+        Self::launch(shared, redis_url, env, Some(path)).await
+    }
+
     /// What the node has logged so far (only for a node from [`start_logged`](Self::start_logged)).
     pub fn log(&self) -> String {
         let path = self.log.as_ref().expect("a node started with a log file");
@@ -250,7 +261,8 @@ impl Node {
         res.json().await.expect("JSON")
     }
 
-    async fn post(&self, path: &str, body: &Value) -> Value {
+    /// POSTs with the admin token; the answer must be 201.
+    pub async fn post(&self, path: &str, body: &Value) -> Value {
         let res = self
             .client
             .post(self.url(path))
