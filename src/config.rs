@@ -69,6 +69,10 @@ pub struct ServeConfig {
     /// (never a flag: a command line is visible to every user of the host in `ps`).
     #[arg(skip)]
     pub admin_token: Option<String>,
+    /// Failed authentications (401s) one client address may have per minute before any request
+    /// of its that authenticates gets 429; 0 turns the limit off.
+    #[arg(long, env = "CREASE_AUTH_FAILURES_PER_MINUTE", default_value_t = 30)]
+    pub auth_failures_per_minute: u32,
     #[arg(long, value_enum, env = "CREASE_CACHE", default_value = "on")]
     pub cache: CacheMode,
     /// Seed an empty database with demo fixtures and keep a real match going live, ball by ball.
@@ -118,6 +122,7 @@ impl ServeConfig {
             redis_prefix: "crease:".into(),
             redis_timeout_ms: 250,
             admin_token: Some("test-admin-token".into()),
+            auth_failures_per_minute: 30,
             cache: CacheMode::On,
             demo: false,
             demo_interval_ms: 3_000,

@@ -59,6 +59,11 @@ pub struct Admission {
 pub struct Slot(Arc<SlotInner>);
 
 impl Slot {
+    /// The client's address, as the socket shows it (a proxy in front shows its own).
+    pub fn addr(&self) -> IpAddr {
+        self.0.addr
+    }
+
     /// Whether this connection came in on the reserve, past a cap.
     fn reserved(&self) -> Option<Refusal> {
         self.0.reserved

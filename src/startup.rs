@@ -18,6 +18,7 @@ use crate::bus::{local::LocalBus, pg_notify, redis::RedisBus, Bus, BusInUse, Bus
 use crate::cache::SnapshotCache;
 use crate::config::ServeConfig;
 use crate::http::auth::SecretDigest;
+use crate::http::auth_failures::AuthFailures;
 use crate::hub::{Hubs, NodeSink};
 use crate::redis_link::RedisLink;
 use crate::scoring::Scoring;
@@ -180,6 +181,7 @@ impl App {
             .await
             .with_context(|| format!("binding {}", config.addr))?;
         let addr = listener.local_addr()?;
+        let auth_failures = Arc::new(AuthFailures::new(config.auth_failures_per_minute));
         let state = AppState::new(Shared {
             config: Arc::new(config),
             store,
@@ -190,6 +192,7 @@ impl App {
             scoring,
             hubs,
             admin_token,
+            auth_failures,
             metrics,
             shutdown,
             tasks,

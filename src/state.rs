@@ -44,6 +44,8 @@ pub struct Shared {
     pub hubs: Arc<Hubs>,
     /// Only its digest is kept, compared in constant time.
     pub admin_token: crate::http::auth::SecretDigest,
+    /// Failed authentications per client address, for the 429 past the limit.
+    pub auth_failures: Arc<crate::http::auth_failures::AuthFailures>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     pub shutdown: CancellationToken,
     pub tasks: TaskTracker,

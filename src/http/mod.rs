@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod auth_failures;
 pub mod edge;
 pub mod extract;
 pub mod health;
@@ -38,6 +39,10 @@ pub fn app(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(axum::middleware::from_fn(middleware::count_and_problemize))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    auth_failures::limit,
+                ))
                 .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
                     StatusCode::SERVICE_UNAVAILABLE.into_response()
                 }))

@@ -2,6 +2,7 @@
 //! a token may come from, logs), the per-address limit on failed authentications, allowed
 //! origins, page headers and `/metrics`. Every refusal is checked to have changed nothing.
 
+mod auth_limit;
 mod tokens;
 
 use reqwest::{RequestBuilder, StatusCode};

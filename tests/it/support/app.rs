@@ -48,6 +48,8 @@ pub struct AppOptions {
     pub store: StoreKind,
     pub redis: RedisMode,
     pub cache: CacheMode,
+    /// Applied to the node's configuration last, for settings a test is about.
+    pub configure: fn(&mut ServeConfig),
 }
 
 impl AppOptions {
@@ -56,7 +58,13 @@ impl AppOptions {
             store,
             redis: RedisMode::Off,
             cache: CacheMode::On,
+            configure: |_| {},
         }
+    }
+
+    pub fn configure(mut self, configure: fn(&mut ServeConfig)) -> AppOptions {
+        self.configure = configure;
+        self
     }
 
     pub fn redis(mut self, redis: RedisMode) -> AppOptions {
@@ -144,6 +152,7 @@ async fn spawn_node(db: Arc<TestDb>, redis_prefix: String, opts: &AppOptions) ->
             Some(url.clone())
         }
     };
+    (opts.configure)(&mut config);
     let app = App::build(config).await.expect("the node builds");
     let base = format!("http://{}", app.addr());
     let state = app.state().clone();
@@ -216,11 +225,7 @@ pub struct Fixture {
 impl TestApp {
     /// A second node on the same database and Redis prefix, as behind a load balancer.
     pub async fn peer(&self, redis: RedisMode) -> TestApp {
-        let opts = AppOptions {
-            store: StoreKind::Postgres,
-            redis,
-            cache: CacheMode::On,
-        };
+        let opts = AppOptions::new(StoreKind::Postgres).redis(redis);
         spawn_node(self.db.clone(), self.redis_prefix.clone(), &opts).await
     }
 
