@@ -9,3 +9,4 @@ mod redis_fault;
 mod security;
 mod store;
 mod support;
+mod ws_fuzz;
