@@ -8,6 +8,7 @@
 
 pub mod conn;
 pub mod frame;
+pub mod frame_budget;
 pub mod hints;
 pub mod match_hub;
 pub mod ring;

@@ -5,7 +5,7 @@
 //! the socket ([`Conn::offer`]). The task holds no read buffer while the client is quiet.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::net::TcpStream;
@@ -13,6 +13,7 @@ use tracing::Instrument;
 
 use super::conn::{Conn, Transport};
 use super::frame::{ws_close, ws_frame, Frame, OP_PONG};
+use super::frame_budget::FrameBudget;
 use super::ws_proto::{parse, ClientFrame, Reassembly, MAX_CLIENT_PAYLOAD};
 use super::Hubs;
 
@@ -20,6 +21,13 @@ use super::Hubs;
 const CLOSE_DRAIN: Duration = Duration::from_secs(2);
 /// How often a closing connection looks whether the client has taken its last bytes.
 const UNDELIVERED_POLL: Duration = Duration::from_millis(20);
+
+/// What a connection keeps of what its client sent: the message in progress, and how many
+/// more frames it may send.
+struct Incoming {
+    message: Reassembly,
+    budget: FrameBudget,
+}
 
 enum Read {
     Open,
@@ -55,12 +63,18 @@ pub async fn run(
             conn.close_with(ws_close(1011, "match unavailable"));
         }
         let mut pending: Vec<u8> = already_read.to_vec();
-        let mut message = Reassembly::default();
+        let mut incoming = Incoming {
+            message: Reassembly::default(),
+            budget: FrameBudget::new(Instant::now()),
+        };
         // The upgrade's leftover bytes share hyper's whole read buffer (8 KiB): held for the
         // life of the connection they would be most of what an idle client costs.
         drop(already_read);
         if !pending.is_empty()
-            && matches!(handle_frames(&mut pending, &mut message, &conn), Read::Gone)
+            && matches!(
+                handle_frames(&mut pending, &mut incoming, &conn),
+                Read::Gone
+            )
         {
             conn.kill();
         }
@@ -89,7 +103,7 @@ pub async fn run(
                     if ready.is_err() {
                         break;
                     }
-                    match read_some(&stream, &mut pending, &mut message, &conn, &hubs) {
+                    match read_some(&stream, &mut pending, &mut incoming, &conn, &hubs) {
                         Read::Open => {}
                         Read::Closing => {
                             Box::pin(drain(&conn, &stream)).await;
@@ -118,7 +132,7 @@ pub async fn run(
 fn read_some(
     stream: &TcpStream,
     pending: &mut Vec<u8>,
-    message: &mut Reassembly,
+    incoming: &mut Incoming,
     conn: &Conn,
     hubs: &Hubs,
 ) -> Read {
@@ -133,7 +147,7 @@ fn read_some(
                     conn.close_with(ws_close(1009, "message too big"));
                     return Read::Closing;
                 }
-                match handle_frames(pending, message, conn) {
+                match handle_frames(pending, incoming, conn) {
                     Read::Open => continue,
                     other => return other,
                 }
@@ -151,13 +165,18 @@ fn read_some(
     }
 }
 
-fn handle_frames(pending: &mut Vec<u8>, message: &mut Reassembly, conn: &Conn) -> Read {
+fn handle_frames(pending: &mut Vec<u8>, incoming: &mut Incoming, conn: &Conn) -> Read {
     loop {
         let outcome = parse(pending).and_then(|parsed| {
             let Some((frame, used)) = parsed else {
                 return Ok(None);
             };
             pending.drain(..used);
+            if !incoming.budget.take(Instant::now()) {
+                metrics::counter!("crease_ws_floods_total").increment(1);
+                conn.close_with(ws_close(1008, "too many frames"));
+                return Ok(Some(Read::Closing));
+            }
             match frame {
                 ClientFrame::Ping(payload) => {
                     conn.offer(&Frame::control(ws_frame(OP_PONG, &payload), Bytes::new()));
@@ -167,7 +186,7 @@ fn handle_frames(pending: &mut Vec<u8>, message: &mut Reassembly, conn: &Conn) -
                     opcode,
                     fin,
                     payload,
-                } => message.push(opcode, fin, payload)?,
+                } => incoming.message.push(opcode, fin, payload)?,
                 ClientFrame::Close(code) => {
                     // RFC 6455 §5.5.1: echo the code the client gave, else close normally.
                     conn.close_with(ws_close(code.unwrap_or(1000), ""));
