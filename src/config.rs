@@ -97,6 +97,12 @@ pub struct ServeConfig {
     /// Milliseconds a request may take before it is answered 503.
     #[arg(long, env = "CREASE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
+    /// Milliseconds a client has to send a request's line and headers, counted from when the
+    /// connection opens or its last response ends, however many bytes trickle in meanwhile: a
+    /// client sending its headers a byte at a time (slowloris) must not hold a connection for
+    /// ever. An idle kept-alive connection is closed after the same time.
+    #[arg(long, env = "CREASE_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
 }
 
 impl ServeConfig {
@@ -106,6 +112,10 @@ impl ServeConfig {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_timeout_ms.max(1))
     }
 
     /// Embedded defaults for tests and tools: SQLite at `database_url`, no Redis, port 0.
@@ -130,6 +140,7 @@ impl ServeConfig {
             max_connections: 0,
             max_connections_per_address: 2_000,
             request_timeout_ms: 10_000,
+            header_timeout_ms: 10_000,
         }
     }
 }

@@ -157,9 +157,6 @@ fn may_use_reserve<B>(req: &hyper::Request<B>) -> bool {
     writes && bearer
 }
 
-/// Seconds a client has to send its request headers: a slow-loris must not hold a slot.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Each connection's service: the `/live` hot path first, then the router.
 #[derive(Clone)]
 struct NodeService {
@@ -234,7 +231,7 @@ pub async fn serve(
         let svc = router.clone().layer(axum::Extension(slot.clone()));
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_TIMEOUT)
+            .header_read_timeout(state.config.header_timeout())
             .max_header_size(crate::http::edge::MAX_HEAD_BYTES)
             .serve_connection(
                 TokioIo::new(EdgeIo::new(stream)),
