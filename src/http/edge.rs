@@ -7,6 +7,10 @@
 //! limits. [`EdgeIo`] therefore recognises that one answer as hyper writes it (a 400, 414 or
 //! 431 head with no `content-type`, which every response of ours carries) and puts a problem
 //! document in its place.
+//!
+//! A request line longer than the whole head may be is refused by hyper as 431 before it can
+//! tell the target is too long; [`EdgeIo`] measures the first line of the head it is reading,
+//! and answers 414 when that line alone is over [`MAX_URI_BYTES`].
 
 use std::io;
 use std::pin::Pin;
@@ -130,11 +134,13 @@ fn parse_error_response(status: StatusCode) -> Vec<u8> {
 }
 
 /// If `buf` starts with the head of hyper's own answer to a request it could not parse:
-/// how many of its bytes that head takes, and what to write instead.
-fn automatic_answer(buf: &[u8]) -> Option<(usize, Vec<u8>)> {
+/// how many of its bytes that head takes, and what to write instead. `long_target` says the
+/// refused head's request line alone was over [`MAX_URI_BYTES`], so a 431 was for the target.
+fn automatic_answer(buf: &[u8], long_target: bool) -> Option<(usize, Vec<u8>)> {
     let status = match buf.get(..13)? {
         b"HTTP/1.1 400 " => StatusCode::BAD_REQUEST,
         b"HTTP/1.1 414 " => StatusCode::URI_TOO_LONG,
+        b"HTTP/1.1 431 " if long_target => StatusCode::URI_TOO_LONG,
         b"HTTP/1.1 431 " => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         _ => return None,
     };
@@ -154,6 +160,9 @@ pub struct EdgeIo {
     stream: TcpStream,
     /// A replacement answer and how much of it is written.
     replacement: Option<(Vec<u8>, usize)>,
+    /// Bytes of the first line of the head being read (since the start, or since the last
+    /// response), and whether that line has ended.
+    request_line: (usize, bool),
 }
 
 impl EdgeIo {
@@ -161,6 +170,7 @@ impl EdgeIo {
         Self {
             stream,
             replacement: None,
+            request_line: (0, false),
         }
     }
 
@@ -188,7 +198,13 @@ impl EdgeIo {
     /// Takes hyper's answer in place of writing it; the replacement goes out on this call or
     /// the flush that follows.
     fn swallow(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Option<Poll<io::Result<usize>>> {
-        let (taken, replacement) = automatic_answer(buf)?;
+        if !buf.starts_with(b"HTTP/1.") {
+            return None;
+        }
+        // A response: the next bytes read begin another head. (A pipelined request read before
+        // it is not measured; a long target there is answered 431.)
+        let (line, _) = std::mem::take(&mut self.request_line);
+        let (taken, replacement) = automatic_answer(buf, line > MAX_URI_BYTES)?;
         self.replacement = Some((replacement, 0));
         Some(match self.poll_replacement(cx) {
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
@@ -203,7 +219,17 @@ impl AsyncRead for EdgeIo {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        let before = buf.filled().len();
+        ready!(Pin::new(&mut self.stream).poll_read(cx, buf))?;
+        let (line, ended) = &mut self.request_line;
+        if !*ended {
+            let read = &buf.filled()[before..];
+            match read.iter().position(|b| *b == b'\n') {
+                Some(at) => (*line, *ended) = (line.saturating_add(at), true),
+                None => *line = line.saturating_add(read.len()),
+            }
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -262,7 +288,7 @@ mod tests {
     fn replaces_only_hypers_empty_answers() {
         let hyper =
             b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
-        let (taken, with) = automatic_answer(hyper).expect("replaced");
+        let (taken, with) = automatic_answer(hyper, false).expect("replaced");
         assert_eq!(taken, hyper.len());
         let with = String::from_utf8(with).expect("text");
         assert!(with.starts_with("HTTP/1.1 431 "), "{with}");
@@ -273,11 +299,19 @@ mod tests {
         );
 
         let ours = b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/problem+json\r\ncontent-length: 2\r\n\r\n{}";
-        assert!(automatic_answer(ours).is_none());
-        assert!(automatic_answer(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").is_none());
+        assert!(automatic_answer(ours, false).is_none());
+        assert!(automatic_answer(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n", true).is_none());
         assert!(
-            automatic_answer(b"HTTP/1.1 400 Bad").is_none(),
+            automatic_answer(b"HTTP/1.1 400 Bad", false).is_none(),
             "not a whole head"
+        );
+        // Refused as too large with a request line over the target's limit: the target is long.
+        let (_, with) = automatic_answer(hyper, true).expect("replaced");
+        let with = String::from_utf8(with).expect("text");
+        assert!(with.starts_with("HTTP/1.1 414 "), "{with}");
+        assert!(
+            with.contains(r#""type":"/problems/uri-too-long""#),
+            "{with}"
         );
     }
 }
