@@ -2,6 +2,7 @@
 //! built binary on one Postgres and one Redis (a fresh database and key prefix per test), and
 //! clients hold WebSocket and SSE connections to them.
 
+mod abuse;
 mod fanout;
 mod limits;
 mod redis_cut;
