@@ -103,6 +103,11 @@ pub struct ServeConfig {
     /// ever. An idle kept-alive connection is closed after the same time.
     #[arg(long, env = "CREASE_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
     pub header_timeout_ms: u64,
+    /// Milliseconds a response (an SSE stream included) may wait on a client that takes none
+    /// of its bytes before the connection is reset: a reader that stopped must not hold its
+    /// buffers for ever.
+    #[arg(long, env = "CREASE_WRITE_TIMEOUT_MS", default_value_t = 30_000)]
+    pub write_timeout_ms: u64,
 }
 
 impl ServeConfig {
@@ -116,6 +121,10 @@ impl ServeConfig {
 
     pub fn header_timeout(&self) -> Duration {
         Duration::from_millis(self.header_timeout_ms.max(1))
+    }
+
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_millis(self.write_timeout_ms.max(1))
     }
 
     /// Embedded defaults for tests and tools: SQLite at `database_url`, no Redis, port 0.
@@ -141,6 +150,7 @@ impl ServeConfig {
             max_connections_per_address: 2_000,
             request_timeout_ms: 10_000,
             header_timeout_ms: 10_000,
+            write_timeout_ms: 30_000,
         }
     }
 }

@@ -234,7 +234,7 @@ pub async fn serve(
             .header_read_timeout(state.config.header_timeout())
             .max_header_size(crate::http::edge::MAX_HEAD_BYTES)
             .serve_connection(
-                TokioIo::new(EdgeIo::new(stream)),
+                TokioIo::new(EdgeIo::new(stream, state.config.write_timeout())),
                 NodeService {
                     state: state.clone(),
                     router: TowerToHyperService::new(svc),

@@ -22,6 +22,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 use crate::error::problem_response;
+use crate::http::write_stall::WriteStall;
 
 /// Largest request head (request line and headers) a node reads; larger gets 431. Far above
 /// any browser's or proxy's head, far below hyper's default buffer of 400 KiB.
@@ -163,15 +164,32 @@ pub struct EdgeIo {
     /// Bytes of the first line of the head being read (since the start, or since the last
     /// response), and whether that line has ended.
     request_line: (usize, bool),
+    /// Fails writes to a client that has taken nothing for too long.
+    stall: WriteStall,
 }
 
 impl EdgeIo {
-    pub fn new(stream: TcpStream) -> Self {
+    pub fn new(stream: TcpStream, write_timeout: std::time::Duration) -> Self {
         Self {
             stream,
             replacement: None,
             request_line: (0, false),
+            stall: WriteStall::new(write_timeout),
         }
+    }
+
+    /// Passes a write's result through the stall clock; a stalled client's socket is reset
+    /// when hyper drops it, so the kernel lets go of the unread bytes at once.
+    fn stalled<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        res: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        let res = self.stall.check(cx, res);
+        if matches!(&res, Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::TimedOut) {
+            let _ = self.stream.set_zero_linger();
+        }
+        res
     }
 
     /// The socket itself, for a WebSocket after the upgrade.
@@ -244,7 +262,8 @@ impl AsyncWrite for EdgeIo {
         if let Some(done) = this.swallow(cx, buf) {
             return done;
         }
-        Pin::new(&mut this.stream).poll_write(cx, buf)
+        let res = Pin::new(&mut this.stream).poll_write(cx, buf);
+        this.stalled(cx, res)
     }
 
     fn poll_write_vectored(
@@ -260,7 +279,8 @@ impl AsyncWrite for EdgeIo {
                 return done;
             }
         }
-        Pin::new(&mut this.stream).poll_write_vectored(cx, bufs)
+        let res = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
+        this.stalled(cx, res)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -270,7 +290,8 @@ impl AsyncWrite for EdgeIo {
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
         ready!(this.poll_replacement(cx))?;
-        Pin::new(&mut this.stream).poll_flush(cx)
+        let res = Pin::new(&mut this.stream).poll_flush(cx);
+        this.stalled(cx, res)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

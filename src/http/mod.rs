@@ -13,6 +13,7 @@ pub mod read;
 pub mod realtime;
 pub mod tokens;
 pub mod web;
+pub mod write_stall;
 
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
