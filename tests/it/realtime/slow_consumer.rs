@@ -181,3 +181,80 @@ async fn a_client_closed_as_too_slow_that_never_reads_is_reset() {
     // When it does read, what was queued ends in a reset (or EOF), not a socket left open.
     raw.read_to_end().await;
 }
+
+/// An SSE client that reads nothing lags and is marked for a resync, which its stream's body
+/// would run, but hyper stops polling a body whose client takes nothing. The write timeout
+/// lets go of it instead: the connection is reset, while a WebSocket viewer of the match gets
+/// every message.
+#[tokio::test]
+async fn an_sse_client_that_reads_nothing_is_reset_after_the_write_timeout() {
+    let shared = Shared::new().await;
+    let node = Node::start(
+        &shared,
+        Some(&super::redis_url()),
+        &[("CREASE_WRITE_TIMEOUT_MS", "1000")],
+    )
+    .await;
+    let f = node.started_match().await;
+    let host = node.base.trim_start_matches("http://");
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let mut silent = socket
+        .connect(host.parse().expect("base is http://ip:port"))
+        .await
+        .expect("connect");
+    let request = format!(
+        "GET /api/matches/{}/stream HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n",
+        f.id
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut silent, request.as_bytes())
+        .await
+        .expect("request");
+    eventually("the silent SSE client to be attached", || async {
+        let sse = node
+            .metric("crease_connections", &[("transport", "sse")])
+            .await;
+        (sse >= 1.0).then_some(())
+    })
+    .await;
+    let mut normal = LiveClient::ws(&node.base, f.id, None).await;
+
+    let epoch = node.get_json(&format!("/api/matches/{}/live", f.id)).await["epoch"]
+        .as_i64()
+        .expect("the snapshot's epoch");
+    let channel = format!("{}match:{}", shared.redis_prefix, f.id);
+    let mut redis = redis_direct().await;
+    let mut seq = 1;
+    while node
+        .metric("crease_resyncs_total", &[("reason", "lag")])
+        .await
+        < 1.0
+    {
+        assert!(seq < MESSAGES, "never lagged after {seq} messages");
+        let mut pipe = redis::pipe();
+        for _ in 0..BATCH {
+            seq += 1;
+            pipe.cmd("PUBLISH")
+                .arg(&channel)
+                .arg(ball_message(f.id, epoch, seq))
+                .ignore();
+        }
+        let () = pipe.query_async(&mut redis).await.expect("PUBLISH");
+        normal.until_seq(seq).await;
+    }
+    assert_eq!(node.metric("crease_bus_dropped_total", &[]).await, 0.0);
+    drop(normal);
+
+    // Let go: not only detached from the match, but the TCP connection itself given up (the
+    // one left is the connection asking for the metrics).
+    eventually("the silent SSE connection to be let go", || async {
+        let sse = node
+            .metric("crease_connections", &[("transport", "sse")])
+            .await;
+        let tcp = node.metric("crease_tcp_connections", &[]).await;
+        (sse <= 0.0 && tcp <= 1.0).then_some(())
+    })
+    .await;
+    assert!(node.metric("crease_write_stalls_total", &[]).await >= 1.0);
+    drop(silent);
+}
