@@ -25,7 +25,12 @@ async fn connections_over_the_per_address_cap_get_a_503_problem() {
     let node = Node::start(
         &shared,
         None,
-        &[("CREASE_MAX_CONNECTIONS_PER_ADDRESS", "4")],
+        &[
+            ("CREASE_MAX_CONNECTIONS_PER_ADDRESS", "4"),
+            // The held connections send nothing: on a loaded machine the default header
+            // timeout could close them before the test reaches its refusals.
+            ("CREASE_HEADER_TIMEOUT_MS", "600000"),
+        ],
     )
     .await;
     let addr = node.base.trim_start_matches("http://").to_owned();
@@ -64,7 +69,12 @@ async fn a_scorer_behind_an_address_full_of_viewers_still_scores() {
     let node = Node::start(
         &shared,
         None,
-        &[("CREASE_MAX_CONNECTIONS_PER_ADDRESS", "4")],
+        &[
+            ("CREASE_MAX_CONNECTIONS_PER_ADDRESS", "4"),
+            // The held connections send nothing: on a loaded machine the default header
+            // timeout could close them before the test reaches its refusals.
+            ("CREASE_HEADER_TIMEOUT_MS", "600000"),
+        ],
     )
     .await;
     let f = node.started_match().await;
@@ -121,7 +131,9 @@ async fn a_scorer_behind_an_address_full_of_viewers_still_scores() {
 async fn bad_frames_are_closed_with_their_codes_and_the_node_stays_up() {
     let shared = Shared::new().await;
     let node = Node::start(&shared, Some(&super::redis_url()), &[]).await;
-    let f = node.started_match().await;
+    let mut f = node.started_match().await;
+    let mut viewer = LiveClient::ws(&node.base, f.id, None).await;
+    assert!(matches!(viewer.next().await, Item::Msg(m) if m.is_snapshot()));
 
     // A 1 MB message: far past what a client may send.
     let mut ws = LiveClient::ws(&node.base, f.id, None).await;
@@ -139,11 +151,13 @@ async fn bad_frames_are_closed_with_their_codes_and_the_node_stays_up() {
         .expect("write");
     assert_eq!(raw.close_code().await, Some(1002));
 
-    // Still serving.
+    // Still serving, and the viewer connected all along still receives.
     let live = node.get_json(&format!("/api/matches/{}/live", f.id)).await;
     assert_eq!(live["seq"], 1);
     let mut ws = LiveClient::ws(&node.base, f.id, None).await;
     assert!(matches!(ws.next().await, Item::Msg(m) if m.is_snapshot()));
+    let seq = node.score(&mut f, 1).await;
+    viewer.until_seq(seq).await;
 }
 
 /// A case: what it is, the frames sent (first byte, payload), and the close code it earns.
@@ -155,7 +169,9 @@ type BrokenRule = (&'static str, Vec<(u8, Vec<u8>)>, u16);
 async fn frames_that_break_rfc_6455_are_closed_with_the_rfc_codes() {
     let shared = Shared::new().await;
     let node = Node::start(&shared, None, &[]).await;
-    let f = node.started_match().await;
+    let mut f = node.started_match().await;
+    let mut viewer = LiveClient::ws(&node.base, f.id, None).await;
+    assert!(matches!(viewer.next().await, Item::Msg(m) if m.is_snapshot()));
     let mut cases: Vec<BrokenRule> = vec![
         (
             "invalid UTF-8 text",
@@ -211,6 +227,8 @@ async fn frames_that_break_rfc_6455_are_closed_with_the_rfc_codes() {
 
     let live = node.get_json(&format!("/api/matches/{}/live", f.id)).await;
     assert_eq!(live["seq"], 1);
+    let seq = node.score(&mut f, 1).await;
+    viewer.until_seq(seq).await;
 }
 
 #[tokio::test]
