@@ -1,12 +1,14 @@
 //! `crease-loadtest`: Crease's own load instrument. `fanout` measures what reaches many
 //! WebSocket and SSE viewers of one match (and what the node spends per message), `idle` the
-//! node's memory per held connection, `read` the `/live` read path. Loopback targets only.
+//! node's memory per held connection, `read` the `/live` read path, `soak` a long
+//! run of several matches and a churning crowd. Loopback targets only.
 
 mod fanout;
 mod floor;
 mod hist;
 mod net;
 mod read;
+mod soak;
 mod sys;
 
 use std::process::ExitCode;
@@ -28,6 +30,9 @@ enum Command {
     Idle(fanout::IdleArgs),
     /// GET /live from C keep-alive connections for T seconds.
     Read(read::ReadArgs),
+    /// Several matches scored for a long time before a churning crowd of viewers, with an
+    /// optional fault midway; what the node holds and how late balls arrive, per window.
+    Soak(soak::SoakArgs),
     /// The kernel's share alone: plain threads writing N loopback sockets per round, a plain
     /// epoll reader; latency and CPU per message with no server code at all.
     Floor(floor::FloorArgs),
@@ -60,6 +65,7 @@ fn run_async(command: Command) -> anyhow::Result<()> {
             Command::Fanout(a) => fanout::run_fanout(a).await,
             Command::Idle(a) => fanout::run_idle(a).await,
             Command::Read(a) => read::run(a).await,
+            Command::Soak(a) => soak::run(a).await,
             Command::Floor(a) => floor::run(a),
         }
     });

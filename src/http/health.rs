@@ -77,6 +77,12 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
+    // Read at scrape time: the runtime counts its tasks anyway, and a leak of tasks (a
+    // connection's writer outliving it) shows nowhere else.
+    let tasks = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    metrics::gauge!("crease_runtime_alive_tasks").set(tasks as f64);
     let mut res = state.metrics.render().into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,

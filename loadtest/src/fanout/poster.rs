@@ -48,6 +48,11 @@ impl Poster {
         })
     }
 
+    /// The match's events, as the file gives them.
+    pub fn events(&self) -> &[Recorded] {
+        &self.events
+    }
+
     /// The match's seq now, from `/live`.
     pub async fn current_seq(&self) -> anyhow::Result<i64> {
         let url = format!("{}/api/matches/{}/live", self.base, self.match_id);
@@ -102,7 +107,13 @@ impl Poster {
         })
     }
 
-    async fn post_one(&self, event: &Recorded, expected: i64, index: usize) -> anyhow::Result<i64> {
+    /// Posts the file's event at `index` as the one after `expected`; the stored seq.
+    pub async fn post_one(
+        &self,
+        event: &Recorded,
+        expected: i64,
+        index: usize,
+    ) -> anyhow::Result<i64> {
         let (route, body) = crease::domain::wire::scoring_request(event, expected);
         let url = format!("{}/api/matches/{}/{route}", self.base, self.match_id);
         let res = self

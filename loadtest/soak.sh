@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The soak: two nodes on a fresh Postgres database and a Redis of their own, three long real
+# Tests scored at once (one event a second each), a crowd of viewers that keeps arriving and
+# leaving, and Redis restarted empty halfway. Prints a row per window (node memory, open files,
+# threads, tasks; delivery p99) and keeps the JSON under loadtest/results/<date>/.
+#
+# Not part of the test command: it runs for DURATION seconds (default 1800). Needs PostgreSQL
+# on 127.0.0.1:5432 (user postgres, trust) and redis-server on the PATH. Knobs: DURATION,
+# CLIENTS (default 3000), LIFETIME ("MIN,MAX" seconds a viewer stays, default 5,60),
+# SSE_SHARE (default 0.3), INTERVAL_MS (default 1000), WINDOW (default 60).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-1800}
+CLIENTS=${CLIENTS:-3000}
+LIFETIME=${LIFETIME:-5,60}
+SSE_SHARE=${SSE_SHARE:-0.3}
+INTERVAL_MS=${INTERVAL_MS:-1000}
+WINDOW=${WINDOW:-60}
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT=loadtest/results/$(date -u +%Y-%m-%d)
+mkdir -p "$OUT"
+TOKEN=soak-admin-token
+PG=${PG_URL:-postgres://postgres@127.0.0.1:5432}
+DB=crease_soak_$(date +%s)
+REDIS_PORT=${REDIS_PORT:-16391}
+REDIS_DIR=$(mktemp -d)
+CREASE=target/release/crease
+LT=target/release/crease-loadtest
+MATCHES=(
+  data/cricsheet/test_2023-02-24_england_v_new_zealand.json
+  data/cricsheet/test_2024-02-15_india_v_england.json
+  data/cricsheet/test_2024-06-28_india_v_south_africa.json
+)
+PIDS=()
+
+log() { printf '\n== %s\n' "$*" >&2; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  rm -rf "$REDIS_DIR"
+  psql "$PG/postgres" -qc "drop database if exists $DB" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+start_redis() {
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$REDIS_DIR" --daemonize yes --logfile "$REDIS_DIR/redis.log" >/dev/null
+  for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "redis-server did not start on $REDIS_PORT" >&2; exit 1
+}
+
+start_node() { # PORT → pid on stdout once /readyz answers
+  local port=$1
+  CREASE_ADDR=127.0.0.1:$port CREASE_ADMIN_TOKEN=$TOKEN REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
+    CREASE_MAX_CONNECTIONS_PER_ADDRESS=100000 RUST_LOG=warn \
+    $CREASE serve >>"$OUT/soak-node-$port-$STAMP.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { echo "$pid"; return; }
+    sleep 0.1
+  done
+  echo "node on $port did not start; see $OUT/soak-node-$port-$STAMP.log" >&2; exit 1
+}
+
+log "building (release)"
+cargo build --release -q -p crease -p crease-loadtest
+
+log "fresh database $DB, Redis of its own on port $REDIS_PORT"
+psql "$PG/postgres" -qc "create database $DB"
+export DATABASE_URL=$PG/$DB
+$CREASE migrate >/dev/null
+start_redis
+
+args=()
+for f in "${MATCHES[@]}"; do
+  id=$($CREASE import --live-at 10 "$f" | jq -r .match_id)
+  args+=(--match "$id=$f")
+done
+a=$(start_node 18091); PIDS+=("$a")
+b=$(start_node 18092); PIDS+=("$b")
+
+# Halfway: Redis stops and comes back empty, as after a crash with no persistence.
+midway="redis-cli -p $REDIS_PORT shutdown nosave; sleep 2; redis-server --port $REDIS_PORT \
+--bind 127.0.0.1 --save '' --appendonly no --dir $REDIS_DIR --daemonize yes \
+--logfile $REDIS_DIR/redis.log"
+
+cmd=(soak --url http://127.0.0.1:18091,http://127.0.0.1:18092 "${args[@]}"
+  --clients "$CLIENTS" --lifetime-secs "$LIFETIME" --sse-share "$SSE_SHARE"
+  --interval-ms "$INTERVAL_MS" --duration-secs "$DURATION" --window-secs "$WINDOW"
+  --node-pid "$a,$b" --token "$TOKEN")
+log "crease-loadtest ${cmd[*]} --midway '<restart Redis empty>'"
+ulimit -n "$(ulimit -Hn)"
+$LT "${cmd[@]}" --midway "$midway" --json >"$OUT/soak-$STAMP.json"
+jq '{totals, delivery, post, drift, midway_status, matches}' "$OUT/soak-$STAMP.json"
+echo "rows: $OUT/soak-$STAMP.json" >&2
