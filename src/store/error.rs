@@ -90,15 +90,36 @@ fn is_transient(code: Option<&str>) -> bool {
     let Some(code) = code else { return false };
     // Postgres SQLSTATEs: 08 connection exception, 53 insufficient resources, 57014 statement
     // timeout / cancel, 57P01-03 admin shutdown / crash / cannot connect now, 40001/40P01
-    // serialization failure / deadlock.
+    // serialization failure / deadlock. While a database is restored or copied, connecting
+    // to it fails with 55000 (it does not allow connections), 55006 (in use by the copy) or
+    // 3D000 (it does not exist between the drop and the rename): the same outage, briefly.
     if code.starts_with("08")
         || code.starts_with("53")
         || code.starts_with("57")
         || code == "40001"
         || code == "40P01"
+        || code == "55000"
+        || code == "55006"
+        || code == "3D000"
     {
         return true;
     }
     // SQLite result codes, possibly extended: the low byte 5 is SQLITE_BUSY, 6 SQLITE_LOCKED.
     matches!(code.parse::<u32>().map(|c| c & 0xff), Ok(5 | 6))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_transient;
+
+    #[test]
+    fn a_database_being_restored_is_an_outage_not_an_error() {
+        for code in ["55000", "55006", "3D000", "08006", "57P01", "40001"] {
+            assert!(is_transient(Some(code)), "{code}");
+        }
+        for code in ["23505", "42P01", "22P02"] {
+            assert!(!is_transient(Some(code)), "{code}");
+        }
+        assert!(!is_transient(None));
+    }
 }
