@@ -136,10 +136,21 @@ impl Hubs {
                 conn.finish_seeding(since, frames);
                 true
             }
-            _ => match hub.snapshot_frame(&self.cache).await {
+            (_, resume) => match hub.snapshot_frame(&self.cache).await {
                 Some(snapshot) => {
-                    // A base below any position, so the snapshot is always taken.
-                    conn.finish_seeding((-1, -1), vec![snapshot]);
+                    match resume {
+                        // A client that heard this seq or a later one on another node before
+                        // this one did (it moved here when its node went) already has the
+                        // state: it is sent nothing until the next seq, rather than the same
+                        // state again, or an older one.
+                        Some(pos) if pos.0 == snapshot.epoch && pos.1 >= snapshot.seq => {
+                            conn.finish_seeding(pos, Vec::new());
+                        }
+                        // A base below any position, so the snapshot is always taken.
+                        _ => {
+                            conn.finish_seeding((-1, -1), vec![snapshot]);
+                        }
+                    }
                     true
                 }
                 None => false,
