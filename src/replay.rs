@@ -232,22 +232,7 @@ impl Api {
             id: i64,
         }
         let setup = &m.setup;
-        let mut body = json!({
-            "title": crate::import::title_of(setup),
-            "format": setup.format,
-            "teams": setup.teams,
-            "overs": setup.overs_per_innings,
-            "balls_per_over": setup.balls_per_over,
-            "free_hit": setup.free_hit,
-            "noball_runs": setup.noball_runs,
-            "max_consecutive_overs": setup.max_consecutive_overs,
-        });
-        if let (Some(quota), Value::Object(map)) = (setup.bowler_quota_overs, &mut body) {
-            map.insert("bowler_quota_overs".into(), json!(quota));
-        }
-        if let (Some(venue), Value::Object(map)) = (m.info.venue.as_ref(), &mut body) {
-            map.insert("venue".into(), json!(venue));
-        }
+        let body = create_match_body(m);
         if api_setup(setup).as_ref() != Some(setup) {
             eprintln!(
                 "crease replay: warning: the API creates this match with the usual limits for its \
@@ -362,6 +347,29 @@ impl Api {
             }
         }
     }
+}
+
+/// The `POST /api/matches` body that sets up a Cricsheet match as its file does, as far as the
+/// API's setup reaches (see [`api_setup`]).
+pub fn create_match_body(m: &CricsheetMatch) -> Value {
+    let setup = &m.setup;
+    let mut body = json!({
+        "title": crate::import::title_of(setup),
+        "format": setup.format,
+        "teams": setup.teams,
+        "overs": setup.overs_per_innings,
+        "balls_per_over": setup.balls_per_over,
+        "free_hit": setup.free_hit,
+        "noball_runs": setup.noball_runs,
+        "max_consecutive_overs": setup.max_consecutive_overs,
+    });
+    if let (Some(quota), Value::Object(map)) = (setup.bowler_quota_overs, &mut body) {
+        map.insert("bowler_quota_overs".into(), json!(quota));
+    }
+    if let (Some(venue), Value::Object(map)) = (m.info.venue.as_ref(), &mut body) {
+        map.insert("venue".into(), json!(venue));
+    }
+    body
 }
 
 /// A `Retry-After` given in seconds.

@@ -158,6 +158,58 @@ pub async fn postgres_copy(src: &TestDb) -> TestDb {
     }
 }
 
+/// Puts `backup` (from [`postgres_copy`]) in `target`'s place, as a restore does: `target`'s
+/// database is closed to new connections, its sessions ended and dropped, and the backup
+/// renamed to its name. A node on `target`'s URL reconnects to the older history.
+pub async fn postgres_restore(target: &TestDb, backup: TestDb) {
+    let (
+        Cleanup::Postgres { admin_url, name },
+        Cleanup::Postgres {
+            name: backup_name, ..
+        },
+    ) = (&target.cleanup, &backup.cleanup)
+    else {
+        panic!("only Postgres databases are restored");
+    };
+    // A rename needs the backup to have no session: the backup's own pool goes first.
+    backup.store.close().await;
+    let mut admin = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("admin connection");
+    let run = |sql: String| sqlx::query(Box::leak(sql.into_boxed_str()));
+    run(format!(
+        "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false"
+    ))
+    .execute(&mut admin)
+    .await
+    .expect("close the target to new connections");
+    // FORCE ends the sessions; one that raced in before the ALTER is ended on a retry.
+    let mut dropped = None;
+    for _ in 0..5 {
+        dropped = Some(
+            run(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut admin)
+                .await,
+        );
+        if matches!(dropped, Some(Ok(_))) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if let Some(Err(e)) = dropped {
+        panic!("cannot drop {name} for the restore: {e}");
+    }
+    run(format!(
+        "ALTER DATABASE \"{backup_name}\" RENAME TO \"{name}\""
+    ))
+    .execute(&mut admin)
+    .await
+    .expect("the backup takes the target's name");
+    let _ = admin.close().await;
+    // The backup's name is gone; its drop finds nothing to remove.
+    drop(backup);
+}
+
 /// A fresh SQLite file in the temp directory, migrated.
 pub async fn sqlite_store() -> TestDb {
     let path = std::env::temp_dir().join(format!("crease_t_{:016x}.db", rand::random::<u64>()));

@@ -87,13 +87,30 @@ fn ws_url(base: &str, match_id: i64, since: Option<&str>) -> String {
 impl LiveClient {
     /// A WebSocket, resuming from the token `since` (`EPOCH:SEQ`, or a bare seq) when given.
     pub async fn ws(base: &str, match_id: i64, since: Option<&str>) -> LiveClient {
+        Self::try_ws(base, match_id, since)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`ws`](Self::ws), with a refused or failed connect returned, for a client that
+    /// tries another node when one is down.
+    pub async fn try_ws(
+        base: &str,
+        match_id: i64,
+        since: Option<&str>,
+    ) -> Result<LiveClient, String> {
         let url = ws_url(base, match_id, since);
         let (ws, res) = tokio::time::timeout(DEADLINE, tokio_tungstenite::connect_async(&url))
             .await
-            .expect("WebSocket connect hung")
-            .unwrap_or_else(|e| panic!("WebSocket connect to {url}: {e}"));
-        assert_eq!(res.status(), 101);
-        LiveClient::new(Transport::Ws(Box::new(ws)), format!("ws {url}"))
+            .map_err(|_| format!("WebSocket connect to {url} hung"))?
+            .map_err(|e| format!("WebSocket connect to {url}: {e}"))?;
+        if res.status() != 101 {
+            return Err(format!("WebSocket connect to {url}: {}", res.status()));
+        }
+        Ok(LiveClient::new(
+            Transport::Ws(Box::new(ws)),
+            format!("ws {url}"),
+        ))
     }
 
     /// A WebSocket whose kernel receive buffer is as small as the system allows, so a client
@@ -120,12 +137,9 @@ impl LiveClient {
 
     /// SSE, resuming through `Last-Event-ID` when `since` is given.
     pub async fn sse(base: &str, match_id: i64, since: Option<&str>) -> LiveClient {
-        let url = format!("{base}/api/matches/{match_id}/stream");
-        let mut req = reqwest::Client::new().get(&url);
-        if let Some(s) = since {
-            req = req.header("Last-Event-ID", s);
-        }
-        Self::sse_from(req, format!("sse {url} since {since:?}")).await
+        Self::try_sse(base, match_id, since)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// SSE, resuming through `?since=`.
@@ -135,11 +149,36 @@ impl LiveClient {
     }
 
     async fn sse_from(req: reqwest::RequestBuilder, label: String) -> LiveClient {
+        Self::try_sse_from(req, label)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`sse`](Self::sse), with a refused or failed request returned.
+    pub async fn try_sse(
+        base: &str,
+        match_id: i64,
+        since: Option<&str>,
+    ) -> Result<LiveClient, String> {
+        let url = format!("{base}/api/matches/{match_id}/stream");
+        let mut req = reqwest::Client::new().get(&url);
+        if let Some(s) = since {
+            req = req.header("Last-Event-ID", s);
+        }
+        Self::try_sse_from(req, format!("sse {url} since {since:?}")).await
+    }
+
+    async fn try_sse_from(
+        req: reqwest::RequestBuilder,
+        label: String,
+    ) -> Result<LiveClient, String> {
         let res = tokio::time::timeout(DEADLINE, req.send())
             .await
-            .expect("SSE request hung")
-            .expect("SSE request");
-        assert_eq!(res.status(), 200, "{label}");
+            .map_err(|_| format!("{label}: request hung"))?
+            .map_err(|e| format!("{label}: {e}"))?;
+        if res.status() != 200 {
+            return Err(format!("{label}: {}", res.status()));
+        }
         assert_eq!(
             res.headers()["content-type"],
             "text/event-stream",
@@ -167,7 +206,7 @@ impl LiveClient {
         });
         let mut client = LiveClient::new(Transport::Sse(Box::pin(events)), label);
         client.retries = retries;
-        client
+        Ok(client)
     }
 
     fn new(transport: Transport, label: String) -> LiveClient {

@@ -5,8 +5,11 @@
 //! it is accepted: clients see what they would see if Redis went away (EOF, reset, refused
 //! handshakes), while the real server and its data stay as they were. `stall()` plays a hung
 //! Redis instead: connections stay open but nothing is forwarded until `restore()`.
+//! `drop_responses()` passes requests on and closes the connection instead of forwarding the
+//! answer: a client that lost its response after the server acted.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -36,6 +39,8 @@ struct Inner {
     open: Mutex<Option<CancellationToken>>,
     /// While true, bytes are held in the proxy instead of forwarded, in both directions.
     stalled: watch::Sender<bool>,
+    /// While true, whatever the server sends back closes the connection instead.
+    dropping: Arc<AtomicBool>,
 }
 
 impl RedisProxy {
@@ -54,6 +59,7 @@ impl RedisProxy {
             upstream,
             open: Mutex::new(Some(CancellationToken::new())),
             stalled: watch::Sender::new(false),
+            dropping: Arc::new(AtomicBool::new(false)),
         });
         let accept = tokio::spawn(accept_loop(listener, inner.clone()));
         RedisProxy {
@@ -85,8 +91,15 @@ impl RedisProxy {
         self.inner.stalled.send_replace(true);
     }
 
-    /// Ends a cut or a stall: forwards new connections, and held bytes, again.
+    /// Forwards requests, but closes each connection when its answer arrives, unsent: the
+    /// server has done what was asked and the client never hears of it.
+    pub fn drop_responses(&self) {
+        self.inner.dropping.store(true, Ordering::Release);
+    }
+
+    /// Ends a cut, a stall or dropped answers: forwards new connections, and held bytes, again.
     pub fn restore(&self) {
+        self.inner.dropping.store(false, Ordering::Release);
         self.inner.stalled.send_replace(false);
         let mut open = self.inner.open.lock().expect("lock");
         if open.is_none() {
@@ -113,7 +126,14 @@ async fn accept_loop(listener: TcpListener, inner: Arc<Inner>) {
             None => drop(client),
             Some(token) => {
                 let stalled = inner.stalled.subscribe();
-                tokio::spawn(forward(client, inner.upstream.clone(), token, stalled));
+                let dropping = inner.dropping.clone();
+                tokio::spawn(forward(
+                    client,
+                    inner.upstream.clone(),
+                    token,
+                    stalled,
+                    dropping,
+                ));
             }
         }
     }
@@ -124,6 +144,7 @@ async fn forward(
     upstream: String,
     token: CancellationToken,
     stalled: watch::Receiver<bool>,
+    dropping: Arc<AtomicBool>,
 ) {
     let Ok(server) = TcpStream::connect(&upstream).await else {
         return;
@@ -132,14 +153,20 @@ async fn forward(
     let (server_read, server_write) = server.into_split();
     tokio::select! {
         _ = token.cancelled() => {}
-        _ = pump(client_read, server_write, stalled.clone()) => {}
-        _ = pump(server_read, client_write, stalled) => {}
+        _ = pump(client_read, server_write, stalled.clone(), None) => {}
+        _ = pump(server_read, client_write, stalled, Some(dropping)) => {}
     }
     // Every half drops here: the client sees its connection close, as if Redis had gone.
 }
 
-/// Copies one direction, holding each chunk while the proxy is stalled.
-async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, mut stalled: watch::Receiver<bool>) {
+/// Copies one direction, holding each chunk while the proxy is stalled. Given `dropping` (the
+/// answers' direction), a chunk that arrives while it is set ends the connection unsent.
+async fn pump(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    mut stalled: watch::Receiver<bool>,
+    dropping: Option<Arc<AtomicBool>>,
+) {
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         let n = match from.read(&mut buf).await {
@@ -147,6 +174,9 @@ async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, mut stalled: watc
             Ok(n) => n,
         };
         if stalled.wait_for(|s| !*s).await.is_err() {
+            return;
+        }
+        if dropping.as_ref().is_some_and(|d| d.load(Ordering::Acquire)) {
             return;
         }
         if to.write_all(&buf[..n]).await.is_err() {
