@@ -3,6 +3,7 @@
 mod api;
 mod bus;
 mod edges;
+mod faults;
 mod read_path;
 mod realtime;
 mod redis_fault;
