@@ -80,17 +80,18 @@ done
 a=$(start_node 18091); PIDS+=("$a")
 b=$(start_node 18092); PIDS+=("$b")
 
-# Halfway: Redis stops and comes back empty, as after a crash with no persistence.
-midway="redis-cli -p $REDIS_PORT shutdown nosave; sleep 2; redis-server --port $REDIS_PORT \
---bind 127.0.0.1 --save '' --appendonly no --dir $REDIS_DIR --daemonize yes \
---logfile $REDIS_DIR/redis.log"
+# Halfway: Redis stops and comes back empty, as after a crash with no persistence. Single
+# quotes: the command expands its variables when it runs, so the report names no directory.
+export SOAK_REDIS_PORT=$REDIS_PORT SOAK_REDIS_DIR=$REDIS_DIR
+midway='redis-cli -p "$SOAK_REDIS_PORT" shutdown nosave; sleep 2; redis-server --port "$SOAK_REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$SOAK_REDIS_DIR" --daemonize yes --logfile "$SOAK_REDIS_DIR/redis.log"'
 
 cmd=(soak --url http://127.0.0.1:18091,http://127.0.0.1:18092 "${args[@]}"
   --clients "$CLIENTS" --lifetime-secs "$LIFETIME" --sse-share "$SSE_SHARE"
   --interval-ms "$INTERVAL_MS" --duration-secs "$DURATION" --window-secs "$WINDOW"
   --node-pid "$a,$b" --token "$TOKEN")
-log "crease-loadtest ${cmd[*]} --midway '<restart Redis empty>'"
+log "crease-loadtest ${cmd[*]} --midway '$midway'"
 ulimit -n "$(ulimit -Hn)"
-$LT "${cmd[@]}" --midway "$midway" --json >"$OUT/soak-$STAMP.json"
+# The rows go to stderr as each window closes, kept beside the JSON as they come.
+$LT "${cmd[@]}" --midway "$midway" --json >"$OUT/soak-$STAMP.json" 2> >(tee "$OUT/soak-$STAMP.txt" >&2)
 jq '{totals, delivery, post, drift, midway_status, matches}' "$OUT/soak-$STAMP.json"
 echo "rows: $OUT/soak-$STAMP.json" >&2
