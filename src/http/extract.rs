@@ -48,10 +48,13 @@ where
 /// serde's derived structs also accept a JSON array, filling fields by position; a body that
 /// did so is refused, since a client sending one has not said which value is which.
 pub fn parse_json<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Result<T, ApiError> {
-    let parsed: T = parse_fields(bytes)?;
+    let parsed: T = match parse_fields(&mut serde_json::Deserializer::from_slice(bytes)) {
+        Ok(parsed) => parsed,
+        Err(refusal) => reparse_integral_floats(bytes).unwrap_or(Err(refusal))?,
+    };
     // A body without an array cannot have filled a struct from one.
     if bytes.contains(&b'[') {
-        let sent: Value = parse_fields(bytes)?;
+        let sent: Value = parse_fields(&mut serde_json::Deserializer::from_slice(bytes))?;
         let read = serde_json::to_value(&parsed).map_err(|e| ApiError::Internal(e.to_string()))?;
         if let Some(path) = array_read_as_object(&sent, &read, String::new()) {
             let (field, detail) = if path.is_empty() {
@@ -96,8 +99,65 @@ fn array_read_as_object(sent: &Value, read: &Value, path: String) -> Option<Stri
     }
 }
 
-fn parse_fields<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
+/// JSON has one number type, so `2.0` is the integer 2 (JSON Schema's `integer` says so too),
+/// but serde reads a number written with a point only into a float. A body refused for that is
+/// read again with every integral float within 64 bits written as an integer; `None` when the
+/// body holds no such float, so that the first refusal stands.
+fn reparse_integral_floats<T: DeserializeOwned>(bytes: &[u8]) -> Option<Result<T, ApiError>> {
+    let mut value: Value = serde_json::from_slice(bytes).ok()?;
+    if !integral_floats_to_integers(&mut value) {
+        return None;
+    }
+    Some(parse_fields(value))
+}
+
+/// Rewrites every float with no fractional part that fits an `i64` or a `u64` as an integer;
+/// true when it rewrote any.
+fn integral_floats_to_integers(value: &mut Value) -> bool {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // 2^63 and 2^64 are exact as floats; the bounds are exclusive.
+            let integer = if f.fract() != 0.0 {
+                None
+            } else if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
+                Some(serde_json::Number::from(f as i64))
+            } else if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
+                Some(serde_json::Number::from(f as u64))
+            } else {
+                None
+            };
+            match integer {
+                Some(i) => {
+                    *n = i;
+                    true
+                }
+                None => false,
+            }
+        }
+        // Every member is visited: stopping at the first rewrite would leave the rest floats.
+        Value::Array(items) => {
+            let mut any = false;
+            for v in items {
+                any |= integral_floats_to_integers(v);
+            }
+            any
+        }
+        Value::Object(members) => {
+            let mut any = false;
+            for v in members.values_mut() {
+                any |= integral_floats_to_integers(v);
+            }
+            any
+        }
+        _ => false,
+    }
+}
+
+fn parse_fields<'de, T: DeserializeOwned, D>(de: D) -> Result<T, ApiError>
+where
+    D: serde::Deserializer<'de, Error = serde_json::Error>,
+{
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
