@@ -32,6 +32,10 @@ pub enum ApiError {
     Forbidden,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// Fields each well formed that do not fit together (two teams of one name, a Test given an
+    /// over limit): 422, since the request's shape was right and a schema cannot say this.
+    #[error("{detail}")]
+    Inconsistent { detail: String, field: String },
     #[error("stale expected_seq: the match is at seq {current}")]
     StaleSeq { current: i64 },
     #[error("{detail}")]
@@ -88,6 +92,13 @@ impl ApiError {
         }
     }
 
+    pub fn inconsistent(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::Inconsistent {
+            detail: detail.into(),
+            field: field.into(),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
@@ -95,7 +106,9 @@ impl ApiError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::StaleSeq { .. } | Self::Conflict { .. } => StatusCode::CONFLICT,
-            Self::Law(_) | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Law(_) | Self::IdempotencyKeyReused | Self::Inconsistent { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -110,6 +123,7 @@ impl ApiError {
             Self::Unauthorized | Self::TokenRefused(_) => "unauthorized".into(),
             Self::Forbidden => "forbidden".into(),
             Self::NotFound(_) => "not-found".into(),
+            Self::Inconsistent { .. } => "inconsistent-fields".into(),
             Self::StaleSeq { .. } => "stale-seq".into(),
             Self::IdempotencyKeyReused => "idempotency-key-reused".into(),
             Self::Law(v) => format!("law/{}", v.code()),
@@ -171,6 +185,7 @@ impl IntoResponse for ApiError {
         }
         let (detail, field, current_seq) = match &self {
             Self::BadRequest { detail, field, .. } => (detail.clone(), field.clone(), None),
+            Self::Inconsistent { detail, field } => (detail.clone(), Some(field.clone()), None),
             Self::Law(v) => (v.to_string(), v.field().map(str::to_owned), None),
             Self::StaleSeq { current } => (self.to_string(), None, Some(*current)),
             Self::Internal(why) => {

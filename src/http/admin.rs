@@ -31,9 +31,11 @@ const MAX_NAME: usize = 80;
 /// A squad is an XI plus a few: a bound on what one fixture can make every snapshot carry.
 const MAX_SQUAD: usize = 16;
 
+/// A fixture name as the document's schema gives it: the length and the control characters are
+/// those of the string sent, so that a schema can say them; only the stored value is trimmed.
 pub(super) fn name(field: &str, value: &str) -> Result<String, ApiError> {
     let v = value.trim();
-    if v.is_empty() || v.chars().count() > MAX_NAME || v.chars().any(char::is_control) {
+    if v.is_empty() || value.chars().count() > MAX_NAME || value.chars().any(char::is_control) {
         return Err(ApiError::invalid_field(
             field,
             format!("{field} must be 1 to {MAX_NAME} printable characters"),
@@ -250,7 +252,7 @@ fn setup_from(req: &MatchRequest) -> Result<MatchSetup, ApiError> {
             let field = format!("teams[{t}].players[{i}]");
             let p = name(&field, p)?;
             if players.contains(&p) {
-                return Err(ApiError::invalid_field(
+                return Err(ApiError::inconsistent(
                     field,
                     format!("{p} is listed twice"),
                 ));
@@ -263,7 +265,7 @@ fn setup_from(req: &MatchRequest) -> Result<MatchSetup, ApiError> {
         });
     }
     if sheets[0].name == sheets[1].name {
-        return Err(ApiError::invalid_field(
+        return Err(ApiError::inconsistent(
             "teams[1].name",
             "the two teams must differ",
         ));
@@ -272,7 +274,7 @@ fn setup_from(req: &MatchRequest) -> Result<MatchSetup, ApiError> {
     let mut setup = match (req.format, req.overs) {
         (MatchFormat::Test, None) => MatchSetup::test(teams),
         (MatchFormat::Test, Some(_)) => {
-            return Err(ApiError::invalid_field("overs", "a Test has no over limit"))
+            return Err(ApiError::inconsistent("overs", "a Test has no over limit"))
         }
         (format, overs) => {
             let overs = overs.unwrap_or(match format {
@@ -323,13 +325,19 @@ fn conditions(req: &MatchRequest, setup: &mut MatchSetup) -> Result<(), ApiError
     }
     if let Some(q) = req.bowler_quota_overs {
         let Some(overs) = setup.overs_per_innings else {
-            return Err(ApiError::invalid_field(
+            return Err(ApiError::inconsistent(
                 "bowler_quota_overs",
                 "a Test has no bowler quota",
             ));
         };
-        if q == 0 || q > overs {
+        if q == 0 {
             return Err(ApiError::invalid_field(
+                "bowler_quota_overs",
+                "a bowler's quota is at least 1 over",
+            ));
+        }
+        if q > overs {
+            return Err(ApiError::inconsistent(
                 "bowler_quota_overs",
                 format!("a bowler's quota is 1 to {overs} overs"),
             ));

@@ -54,12 +54,10 @@ async fn create_token(
             format!("a token lasts 1 to {MAX_EXPIRY_SECS} seconds"),
         ));
     }
-    for (i, id) in req.match_ids.iter().enumerate() {
+    for id in &req.match_ids {
+        // As a scoring route answers for an unknown match: the request was well formed.
         if state.store.get_match(*id).await?.is_none() {
-            return Err(ApiError::invalid_field(
-                format!("match_ids[{i}]"),
-                format!("match {id} does not exist"),
-            ));
+            return Err(ApiError::NotFound("match"));
         }
     }
     // Whole microseconds, as both stores keep them, so the time returned is the time stored.

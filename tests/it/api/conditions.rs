@@ -98,7 +98,7 @@ async fn conditions_no_competition_uses_are_refused(store: StoreKind) {
             json!({ "max_consecutive_overs": 0 }),
             "max_consecutive_overs",
         ),
-        (json!({ "bowler_quota_overs": 41 }), "bowler_quota_overs"),
+        (json!({ "bowler_quota_overs": 0 }), "bowler_quota_overs"),
         (json!({ "free_hit": "sometimes" }), "free_hit"),
     ] {
         let res = app
