@@ -153,6 +153,34 @@ fn check_len(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Most names one event lists: the batters left to come in, in an XI and a few.
+const MAX_EVENT_LIST: usize = 11;
+
+/// An event's fields are names and short words: each string up to a name's length and each
+/// list up to a side, so that no event can make every snapshot carry much, and the refusal
+/// names the field at fault.
+fn check_event_data(value: &serde_json::Value, field: String) -> Result<(), ApiError> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.chars().count() > MAX_NAME => Err(ApiError::invalid_field(
+            &field,
+            format!("{field} must be at most {MAX_NAME} characters"),
+        )),
+        Value::Array(items) if items.len() > MAX_EVENT_LIST => Err(ApiError::invalid_field(
+            &field,
+            format!("{field} lists at most {MAX_EVENT_LIST}"),
+        )),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| check_event_data(v, format!("{field}[{i}]"))),
+        Value::Object(members) => members
+            .iter()
+            .try_for_each(|(k, v)| check_event_data(v, format!("{field}.{k}"))),
+        _ => Ok(()),
+    }
+}
+
 fn validate_ball(b: &BallRequest) -> Result<(), ApiError> {
     check_len("batter", &b.batter, MAX_NAME)?;
     check_len("non_striker", &b.non_striker, MAX_NAME)?;
@@ -267,13 +295,8 @@ async fn post_event(
     }
     let text = serde_json::to_vec(&envelope).map_err(|e| ApiError::Internal(e.to_string()))?;
     let event: MatchEvent = parse_json(&text)?;
-    if let Ok(text) = serde_json::to_string(&event) {
-        if text.len() > 4 * MAX_COMMENTARY {
-            return Err(ApiError::bad_request(
-                "event-too-large",
-                "the event is too large",
-            ));
-        }
+    if let Some(data) = envelope.get("data") {
+        check_event_data(data, "data".to_owned())?;
     }
     let event = recorded(event, req.overridden)?;
     let key = idempotency(&headers, "events", &token, &event, req.expected_seq)?;
