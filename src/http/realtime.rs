@@ -31,21 +31,23 @@ struct Since {
 }
 
 /// The resume token from `?since=` or, failing that, `Last-Event-ID`: `EPOCH:SEQ`, or a bare
-/// `SEQ` from a client that predates epochs.
+/// `SEQ` from a client that predates epochs. A malformed header is refused even beside a
+/// `since`: bad input is never silently passed over.
 fn since_of(q: &Since, headers: &HeaderMap) -> Result<Option<Resume>, ApiError> {
-    if let Some(since) = &q.since {
-        return Resume::parse(since).map(Some).ok_or_else(|| {
-            ApiError::invalid_field("since", "since must be EPOCH:SEQ or SEQ, each 0 or more")
-        });
-    }
-    headers
+    let last_event_id = headers
         .get("last-event-id")
         .map(|v| {
             v.to_str().ok().and_then(Resume::parse).ok_or_else(|| {
                 ApiError::invalid_field("Last-Event-ID", "Last-Event-ID must be EPOCH:SEQ or SEQ")
             })
         })
-        .transpose()
+        .transpose()?;
+    match &q.since {
+        Some(since) => Resume::parse(since).map(Some).ok_or_else(|| {
+            ApiError::invalid_field("since", "since must be EPOCH:SEQ or SEQ, each 0 or more")
+        }),
+        None => Ok(last_event_id),
+    }
 }
 
 /// 404 before upgrading or streaming: a client must not hold a connection to nothing.
