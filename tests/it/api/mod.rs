@@ -29,6 +29,7 @@ mod conformance;
 mod idempotency;
 mod overrides;
 mod refusals;
+mod schema_agreement;
 
 on_both_stores!(
     balls_move_the_live_score,
