@@ -54,6 +54,14 @@ ensure_k6() {
   command -v k6 >/dev/null || { echo "k6 did not install" >&2; exit 1; }
 }
 
+ensure_schemathesis() {
+  command -v schemathesis >/dev/null && return
+  log "installing schemathesis"
+  command -v pip3 >/dev/null || apt_install python3-pip
+  pip3 install -q schemathesis 2>/dev/null || pip3 install -q --break-system-packages schemathesis
+  command -v schemathesis >/dev/null || { echo "schemathesis did not install" >&2; exit 1; }
+}
+
 ensure_deny() {
   command -v cargo-deny >/dev/null && return
   log "installing cargo-deny"
@@ -70,6 +78,7 @@ ensure_postgres
 ensure_redis
 ensure_nextest
 ensure_k6
+ensure_schemathesis
 ensure_deny
 ensure_browser
 # The k6 and browser tests fail, rather than skip, when their tools are missing.
@@ -90,5 +99,7 @@ fi
 log "tests"
 cargo nextest run --workspace --no-fail-fast
 cargo build --bin crease
+log "the API against its OpenAPI document"
+CREASE_BIN=target/debug/crease tests/schema/run.sh
 log "browser tests"
 (cd tests/browser && CREASE_SCREENSHOTS="${CREASE_SCREENSHOTS:-0}" npm test)
