@@ -73,6 +73,10 @@ pub struct ServeConfig {
     /// of its that authenticates gets 429; 0 turns the limit off.
     #[arg(long, env = "CREASE_AUTH_FAILURES_PER_MINUTE", default_value_t = 30)]
     pub auth_failures_per_minute: u32,
+    /// Web origins (`https://club.example`, comma-separated; `*` for any) whose pages may open
+    /// the WebSocket and SSE streams and read the API. The node's own origin always may.
+    #[arg(long, env = "CREASE_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
     #[arg(long, value_enum, env = "CREASE_CACHE", default_value = "on")]
     pub cache: CacheMode,
     /// Seed an empty database with demo fixtures and keep a real match going live, ball by ball.
@@ -142,6 +146,7 @@ impl ServeConfig {
             redis_timeout_ms: 250,
             admin_token: Some("test-admin-token".into()),
             auth_failures_per_minute: 30,
+            allowed_origins: Vec::new(),
             cache: CacheMode::On,
             demo: false,
             demo_interval_ms: 3_000,

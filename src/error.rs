@@ -30,6 +30,9 @@ pub enum ApiError {
     TokenRefused(&'static str),
     #[error("this token may not do that")]
     Forbidden,
+    /// A page from an origin the node does not serve (`--allowed-origins`).
+    #[error("pages from this Origin may not use this server")]
+    OriginNotAllowed,
     #[error("{0} not found")]
     NotFound(&'static str),
     /// Fields each well formed that do not fit together (two teams of one name, a Test given an
@@ -103,7 +106,7 @@ impl ApiError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized | Self::TokenRefused(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::StaleSeq { .. } | Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Law(_) | Self::IdempotencyKeyReused | Self::Inconsistent { .. } => {
@@ -122,6 +125,7 @@ impl ApiError {
             Self::BadRequest { code, .. } | Self::Conflict { code, .. } => (*code).to_owned(),
             Self::Unauthorized | Self::TokenRefused(_) => "unauthorized".into(),
             Self::Forbidden => "forbidden".into(),
+            Self::OriginNotAllowed => "origin-not-allowed".into(),
             Self::NotFound(_) => "not-found".into(),
             Self::Inconsistent { .. } => "inconsistent-fields".into(),
             Self::StaleSeq { .. } => "stale-seq".into(),

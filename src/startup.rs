@@ -182,6 +182,7 @@ impl App {
             .with_context(|| format!("binding {}", config.addr))?;
         let addr = listener.local_addr()?;
         let auth_failures = Arc::new(AuthFailures::new(config.auth_failures_per_minute));
+        let origins = crate::http::origins::AllowedOrigins::new(&config.allowed_origins);
         let state = AppState::new(Shared {
             config: Arc::new(config),
             store,
@@ -193,6 +194,7 @@ impl App {
             hubs,
             admin_token,
             auth_failures,
+            origins,
             metrics,
             shutdown,
             tasks,

@@ -46,6 +46,7 @@ pub struct Shared {
     pub admin_token: crate::http::auth::SecretDigest,
     /// Failed authentications per client address, for the 429 past the limit.
     pub auth_failures: Arc<crate::http::auth_failures::AuthFailures>,
+    pub origins: crate::http::origins::AllowedOrigins,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     pub shutdown: CancellationToken,
     pub tasks: TaskTracker,

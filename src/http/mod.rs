@@ -9,6 +9,7 @@ pub mod health;
 pub mod ingest;
 pub mod middleware;
 pub mod openapi;
+pub mod origins;
 pub mod read;
 pub mod realtime;
 pub mod tokens;
@@ -27,7 +28,8 @@ use crate::state::AppState;
 pub fn app(state: AppState) -> Router {
     let limit = state.config.body_limit;
     let timeout = state.config.request_timeout();
-    Router::new()
+    let cors = state.origins.cors();
+    let router = Router::new()
         .merge(read::router())
         .merge(ingest::router())
         .merge(realtime::router())
@@ -49,6 +51,12 @@ pub fn app(state: AppState) -> Router {
                 }))
                 .timeout(timeout)
                 .layer(DefaultBodyLimit::max(limit)),
-        )
-        .with_state(state)
+        );
+    // Outermost, so that a preflight is answered before any route and every answer, a refusal
+    // included, carries the CORS headers a page needs to read it.
+    let router = match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router.with_state(state)
 }

@@ -54,7 +54,8 @@ async fn get_live(
 /// L1 is answered here, without the router, its layers or an allocation beyond the response.
 /// Anything else (a miss, another route) returns `None` and goes through the router as usual.
 pub fn fast_live<B>(state: &AppState, req: &axum::http::Request<B>) -> Option<Response> {
-    if req.method() != axum::http::Method::GET {
+    // A page from another origin goes through the router, where CORS answers it.
+    if req.method() != axum::http::Method::GET || req.headers().contains_key(header::ORIGIN) {
         return None;
     }
     let id: i64 = req

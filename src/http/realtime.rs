@@ -77,6 +77,7 @@ async fn websocket(
     mut req: Request,
 ) -> Result<Response, ApiError> {
     let headers = req.headers();
+    state.origins.check(headers)?;
     if req.method() != Method::GET
         || !header_has(headers, header::UPGRADE, "websocket")
         || !header_has(headers, header::CONNECTION, "upgrade")
@@ -167,15 +168,21 @@ async fn event_stream(
     headers: HeaderMap,
     slot: Option<Extension<Slot>>,
 ) -> Result<Response, ApiError> {
+    state.origins.check(&headers)?;
     let since = since_of(&q, &headers)?;
     require_match(&state, id).await?;
     let stream = sse::match_stream(state.hubs.clone(), id, since, slot.map(|Extension(s)| s)).await;
     Ok(sse_response(Body::from_stream(stream)))
 }
 
-async fn ticker(State(state): State<AppState>, slot: Option<Extension<Slot>>) -> Response {
-    sse_response(Body::from_stream(sse::ticker_stream(
+async fn ticker(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    slot: Option<Extension<Slot>>,
+) -> Result<Response, ApiError> {
+    state.origins.check(&headers)?;
+    Ok(sse_response(Body::from_stream(sse::ticker_stream(
         state.hubs.clone(),
         slot.map(|Extension(s)| s),
-    )))
+    ))))
 }

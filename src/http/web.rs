@@ -199,6 +199,8 @@ fn respond(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    // For browsers that predate CSP's frame-ancestors: the scorer pad must not be framed.
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     res
 }
 
