@@ -73,6 +73,14 @@ pub struct ServeConfig {
     /// of its that authenticates gets 429; 0 turns the limit off.
     #[arg(long, env = "CREASE_AUTH_FAILURES_PER_MINUTE", default_value_t = 30)]
     pub auth_failures_per_minute: u32,
+    /// Serve `/metrics` on this address instead of the main one (which then answers 404), so
+    /// that it can be kept off the public network.
+    #[arg(long, env = "CREASE_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+    /// A bearer token `/metrics` then requires. Read only from `CREASE_METRICS_TOKEN`, as the
+    /// admin token is.
+    #[arg(skip)]
+    pub metrics_token: Option<String>,
     /// Web origins (`https://club.example`, comma-separated; `*` for any) whose pages may open
     /// the WebSocket and SSE streams and read the API. The node's own origin always may.
     #[arg(long, env = "CREASE_ALLOWED_ORIGINS", value_delimiter = ',')]
@@ -147,6 +155,8 @@ impl ServeConfig {
             admin_token: Some("test-admin-token".into()),
             auth_failures_per_minute: 30,
             allowed_origins: Vec::new(),
+            metrics_addr: None,
+            metrics_token: None,
             cache: CacheMode::On,
             demo: false,
             demo_interval_ms: 3_000,

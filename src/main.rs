@@ -36,8 +36,9 @@ enum Command {
     Replay(ReplayArgs),
 }
 
-/// The only place the admin token is read from.
+/// The only places the admin and metrics tokens are read from.
 const ADMIN_TOKEN_ENV: &str = "CREASE_ADMIN_TOKEN";
+const METRICS_TOKEN_ENV: &str = "CREASE_METRICS_TOKEN";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -76,6 +77,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Replay(args) => Ok(crease::replay::run(args).await),
         Command::Serve(mut config) => {
             config.admin_token = std::env::var(ADMIN_TOKEN_ENV).ok();
+            config.metrics_token = std::env::var(METRICS_TOKEN_ENV).ok();
             let app = crease::startup::App::build(config).await?;
             let stop = app.shutdown_token();
             tokio::spawn(async move {

@@ -29,6 +29,8 @@ use crate::store::{Store, StoreOptions};
 pub struct App {
     listener: TcpListener,
     addr: SocketAddr,
+    /// `/metrics` on an address of its own, when configured.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     admission: Admission,
 }
@@ -181,8 +183,21 @@ impl App {
             .await
             .with_context(|| format!("binding {}", config.addr))?;
         let addr = listener.local_addr()?;
+        let metrics_listener = match config.metrics_addr {
+            Some(a) => Some(
+                TcpListener::bind(a)
+                    .await
+                    .with_context(|| format!("binding the metrics address {a}"))?,
+            ),
+            None => None,
+        };
         let auth_failures = Arc::new(AuthFailures::new(config.auth_failures_per_minute));
         let origins = crate::http::origins::AllowedOrigins::new(&config.allowed_origins);
+        let metrics_token = config
+            .metrics_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(SecretDigest::new);
         let state = AppState::new(Shared {
             config: Arc::new(config),
             store,
@@ -195,6 +210,7 @@ impl App {
             admin_token,
             auth_failures,
             origins,
+            metrics_token,
             metrics,
             shutdown,
             tasks,
@@ -214,6 +230,7 @@ impl App {
         Ok(App {
             listener,
             addr,
+            metrics_listener,
             state,
             admission,
         })
@@ -221,6 +238,13 @@ impl App {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where `/metrics` is served when it has an address of its own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -237,6 +261,7 @@ impl App {
             listener,
             state,
             admission,
+            metrics_listener,
             ..
         } = self;
         let shutdown = state.shutdown.clone();
@@ -246,6 +271,19 @@ impl App {
         }
         tracing::info!(addr = %listener.local_addr()?, store = state.store.kind(), bus = state.bus.name(), "crease is serving");
         let router = crate::http::app(state.clone());
+        if let Some(metrics_listener) = metrics_listener {
+            tracing::info!(addr = %metrics_listener.local_addr()?, "metrics are served apart");
+            let metrics = crate::http::health::metrics_app(state.clone());
+            let stop = state.shutdown.clone();
+            state.tasks.spawn(async move {
+                let served = axum::serve(metrics_listener, metrics)
+                    .with_graceful_shutdown(stop.cancelled_owned())
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "the metrics listener failed");
+                }
+            });
+        }
         let ready = state.ready.clone();
         let stopping = shutdown.clone();
         tokio::spawn(async move {

@@ -47,6 +47,8 @@ pub struct Shared {
     /// Failed authentications per client address, for the 429 past the limit.
     pub auth_failures: Arc<crate::http::auth_failures::AuthFailures>,
     pub origins: crate::http::origins::AllowedOrigins,
+    /// When set, `/metrics` wants it as a bearer token.
+    pub metrics_token: Option<crate::http::auth::SecretDigest>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     pub shutdown: CancellationToken,
     pub tasks: TaskTracker,

@@ -1,4 +1,5 @@
-//! Liveness, readiness and Prometheus metrics.
+//! Liveness, readiness and Prometheus metrics (on the main listener, or on one of its own), the
+//! metrics behind a bearer token when one is configured.
 
 use std::time::Duration;
 
@@ -9,13 +10,28 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
+use super::auth::refused;
+use super::extract::BearerToken;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// `metrics` is false when `/metrics` has an address of its own.
+pub fn router(metrics: bool) -> Router<AppState> {
+    let router = Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(readyz));
+    if metrics {
+        router.route("/metrics", get(metrics_text))
+    } else {
+        router
+    }
+}
+
+/// The whole service of the metrics address: `/metrics` and a problem+json 404 for the rest.
+pub fn metrics_app(state: AppState) -> axum::Router {
+    Router::new()
+        .route("/metrics", get(metrics_text))
+        .fallback(super::middleware::not_found)
+        .with_state(state)
 }
 
 async fn healthz() -> Response {
@@ -76,7 +92,15 @@ async fn readyz(State(state): State<AppState>) -> Response {
     res
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+async fn metrics_text(State(state): State<AppState>, token: BearerToken) -> Response {
+    if let Some(want) = &state.metrics_token {
+        let Some(t) = token.0.as_deref() else {
+            return refused("missing").into_response();
+        };
+        if !want.matches(t) {
+            return refused("unknown").into_response();
+        }
+    }
     // Read at scrape time: the runtime counts its tasks anyway, and a leak of tasks (a
     // connection's writer outliving it) shows nowhere else.
     let tasks = tokio::runtime::Handle::current()

@@ -35,7 +35,7 @@ pub fn app(state: AppState) -> Router {
         .merge(realtime::router())
         .merge(admin::router())
         .merge(tokens::router())
-        .merge(health::router())
+        .merge(health::router(state.config.metrics_addr.is_none()))
         .merge(openapi::router())
         .merge(web::router())
         .fallback(middleware::not_found)

@@ -3,6 +3,7 @@
 //! origins, page headers and `/metrics`. Every refusal is checked to have changed nothing.
 
 mod auth_limit;
+mod metrics;
 mod origins;
 mod tokens;
 

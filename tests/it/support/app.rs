@@ -80,6 +80,8 @@ impl AppOptions {
 
 pub struct TestApp {
     pub base: String,
+    /// `http://…` of the metrics address, when the node was given one.
+    pub metrics_base: Option<String>,
     pub client: reqwest::Client,
     pub admin_token: String,
     /// The node's shared state, for what a test must reach behind the API (dropping L1).
@@ -155,6 +157,7 @@ async fn spawn_node(db: Arc<TestDb>, redis_prefix: String, opts: &AppOptions) ->
     (opts.configure)(&mut config);
     let app = App::build(config).await.expect("the node builds");
     let base = format!("http://{}", app.addr());
+    let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
     let state = app.state().clone();
     let shutdown = app.shutdown_token();
     tokio::spawn(app.run_until_stopped());
@@ -164,6 +167,7 @@ async fn spawn_node(db: Arc<TestDb>, redis_prefix: String, opts: &AppOptions) ->
         .expect("client");
     TestApp {
         base,
+        metrics_base,
         client,
         admin_token: ADMIN_TOKEN.into(),
         state,
