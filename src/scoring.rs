@@ -7,7 +7,7 @@
 //! scorer named the seq they expected).
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use crease_domain::{Match, MatchEvent, Recorded};
@@ -27,7 +27,16 @@ struct Loaded {
     seq: i64,
     epoch: i64,
     game: Match,
+    /// When an ingest last used it: an engine keeps every event of its match, so one left
+    /// idle is dropped (see [`Scoring::evict_idle`]) and rebuilt from the log when needed.
+    touched: Instant,
 }
+
+/// How long a match's engine stays in memory with no ingest for it: longer than any break in
+/// play short of a day's end, so a match in progress is not rebuilt after a drinks break.
+pub const ENGINE_IDLE: Duration = Duration::from_secs(30 * 60);
+/// How often idle engines are looked for.
+const ENGINE_SWEEP: Duration = Duration::from_secs(60);
 
 /// How often an append that lost a race is retried after reloading.
 const RACE_RETRIES: usize = 3;
@@ -78,6 +87,53 @@ impl Scoring {
         }
     }
 
+    /// Drops the engine of every match no ingest has used for `idle`, so a node's memory
+    /// follows the matches being scored, not every match it ever scored. The match's lock
+    /// stays (a few bytes), so ingest for it is still serialized on this node; an engine in
+    /// use is skipped. Returns how many were dropped.
+    pub fn evict_idle(&self, idle: Duration) -> usize {
+        // Collected first: no match lock is taken while a map guard is alive.
+        let slots: Vec<_> = self.engines.iter().map(|e| e.value().clone()).collect();
+        let mut evicted = 0;
+        for slot in slots {
+            let Ok(mut slot) = slot.try_lock() else {
+                continue;
+            };
+            if slot.as_ref().is_some_and(|l| l.touched.elapsed() >= idle) {
+                *slot = None;
+                evicted += 1;
+            }
+        }
+        evicted
+    }
+
+    /// Engines held in memory now.
+    pub fn engines_loaded(&self) -> usize {
+        let slots: Vec<_> = self.engines.iter().map(|e| e.value().clone()).collect();
+        slots
+            .iter()
+            .filter(|s| s.try_lock().map_or(true, |l| l.is_some()))
+            .count()
+    }
+
+    /// Every [`ENGINE_SWEEP`], drops engines idle for [`ENGINE_IDLE`].
+    pub async fn run_engine_eviction(
+        self: Arc<Self>,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) {
+        let mut tick = tokio::time::interval(ENGINE_SWEEP);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            let evicted = self.evict_idle(ENGINE_IDLE);
+            metrics::counter!("crease_engines_evicted_total").increment(evicted as u64);
+            metrics::gauge!("crease_engines_loaded").set(self.engines_loaded() as f64);
+        }
+    }
+
     pub async fn submit(
         &self,
         match_id: i64,
@@ -101,6 +157,7 @@ impl Scoring {
                 Some(loaded) => loaded,
                 None => slot.insert(self.load(match_id).await?),
             };
+            loaded.touched = Instant::now();
             if let Some(expected) = expected_seq {
                 if expected != loaded.seq {
                     // Our engine may be behind another node's write; only the store can say.
@@ -286,7 +343,12 @@ impl Scoring {
                 break;
             }
         }
-        Ok(Loaded { seq, epoch, game })
+        Ok(Loaded {
+            seq,
+            epoch,
+            game,
+            touched: Instant::now(),
+        })
     }
 }
 

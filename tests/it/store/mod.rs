@@ -22,6 +22,7 @@ macro_rules! on_both {
 
 mod connect;
 mod counting;
+mod engines;
 mod events;
 mod fixtures;
 
