@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::proto::head;
+use super::proto::{drain_sse_data, head};
 use super::tracker::Tracker;
 use super::ws_client::{Status, WsClient};
 use crate::net::{connect_from, Node};
@@ -192,7 +192,7 @@ async fn sse(run: &mut Run<'_>, node: &Node, stream: TcpStream) -> Result<(), St
                 Some(Ok(f)) => {
                     if let Ok(data) = f.into_data() {
                         buf.extend_from_slice(&data);
-                        drain_lines(run, &mut buf);
+                        drain_sse_data(&mut buf, |data| run.on_message(data));
                     }
                 }
                 Some(Err(e)) => return Err(format!("read: {e}")),
@@ -206,18 +206,4 @@ async fn sse(run: &mut Run<'_>, node: &Node, stream: TcpStream) -> Result<(), St
             }
         }
     }
-}
-
-/// Hands every complete `data:` line to the tracker; `id:`, comments and blanks are skipped.
-fn drain_lines(run: &mut Run<'_>, buf: &mut Vec<u8>) {
-    let mut start = 0;
-    while let Some(nl) = buf[start..].iter().position(|&b| b == b'\n') {
-        let line = &buf[start..start + nl];
-        if let Some(data) = line.strip_prefix(b"data:") {
-            let data = data.strip_prefix(b" ").unwrap_or(data);
-            run.on_message(data);
-        }
-        start += nl + 1;
-    }
-    buf.drain(..start);
 }

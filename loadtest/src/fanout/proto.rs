@@ -18,9 +18,32 @@ pub fn head(msg: &[u8]) -> Option<(bool, i64)> {
     Some((msg.starts_with(b"{\"type\":\"snapshot\""), seq))
 }
 
+/// Hands every complete `data:` line in `buf` to `on_data` and drops what it consumed; `id:`,
+/// comments, blanks and a partial last line stay for the next read.
+pub fn drain_sse_data(buf: &mut Vec<u8>, mut on_data: impl FnMut(&[u8])) {
+    let mut start = 0;
+    while let Some(nl) = buf[start..].iter().position(|&b| b == b'\n') {
+        let line = &buf[start..start + nl];
+        if let Some(data) = line.strip_prefix(b"data:") {
+            on_data(data.strip_prefix(b" ").unwrap_or(data));
+        }
+        start += nl + 1;
+    }
+    buf.drain(..start);
+}
+
 #[cfg(test)]
 mod tests {
-    use super::head;
+    use super::{drain_sse_data, head};
+
+    #[test]
+    fn hands_on_whole_data_lines_and_keeps_a_partial_one() {
+        let mut buf = b"id: 1:5\ndata: {\"seq\":5}\n\n: ping\n\ndata: {\"se".to_vec();
+        let mut got = Vec::new();
+        drain_sse_data(&mut buf, |d| got.push(d.to_vec()));
+        assert_eq!(got, vec![br#"{"seq":5}"#.to_vec()]);
+        assert_eq!(buf, br#"data: {"se"#.to_vec());
+    }
 
     #[test]
     fn reads_type_and_seq_from_the_prefix() {

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::scorer::Clock;
 use super::window::Windows;
-use crate::fanout::proto::head;
+use crate::fanout::proto::{drain_sse_data, head};
 use crate::fanout::ws_client::{Status, WsClient};
 use crate::net::{connect_from, source_of, Node};
 use crate::sys::mono_ns;
@@ -252,26 +252,12 @@ impl<'a> Conn<'a> {
                 Some(Ok(f)) => {
                     if let Ok(data) = f.into_data() {
                         buf.extend_from_slice(&data);
-                        self.drain_lines(&mut buf);
+                        drain_sse_data(&mut buf, |data| self.on_message(data));
                     }
                 }
                 Some(Err(e)) => return Err(format!("read: {e}")),
                 None => return Err("stream ended".into()),
             }
         }
-    }
-
-    /// Hands every complete `data:` line on; `id:`, comments and blanks are skipped.
-    fn drain_lines(&mut self, buf: &mut Vec<u8>) {
-        let mut start = 0;
-        while let Some(nl) = buf[start..].iter().position(|&b| b == b'\n') {
-            let line = &buf[start..start + nl];
-            if let Some(data) = line.strip_prefix(b"data:") {
-                let data = data.strip_prefix(b" ").unwrap_or(data).to_vec();
-                self.on_message(&data);
-            }
-            start += nl + 1;
-        }
-        buf.drain(..start);
     }
 }

@@ -28,7 +28,7 @@ mod conditions;
 mod conformance;
 mod idempotency;
 mod overrides;
-mod refusals;
+pub(crate) mod refusals;
 mod schema_agreement;
 
 on_both_stores!(

@@ -30,7 +30,7 @@ on_both_stores!(
 
 /// A node with a match one over in (seq 7): the next ball starts an over, so it may name
 /// any bowler the Laws allow.
-pub(super) async fn scene(store: StoreKind) -> (TestApp, Fixture, String) {
+pub(crate) async fn scene(store: StoreKind) -> (TestApp, Fixture, String) {
     let app = spawn_app(AppOptions::new(store)).await;
     let mut f = app.started_match(20).await;
     app.score(&mut f, 6).await;
@@ -39,7 +39,7 @@ pub(super) async fn scene(store: StoreKind) -> (TestApp, Fixture, String) {
 }
 
 /// Sends `req`, asserts the refusal, and that match `match_id` is exactly as it was.
-pub(super) async fn refused(
+pub(crate) async fn refused(
     app: &TestApp,
     match_id: i64,
     req: RequestBuilder,
