@@ -120,6 +120,11 @@ pub struct ServeConfig {
     /// buffers for ever.
     #[arg(long, env = "CREASE_WRITE_TIMEOUT_MS", default_value_t = 30_000)]
     pub write_timeout_ms: u64,
+    /// Seconds a match's engine stays in memory with no ingest for it before it is dropped
+    /// (and rebuilt from the event log on its next ball): the scoring node's memory follows
+    /// the matches being scored. Longer than any break in play short of a day's end.
+    #[arg(long, env = "CREASE_ENGINE_IDLE_SECS", default_value_t = 1_800)]
+    pub engine_idle_secs: u64,
 }
 
 impl ServeConfig {
@@ -129,6 +134,10 @@ impl ServeConfig {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+
+    pub fn engine_idle(&self) -> Duration {
+        Duration::from_secs(self.engine_idle_secs.max(1))
     }
 
     pub fn header_timeout(&self) -> Duration {
@@ -166,6 +175,7 @@ impl ServeConfig {
             request_timeout_ms: 10_000,
             header_timeout_ms: 10_000,
             write_timeout_ms: 30_000,
+            engine_idle_secs: 1_800,
         }
     }
 }

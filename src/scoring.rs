@@ -32,10 +32,7 @@ struct Loaded {
     touched: Instant,
 }
 
-/// How long a match's engine stays in memory with no ingest for it: longer than any break in
-/// play short of a day's end, so a match in progress is not rebuilt after a drinks break.
-pub const ENGINE_IDLE: Duration = Duration::from_secs(30 * 60);
-/// How often idle engines are looked for.
+/// How often idle engines are looked for, at most: a shorter idle time sweeps as often.
 const ENGINE_SWEEP: Duration = Duration::from_secs(60);
 
 /// How often an append that lost a race is retried after reloading.
@@ -116,19 +113,20 @@ impl Scoring {
             .count()
     }
 
-    /// Every [`ENGINE_SWEEP`], drops engines idle for [`ENGINE_IDLE`].
+    /// Every [`ENGINE_SWEEP`] (or `idle`, if shorter), drops engines idle for `idle`.
     pub async fn run_engine_eviction(
         self: Arc<Self>,
+        idle: Duration,
         shutdown: tokio_util::sync::CancellationToken,
     ) {
-        let mut tick = tokio::time::interval(ENGINE_SWEEP);
+        let mut tick = tokio::time::interval(ENGINE_SWEEP.min(idle));
         tick.tick().await;
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            let evicted = self.evict_idle(ENGINE_IDLE);
+            let evicted = self.evict_idle(idle);
             metrics::counter!("crease_engines_evicted_total").increment(evicted as u64);
             metrics::gauge!("crease_engines_loaded").set(self.engines_loaded() as f64);
         }

@@ -173,7 +173,11 @@ impl App {
         };
         cache.set_bus(bus.clone());
         let scoring = Arc::new(Scoring::new(store.clone(), cache.clone(), bus.clone()));
-        tasks.spawn(scoring.clone().run_engine_eviction(shutdown.clone()));
+        tasks.spawn(
+            scoring
+                .clone()
+                .run_engine_eviction(config.engine_idle(), shutdown.clone()),
+        );
         let admin_token = match config.admin_token.as_deref() {
             Some(t) if !t.is_empty() => SecretDigest::new(t),
             _ => generated_admin_token(),
