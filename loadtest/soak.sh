@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# The soak: two nodes on a fresh Postgres database and a Redis of their own, three long real
-# Tests scored at once (one event a second each), a crowd of viewers that keeps arriving and
-# leaving, and Redis restarted empty halfway. Prints a row per window (node memory, open files,
-# threads, tasks; delivery p99) and keeps the JSON under loadtest/results/<date>/.
+# The soak: two nodes on a fresh Postgres database and a Redis of their own, a match day of real
+# matches (a Test throughout, one-day and T20 matches that start and finish along the way, up
+# to four scored at once, one event a second each), a crowd of viewers that keeps arriving and
+# leaving, and Redis restarted empty halfway. The nodes drop a finished match's engine after
+# ENGINE_IDLE_SECS (default 120), so their memory should follow the matches being scored.
+# Prints a row per window (node memory, open files, threads, tasks; engines loaded; delivery
+# p99) and keeps the JSON under loadtest/results/<date>/.
 #
 # Not part of the test command: it runs for DURATION seconds (default 1800). Needs PostgreSQL
 # on 127.0.0.1:5432 (user postgres, trust) and redis-server on the PATH. Knobs: DURATION,
 # CLIENTS (default 3000), LIFETIME ("MIN,MAX" seconds a viewer stays, default 5,60),
-# SSE_SHARE (default 0.3), INTERVAL_MS (default 1000), WINDOW (default 60).
+# SSE_SHARE (default 0.3), INTERVAL_MS (default 1000), WINDOW (default 60), ENGINE_IDLE_SECS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +20,7 @@ LIFETIME=${LIFETIME:-5,60}
 SSE_SHARE=${SSE_SHARE:-0.3}
 INTERVAL_MS=${INTERVAL_MS:-1000}
 WINDOW=${WINDOW:-60}
+ENGINE_IDLE_SECS=${ENGINE_IDLE_SECS:-120}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=loadtest/results/$(date -u +%Y-%m-%d)
 mkdir -p "$OUT"
@@ -27,10 +31,16 @@ REDIS_PORT=${REDIS_PORT:-16391}
 REDIS_DIR=$(mktemp -d)
 CREASE=target/release/crease
 LT=target/release/crease-loadtest
+# FILE@SECS: the match's scorer starts SECS into the soak.
 MATCHES=(
-  data/cricsheet/test_2023-02-24_england_v_new_zealand.json
-  data/cricsheet/test_2024-02-15_india_v_england.json
-  data/cricsheet/test_2024-06-28_india_v_south_africa.json
+  data/cricsheet/test_2024-02-15_india_v_england.json@0
+  data/cricsheet/t20_2022-11-22_new_zealand_v_india.json@0
+  data/cricsheet/odi_2023-10-21_netherlands_v_sri_lanka.json@0
+  data/cricsheet/t20_2023-05-29_gujarat_titans_v_chennai_super_kings.json@400
+  data/cricsheet/odi_2023-11-04_new_zealand_v_pakistan.json@700
+  data/cricsheet/t20_2018-06-10_india_v_bangladesh.json@1000
+  data/cricsheet/odi_2023-11-06_sri_lanka_v_bangladesh.json@1200
+  data/cricsheet/t20_2021-10-30_perth_scorchers_v_adelaide_strikers.json@1500
 )
 PIDS=()
 
@@ -53,7 +63,7 @@ start_redis() {
 start_node() { # PORT → pid on stdout once /readyz answers
   local port=$1
   CREASE_ADDR=127.0.0.1:$port CREASE_ADMIN_TOKEN=$TOKEN REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
-    CREASE_MAX_CONNECTIONS_PER_ADDRESS=100000 RUST_LOG=warn \
+    CREASE_MAX_CONNECTIONS_PER_ADDRESS=100000 CREASE_ENGINE_IDLE_SECS=$ENGINE_IDLE_SECS RUST_LOG=warn \
     $CREASE serve >>"$OUT/soak-node-$port-$STAMP.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do
@@ -73,9 +83,10 @@ $CREASE migrate >/dev/null
 start_redis
 
 args=()
-for f in "${MATCHES[@]}"; do
+for m in "${MATCHES[@]}"; do
+  f=${m%@*}
   id=$($CREASE import --live-at 10 "$f" | jq -r .match_id)
-  args+=(--match "$id=$f")
+  args+=(--match "$id=$m")
 done
 a=$(start_node 18091); PIDS+=("$a")
 b=$(start_node 18092); PIDS+=("$b")

@@ -32,9 +32,10 @@ pub struct SoakArgs {
     /// Node base URLs, comma-separated; viewers spread over them, scorers post to the first.
     #[arg(long)]
     pub url: String,
-    /// A match to score and watch, as ID=FILE (the Cricsheet file it was imported from);
-    /// repeat for several matches.
-    #[arg(long = "match", value_name = "ID=FILE", required = true)]
+    /// A match to score and watch, as ID=FILE (the Cricsheet file it was imported from), or
+    /// ID=FILE@SECS to start scoring it SECS into the soak (a match that starts later in the
+    /// day); repeat for several matches.
+    #[arg(long = "match", value_name = "ID=FILE[@SECS]", required = true)]
     pub matches: Vec<String>,
     /// Viewers connected at any moment.
     #[arg(long)]
@@ -116,13 +117,21 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<()> {
 
     let mut scorers = Vec::new();
     for m in &args.matches {
-        let (id, file) = m.split_once('=').context("--match is ID=FILE")?;
+        let (id, file) = m.split_once('=').context("--match is ID=FILE[@SECS]")?;
         let id: i64 = id.parse().with_context(|| format!("--match {m}: bad id"))?;
+        let (file, delay) = match file.rsplit_once('@') {
+            Some((file, secs)) => (
+                file,
+                secs.parse::<u64>()
+                    .with_context(|| format!("--match {m}: bad start delay"))?,
+            ),
+            None => (file, 0),
+        };
         let path = PathBuf::from(file);
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
         let poster = Poster::new(&nodes[0].base, &args.token, id, &text)?;
-        scorers.push(Scorer::new(poster, id).await?);
+        scorers.push(Scorer::new(poster, id, Duration::from_secs(delay)).await?);
     }
     let crowd = Arc::new(Crowd {
         nodes: nodes.clone(),
@@ -277,7 +286,7 @@ fn drift(rows: &[Row]) -> Vec<Drift> {
 
 fn header() -> String {
     "   t  open  conn  fail  left  drop  deliv  gap dup back  p50     p99     post p99  \
-     node: rss MiB, files, threads, tasks, viewers, cpu%"
+     node: rss MiB, files, threads, tasks, viewers, engines, cpu%"
         .to_owned()
 }
 
@@ -288,12 +297,13 @@ fn line(r: &Row) -> String {
         .iter()
         .map(|n| {
             format!(
-                "{:.1} {} {} {} {} {:.0}%",
+                "{:.1} {} {} {} {} {} {:.0}%",
                 n.rss_kib as f64 / 1024.0,
                 n.open_files,
                 n.threads,
                 n.tasks.map_or("-".into(), |v| v.to_string()),
                 n.viewers.map_or("-".into(), |v| v.to_string()),
+                n.engines.map_or("-".into(), |v| v.to_string()),
                 n.cpu_us as f64 / 1e4 / r.window_secs.max(0.001)
             )
         })

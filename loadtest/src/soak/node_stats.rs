@@ -19,6 +19,9 @@ pub struct NodeSample {
     /// Sum of `crease_connections` over transports.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub viewers: Option<u64>,
+    /// `crease_engines_loaded`: matches whose scoring engine the node holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engines: Option<u64>,
     /// `crease_redis_up`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redis_up: Option<u64>,
@@ -54,6 +57,7 @@ impl NodeWatch {
             s.tasks = metric_sum(&text, "crease_runtime_alive_tasks");
             s.viewers = metric_sum(&text, "crease_connections");
             s.redis_up = metric_sum(&text, "crease_redis_up");
+            s.engines = metric_sum(&text, "crease_engines_loaded");
         }
         s
     }

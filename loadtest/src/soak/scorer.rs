@@ -46,10 +46,12 @@ pub struct Scorer {
     poster: Poster,
     pub clock: Arc<Clock>,
     seq0: i64,
+    /// How long into the soak the first event is posted.
+    delay: Duration,
 }
 
 impl Scorer {
-    pub async fn new(poster: Poster, match_id: i64) -> anyhow::Result<Scorer> {
+    pub async fn new(poster: Poster, match_id: i64, delay: Duration) -> anyhow::Result<Scorer> {
         let seq0 = poster
             .current_seq()
             .await
@@ -63,6 +65,7 @@ impl Scorer {
             poster,
             clock: Arc::new(Clock { match_id, starts }),
             seq0,
+            delay,
         })
     }
 
@@ -75,7 +78,7 @@ impl Scorer {
     ) -> Scored {
         let from = self.seq0 as usize;
         let mut seq = self.seq0;
-        let t0 = tokio::time::Instant::now();
+        let t0 = tokio::time::Instant::now() + self.delay;
         let events = self.poster.events();
         for (k, event) in events[from..].iter().enumerate() {
             tokio::select! {
