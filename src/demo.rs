@@ -9,10 +9,8 @@ use std::time::Duration;
 use crease_domain::cricsheet::CricsheetMatch;
 use crease_domain::{MatchEvent, Recorded};
 
-use crate::bundled;
 use crate::error::ApiError;
-use crate::import;
-use crate::seed::{self, Seeded};
+use crate::fixtures::{self, bundled, ImportError, Seeded};
 use crate::state::AppState;
 use crate::store::LIVE_STATUSES;
 
@@ -27,7 +25,7 @@ pub async fn start(state: &AppState) -> anyhow::Result<()> {
     let mut live = None;
     // Seeding inline means the first request after "serving" already finds matches; a failure
     // is logged and the server still comes up, with the driver retrying its own import.
-    match seed::seed(&state.store, &state.scoring).await {
+    match fixtures::seed(&state.store, &state.scoring).await {
         Ok(Seeded::NotEmpty(n)) => {
             tracing::info!(matches = n, "demo: the database is not empty; not seeding")
         }
@@ -72,7 +70,7 @@ async fn drive(state: AppState, mut live: Option<i64>) {
     let interval = Duration::from_millis(state.config.demo_interval_ms.max(10));
     // Checked whole once, so that a refusal late in the match cannot make the driver import
     // (and abandon) a fresh copy every time round.
-    let checked = tokio::task::spawn_blocking(|| import::check(bundled::LIVE.json, None)).await;
+    let checked = tokio::task::spawn_blocking(|| fixtures::check(bundled::LIVE.json, None)).await;
     let parsed = match checked {
         Ok(Ok(checked)) => checked.parsed,
         Ok(Err(e)) => {
@@ -135,7 +133,7 @@ async fn drive(state: AppState, mut live: Option<i64>) {
 
 /// A demo match left live by an earlier run: the newest live match with the bundled teams.
 async fn resume(state: &AppState, parsed: &CricsheetMatch) -> Option<i64> {
-    let title = import::title_of(&parsed.setup);
+    let title = fixtures::title_of(&parsed.setup);
     let matches = state.store.list_matches().await.ok()?;
     matches
         .into_iter()
@@ -149,8 +147,8 @@ async fn resume(state: &AppState, parsed: &CricsheetMatch) -> Option<i64> {
         .max()
 }
 
-async fn fresh_copy(state: &AppState) -> Result<i64, import::ImportError> {
-    let done = seed::import_bundled(
+async fn fresh_copy(state: &AppState) -> Result<i64, ImportError> {
+    let done = fixtures::import_bundled(
         &state.store,
         &state.scoring,
         &bundled::LIVE,

@@ -13,29 +13,26 @@
 //! - [`bus`]: how events reach every node (in-process or Redis pub/sub).
 //! - [`redis_link`]: one managed Redis connection and its health.
 //! - [`http`]: the routes; [`error`]: problem+json.
-//! - [`scorecard`]: `crease scorecard FILE`, a Cricsheet match replayed to its final state.
-//! - [`import`]: `crease import FILE…`, Cricsheet matches stored as fixtures and events.
-//! - [`seed`]: `crease seed`, the [`bundled`] matches in an empty database.
+//! - [`cli`]: the `crease` subcommands apart from the node, one file each.
+//! - [`fixtures`]: Cricsheet matches checked, cut and stored through ingest; the bundled ones.
 //! - [`demo`]: `crease serve --demo`, a bundled match kept going live, ball by ball.
-//! - [`replay`]: `crease replay FILE`, a match posted through the public HTTP API.
+//! - [`replay`]: a match posted ball by ball through the public HTTP API.
 
 pub use crease_domain as domain;
 
-pub mod bundled;
 pub mod bus;
 pub mod cache;
+pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod fixtures;
 pub mod http;
 pub mod hub;
-pub mod import;
 pub mod message;
 pub mod redis_link;
 pub mod replay;
-pub mod scorecard;
 pub mod scoring;
-pub mod seed;
 pub mod server;
 pub mod shutdown;
 pub mod startup;

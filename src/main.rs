@@ -1,12 +1,9 @@
-//! The `crease` command: parse the CLI, start telemetry, hand over to the library.
+//! The `crease` command: parse the CLI, start telemetry, hand over to the subcommand.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use crease::config::{ServeConfig, StoreConfig};
-use crease::import::ImportArgs;
-use crease::replay::ReplayArgs;
+use clap::Parser;
+use crease::cli::{self, Command};
 
 #[derive(Parser)]
 #[command(name = "crease", version, about = "Live cricket scores, ball by ball")]
@@ -15,35 +12,9 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Subcommand)]
-enum Command {
-    /// Run the server (embedded SQLite unless DATABASE_URL/REDIS_URL say otherwise). The admin
-    /// token comes from CREASE_ADMIN_TOKEN only; without it one is generated into the file
-    /// crease-admin-token.
-    Serve(ServeConfig),
-    /// Apply the database migrations and exit.
-    Migrate(StoreConfig),
-    /// Replay a Cricsheet match through the engine and print its final state as JSON.
-    Scorecard {
-        /// A Cricsheet JSON file.
-        file: PathBuf,
-    },
-    /// Store Cricsheet matches (fixtures and events); prints {"match_id", "seq"} per match.
-    Import(ImportArgs),
-    /// Fill an empty database with the bundled demo matches; a non-empty one is left alone.
-    Seed(StoreConfig),
-    /// Post a Cricsheet match ball by ball through a server's HTTP API.
-    Replay(ReplayArgs),
-}
-
-/// The only places the admin and metrics tokens are read from.
-const ADMIN_TOKEN_ENV: &str = "CREASE_ADMIN_TOKEN";
-const METRICS_TOKEN_ENV: &str = "CREASE_METRICS_TOKEN";
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Scorecard { file } => crease::scorecard::run(&file),
+    match Cli::parse().command {
+        Command::Scorecard(args) => cli::scorecard::run(&args),
         command => {
             // The operator commands print JSON lines on stdout, where log lines would mix in.
             if matches!(command, Command::Serve(_) | Command::Migrate(_)) {
@@ -72,26 +43,11 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Import(args) => Ok(crease::import::run(args).await),
-        Command::Seed(config) => Ok(crease::seed::run(config).await),
-        Command::Replay(args) => Ok(crease::replay::run(args).await),
-        Command::Serve(mut config) => {
-            config.admin_token = std::env::var(ADMIN_TOKEN_ENV).ok();
-            config.metrics_token = std::env::var(METRICS_TOKEN_ENV).ok();
-            let app = crease::startup::App::build(config).await?;
-            let stop = app.shutdown_token();
-            tokio::spawn(async move {
-                crease::shutdown::signal().await;
-                stop.cancel();
-            });
-            app.run_until_stopped().await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Migrate(config) => {
-            crease::startup::connect_store(&config).await?;
-            tracing::info!("migrations applied");
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Scorecard { .. } => unreachable!("handled before the runtime starts"),
+        Command::Serve(config) => cli::serve::run(config).await,
+        Command::Migrate(config) => cli::migrate::run(config).await,
+        Command::Import(args) => Ok(cli::import::run(args).await),
+        Command::Seed(config) => Ok(cli::seed::run(config).await),
+        Command::Replay(args) => Ok(cli::replay::run(args).await),
+        Command::Scorecard(_) => unreachable!("handled before the runtime starts"),
     }
 }

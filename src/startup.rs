@@ -24,7 +24,7 @@ use crate::redis_link::RedisLink;
 use crate::scoring::Scoring;
 use crate::server::{Admission, Limits};
 use crate::state::{AppState, Shared};
-use crate::store::{Store, StoreOptions};
+use crate::store::Store;
 
 pub struct App {
     listener: TcpListener,
@@ -56,28 +56,6 @@ pub fn metrics_handle() -> PrometheusHandle {
             }
         })
         .clone()
-}
-
-pub async fn connect_store(config: &crate::config::StoreConfig) -> anyhow::Result<Store> {
-    let opts = StoreOptions {
-        max_connections: config.db_max_connections,
-        acquire_timeout: config.db_acquire_timeout(),
-        statement_timeout: config.db_timeout(),
-    };
-    let store = Store::connect(&config.database_url, &opts)
-        .await
-        .with_context(|| {
-            format!(
-                "connecting to the {} database",
-                scheme(&config.database_url)
-            )
-        })?;
-    store.migrate().await.context("applying migrations")?;
-    Ok(store)
-}
-
-fn scheme(url: &str) -> &str {
-    url.split(':').next().unwrap_or("configured")
 }
 
 /// Where a generated admin token is written when `CREASE_ADMIN_TOKEN` is unset.
@@ -118,7 +96,7 @@ fn write_private(path: &str, contents: &str) -> std::io::Result<()> {
 impl App {
     pub async fn build(config: ServeConfig) -> anyhow::Result<App> {
         let metrics = metrics_handle();
-        let store = connect_store(&config.store).await?;
+        let store = Store::open(&config.store).await?;
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
 

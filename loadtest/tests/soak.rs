@@ -11,7 +11,7 @@ async fn a_short_soak_churns_viewers_scores_throughout_and_loses_nothing() {
     let node = spawn_node(150).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("live.json");
-    std::fs::write(&file, crease::bundled::LIVE.json).unwrap();
+    std::fs::write(&file, crease::fixtures::bundled::LIVE.json).unwrap();
     let marker = dir.path().join("midway-ran");
     let pid = std::process::id().to_string();
     let out = loadtest(&[

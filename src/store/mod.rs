@@ -15,9 +15,12 @@ mod sqlite_tokens;
 
 use std::time::Duration;
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use crease_domain::MatchSetup;
 use serde::Serialize;
+
+use crate::config::StoreConfig;
 
 pub use error::StoreError;
 pub use postgres::PgStore;
@@ -285,6 +288,26 @@ impl Store {
             Store::Postgres(_) => "postgres",
             Store::Sqlite(_) => "sqlite",
         }
+    }
+
+    /// Connects as `config` says and applies the migrations: how the node and every command
+    /// open their store.
+    pub async fn open(config: &StoreConfig) -> anyhow::Result<Store> {
+        let opts = StoreOptions {
+            max_connections: config.db_max_connections,
+            acquire_timeout: config.db_acquire_timeout(),
+            statement_timeout: config.db_timeout(),
+        };
+        let scheme = config
+            .database_url
+            .split(':')
+            .next()
+            .unwrap_or("configured");
+        let store = Store::connect(&config.database_url, &opts)
+            .await
+            .with_context(|| format!("connecting to the {scheme} database"))?;
+        store.migrate().await.context("applying migrations")?;
+        Ok(store)
     }
 
     /// Applies the embedded migrations of this dialect that are not yet applied.

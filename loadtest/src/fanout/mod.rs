@@ -184,7 +184,7 @@ pub async fn run_fanout(args: FanoutArgs) -> anyhow::Result<()> {
         Some(p) => {
             std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?
         }
-        None => crease::bundled::LIVE.json.to_owned(),
+        None => crease::fixtures::bundled::LIVE.json.to_owned(),
     };
     let nodes = Node::parse_list(&c.url)?;
     let token = args.token.as_deref().context("--token is required")?;

@@ -7,7 +7,8 @@ use std::process::Output;
 use std::time::Duration;
 
 use crease::config::ServeConfig;
-use crease::startup::{connect_store, App};
+use crease::startup::App;
+use crease::store::Store;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -33,12 +34,16 @@ pub async fn spawn_node(live_at: usize) -> Node {
     let db = format!("sqlite:{}?mode=rwc", dir.path().join("crease.db").display());
     let mut config = ServeConfig::for_tests(&db);
     config.max_connections_per_address = 10_000;
-    let store = connect_store(&config.store).await.expect("store");
-    let scoring = crease::import::offline_scoring(&store);
-    let imported =
-        crease::import::import_text(&store, &scoring, crease::bundled::LIVE.json, Some(live_at))
-            .await
-            .expect("import");
+    let store = Store::open(&config.store).await.expect("store");
+    let scoring = crease::fixtures::offline_scoring(&store);
+    let imported = crease::fixtures::import_text(
+        &store,
+        &scoring,
+        crease::fixtures::bundled::LIVE.json,
+        Some(live_at),
+    )
+    .await
+    .expect("import");
     drop(store);
     let app = App::build(config).await.expect("the node builds");
     let url = format!("http://{}", app.addr());

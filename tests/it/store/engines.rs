@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use crease::bundled::LIVE;
 use crease::domain::cricsheet;
-use crease::import::{import_text, offline_scoring};
+use crease::fixtures::bundled::LIVE;
+use crease::fixtures::{import_text, offline_scoring};
 use crease::scoring::Scoring;
 use crease::store::Store;
 use serde_json::Value;

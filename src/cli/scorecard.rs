@@ -2,23 +2,31 @@
 //! live state it ends in, the same JSON that `/live` serves.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::Args;
+
+use super::{error_line, BAD_INPUT};
 use crate::domain::{cricsheet, Match};
 
-/// The exit code for a file that cannot be scored: the input is at fault, not the program.
-const BAD_INPUT: u8 = 2;
+#[derive(Args, Debug, Clone)]
+pub struct ScorecardArgs {
+    /// A Cricsheet JSON file.
+    pub file: PathBuf,
+}
 
 /// Prints the scorecard on stdout; on any failure prints one line naming the file on stderr,
-/// prints nothing on stdout and exits with 2.
-pub fn run(path: &Path) -> ExitCode {
-    let json = match scorecard(path) {
+/// prints nothing on stdout and exits with [`BAD_INPUT`].
+pub fn run(args: &ScorecardArgs) -> ExitCode {
+    let path = &args.file;
+    let scored = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read: {e}"))
+        .and_then(|text| final_state(&text));
+    let json = match scored {
         Ok(json) => json,
         Err(why) => {
-            // One line, whatever the cause says, so that scripts can grep it.
-            let why = why.replace(['\n', '\r'], " ");
-            eprintln!("crease scorecard: {}: {why}", path.display());
+            error_line("scorecard", format_args!("{}: {why}", path.display()));
             return ExitCode::from(BAD_INPUT);
         }
     };
@@ -29,9 +37,8 @@ pub fn run(path: &Path) -> ExitCode {
     }
 }
 
-fn scorecard(path: &Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-    let parsed = cricsheet::parse(&text).map_err(|e| e.to_string())?;
+fn final_state(text: &str) -> Result<String, String> {
+    let parsed = cricsheet::parse(text).map_err(|e| e.to_string())?;
     let game = Match::replay(parsed.setup, parsed.events.iter().cloned()).map_err(|(i, law)| {
         let kind = parsed.events.get(i).map_or("", |e| e.event.kind());
         format!("event {} ({kind}) refused: {law}", i + 1)

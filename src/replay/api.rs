@@ -1,172 +1,27 @@
-//! `crease replay FILE --url URL --token T`: a real match posted ball by ball through the
-//! public HTTP API, as a scorer's device would, at a chosen pace.
-//!
-//! Every POST names the seq it expects and carries an `Idempotency-Key`, so a retry after a
-//! lost response returns the original answer instead of scoring the ball twice. Given several
-//! nodes, a request that finds one down goes to the next; a replay outlasts a node's restart.
+//! The few routes a replay uses, with retries across a deployment's nodes and problem+json
+//! read back as one line.
 
-use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use clap::Args;
-use crease_domain::cricsheet::{self, CricsheetMatch};
-use crease_domain::{MatchEvent, MatchFormat, MatchSetup, Recorded};
+use crease_domain::cricsheet::CricsheetMatch;
+use crease_domain::{MatchFormat, MatchSetup, Recorded};
 use reqwest::{Client, Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use crate::import::BAD_INPUT;
-
-#[derive(Args, Debug, Clone)]
-pub struct ReplayArgs {
-    /// A Cricsheet JSON match file.
-    pub file: PathBuf,
-    /// The server's base URL, e.g. http://127.0.0.1:8080; several nodes of one deployment may
-    /// be given (repeated, or separated by commas), tried in turn when one does not answer.
-    #[arg(long, required = true, value_delimiter = ',')]
-    pub url: Vec<String>,
-    /// The admin token (or, with --match-id, a scorer token for that match).
-    #[arg(long, env = "CREASE_TOKEN", hide_env_values = true)]
-    pub token: String,
-    /// Deliveries per second; 0 posts as fast as the server takes them.
-    #[arg(long, default_value_t = 1.0)]
-    pub speed: f64,
-    /// Continue this match (one imported with --live-at) instead of creating a new one.
-    #[arg(long)]
-    pub match_id: Option<i64>,
-    /// Index of the first event of the file to post. Default: 0 for a new match; for
-    /// --match-id, the match's seq (its stored events are the file's first `seq` events).
-    #[arg(long, value_name = "N")]
-    pub from: Option<usize>,
-    /// Seconds a request keeps being retried (network errors, 5xx), across the nodes given,
-    /// before the replay gives up.
-    #[arg(long, value_name = "SECS", default_value_t = 120.0)]
-    pub give_up_after: f64,
-    /// Print a JSON line per posted event.
-    #[arg(long)]
-    pub verbose: bool,
-}
+use super::{Failure, Posted};
+use crate::fixtures::title_of;
 
 /// Network errors and 5xx are retried, the delay doubling up to a ceiling (or what the node's
-/// `Retry-After` asks, within it), until `--give-up-after` has passed.
+/// `Retry-After` asks, within it), until the replay's patience has run out.
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Why a replay stopped: the input (or a 4xx, which says the input is wrong) or the way there.
-enum Failure {
-    BadInput(String),
-    Other(String),
-}
-
-#[derive(Deserialize)]
-struct ScoredReply {
-    seq: i64,
-    #[serde(default)]
-    summary: String,
-}
-
-pub async fn run(args: ReplayArgs) -> ExitCode {
-    match replay(&args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::BadInput(why)) => {
-            eprintln!("crease replay: {}: {why}", args.file.display());
-            ExitCode::from(BAD_INPUT)
-        }
-        Err(Failure::Other(why)) => {
-            eprintln!("crease replay: {}: {why}", args.file.display());
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn replay(args: &ReplayArgs) -> Result<(), Failure> {
-    if !args.speed.is_finite() || args.speed < 0.0 {
-        return Err(Failure::BadInput(
-            "--speed must be a number of deliveries per second, 0 or more".into(),
-        ));
-    }
-    if !args.give_up_after.is_finite() || args.give_up_after < 0.0 {
-        return Err(Failure::BadInput(
-            "--give-up-after must be a number of seconds, 0 or more".into(),
-        ));
-    }
-    let text = tokio::fs::read_to_string(&args.file)
-        .await
-        .map_err(|e| Failure::BadInput(format!("cannot read: {e}")))?;
-    let parsed = cricsheet::parse(&text).map_err(|e| Failure::BadInput(e.to_string()))?;
-    let api = Api::new(args)?;
-
-    let (match_id, mut seq) = match args.match_id {
-        Some(id) => (id, api.current_seq(id).await?),
-        None => (api.create_match(&parsed).await?, 0),
-    };
-    let skip = match (args.from, usize::try_from(seq)) {
-        (Some(from), _) => from,
-        (None, Ok(seq)) => seq,
-        (None, Err(_)) => return Err(Failure::Other(format!("the server reports seq {seq}"))),
-    };
-    if skip > parsed.events.len() {
-        return Err(Failure::BadInput(format!(
-            "the match is at event {skip}, but the file has only {} events",
-            parsed.events.len()
-        )));
-    }
-
-    let gap = (args.speed > 0.0).then(|| Duration::from_secs_f64(1.0 / args.speed));
-    let mut next_ball: Option<Instant> = None;
-    let mut posted = 0usize;
-    for (index, event) in parsed.events.iter().enumerate().skip(skip) {
-        // Only deliveries are paced: the events around them follow at once, as at a ground.
-        if matches!(event.event, MatchEvent::Ball(_)) {
-            if let Some(at) = next_ball {
-                tokio::time::sleep_until(at).await;
-            }
-            next_ball = gap.map(|g| Instant::now() + g);
-        }
-        let key = format!("replay-{match_id}-{index}");
-        let reply = api
-            .post_event(match_id, event, seq, &key)
-            .await
-            .map_err(|f| at_event(f, index, event))?;
-        seq = reply.seq;
-        posted += 1;
-        if args.verbose {
-            println!("{}", json!({ "seq": reply.seq, "summary": reply.summary }));
-        }
-    }
-    // A struct, not `json!`, so the keys come out in the documented order.
-    #[derive(serde::Serialize)]
-    struct Done {
-        match_id: i64,
-        seq: i64,
-        posted: usize,
-    }
-    let done = Done {
-        match_id,
-        seq,
-        posted,
-    };
-    match serde_json::to_string(&done) {
-        Ok(line) => println!("{line}"),
-        Err(e) => return Err(Failure::Other(format!("cannot print the result: {e}"))),
-    }
-    Ok(())
-}
-
-fn at_event(f: Failure, index: usize, event: &Recorded) -> Failure {
-    let place = format!("event {} ({})", index + 1, event.event.kind());
-    match f {
-        Failure::BadInput(why) => Failure::BadInput(format!("{place}: {why}")),
-        Failure::Other(why) => Failure::Other(format!("{place}: {why}")),
-    }
-}
-
-/// The few routes a replay uses, with retries across the nodes and problem+json reporting.
-struct Api {
+/// One deployment's API: requests go to the node at hand until it stops answering.
+pub struct Api {
     client: Client,
     bases: Vec<String>,
     /// The node requests go to until one fails to answer.
@@ -176,9 +31,11 @@ struct Api {
 }
 
 impl Api {
-    fn new(args: &ReplayArgs) -> Result<Self, Failure> {
-        let mut bases = Vec::with_capacity(args.url.len());
-        for url in &args.url {
+    /// `urls` are the nodes of one deployment, tried in turn; `patience` bounds the retries of
+    /// one request.
+    pub fn new(urls: &[String], token: &str, patience: Duration) -> Result<Self, Failure> {
+        let mut bases = Vec::with_capacity(urls.len());
+        for url in urls {
             let base = url.trim().trim_end_matches('/').to_owned();
             // reqwest is built without TLS here: a node speaks plain HTTP behind its balancer.
             if !base.starts_with("http://") {
@@ -199,8 +56,8 @@ impl Api {
             client,
             bases,
             node: AtomicUsize::new(0),
-            token: args.token.clone(),
-            patience: Duration::from_secs_f64(args.give_up_after),
+            token: token.to_owned(),
+            patience,
         })
     }
 
@@ -214,7 +71,7 @@ impl Api {
         self.node.fetch_add(1, Ordering::Relaxed);
     }
 
-    async fn current_seq(&self, match_id: i64) -> Result<i64, Failure> {
+    pub async fn current_seq(&self, match_id: i64) -> Result<i64, Failure> {
         #[derive(Deserialize)]
         struct Live {
             seq: i64,
@@ -226,7 +83,7 @@ impl Api {
         Ok(live.seq)
     }
 
-    async fn create_match(&self, m: &CricsheetMatch) -> Result<i64, Failure> {
+    pub async fn create_match(&self, m: &CricsheetMatch) -> Result<i64, Failure> {
         #[derive(Deserialize)]
         struct Created {
             id: i64,
@@ -251,13 +108,13 @@ impl Api {
         Ok(created.id)
     }
 
-    async fn post_event(
+    pub async fn post_event(
         &self,
         match_id: i64,
         event: &Recorded,
         expected_seq: i64,
         key: &str,
-    ) -> Result<ScoredReply, Failure> {
+    ) -> Result<Posted, Failure> {
         let (route, body) = crease_domain::wire::scoring_request(event, expected_seq);
         let path = format!("/api/matches/{match_id}/{route}");
         let reply = self
@@ -354,7 +211,7 @@ impl Api {
 pub fn create_match_body(m: &CricsheetMatch) -> Value {
     let setup = &m.setup;
     let mut body = json!({
-        "title": crate::import::title_of(setup),
+        "title": title_of(setup),
         "format": setup.format,
         "teams": setup.teams,
         "overs": setup.overs_per_innings,
