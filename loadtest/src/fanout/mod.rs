@@ -22,6 +22,12 @@ use fleet::{End, Fleet};
 use report::FanoutReport;
 use shard::Plan;
 
+/// The match a seeded node leaves live, embedded as the server embeds it: the instrument reads
+/// the file and never links the server. The fan-out tests run without `--file` against a node
+/// that imported the server's copy, so the two cannot drift apart unnoticed.
+const BUNDLED_LIVE: &str =
+    include_str!("../../../data/cricsheet/t20_2007-09-14_india_v_pakistan.json");
+
 /// Options both `fanout` and `idle` take: where to connect, how many, how fast.
 #[derive(Args, Debug, Clone)]
 pub struct ClientArgs {
@@ -184,7 +190,7 @@ pub async fn run_fanout(args: FanoutArgs) -> anyhow::Result<()> {
         Some(p) => {
             std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?
         }
-        None => crease::fixtures::bundled::LIVE.json.to_owned(),
+        None => BUNDLED_LIVE.to_owned(),
     };
     let nodes = Node::parse_list(&c.url)?;
     let token = args.token.as_deref().context("--token is required")?;

@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use crease::domain::cricsheet;
-use crease::domain::Recorded;
+use crease_domain::cricsheet;
+use crease_domain::wire::scoring_request;
+use crease_domain::Recorded;
 use serde_json::Value;
 
 use crate::hist::{new_hist, record, Summary};
@@ -114,7 +115,7 @@ impl Poster {
         expected: i64,
         index: usize,
     ) -> anyhow::Result<i64> {
-        let (route, body) = crease::domain::wire::scoring_request(event, expected);
+        let (route, body) = scoring_request(event, expected);
         let url = format!("{}/api/matches/{}/{route}", self.base, self.match_id);
         let res = self
             .client
