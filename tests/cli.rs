@@ -5,19 +5,18 @@
 //! Postgres is `postgres://postgres@127.0.0.1:5432/postgres` unless `CREASE_TEST_PG_URL` says
 //! otherwise; an unreachable server fails these tests rather than skipping them.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crease::domain::{cricsheet, MatchEvent};
+use crease_testkit::db::{postgres_empty, sqlite_empty, StoreKind};
+use crease_testkit::on_both_stores;
+use crease_testkit::process::{free_port, Node, Shared};
+use crease_testkit::ADMIN_TOKEN as TOKEN;
 use serde_json::Value;
-use sqlx::Connection;
 
-#[path = "it/support/port_owner.rs"]
-mod port_owner;
-
-const TOKEN: &str = "cli-test-admin-token";
+const CREASE: &str = env!("CARGO_BIN_EXE_crease");
 const T20: &str = "t20_2018-06-10_india_v_bangladesh.json";
 /// A tie, a super over and a boundary-count result: the hardest finish to get through ingest.
 const ODI: &str = "odi_2019-07-14_england_v_new_zealand.json";
@@ -28,91 +27,37 @@ fn data(file: &str) -> PathBuf {
         .join(file)
 }
 
-/// A database of the test's own: a SQLite file or a Postgres database, removed on drop.
-struct Db {
-    url: String,
-    pg: Option<(String, String)>,
-    sqlite: Option<PathBuf>,
-}
-
 fn random_name(prefix: &str) -> String {
     format!("{prefix}{:016x}", rand::random::<u64>())
 }
 
-fn sqlite_db() -> Db {
-    let path = std::env::temp_dir().join(random_name("crease_cli_") + ".db");
-    Db {
-        url: format!("sqlite:{}", path.display()),
-        pg: None,
-        sqlite: Some(path),
-    }
+/// A database of the test's own with no tables yet, as an operator's first command finds
+/// it; removed on drop.
+async fn empty_db(store: StoreKind) -> Shared {
+    let db = match store {
+        StoreKind::Postgres => postgres_empty().await,
+        StoreKind::Sqlite => sqlite_empty().await,
+    };
+    Shared::on(CREASE, db)
 }
 
-fn pg_admin_url() -> String {
-    std::env::var("CREASE_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+async fn sqlite_db() -> Shared {
+    empty_db(StoreKind::Sqlite).await
 }
 
-async fn postgres_db() -> Db {
-    let admin = pg_admin_url();
-    let name = random_name("crease_cli_");
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("Postgres at {admin} is required for these tests: {e}"));
-    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-        .execute(&mut conn)
-        .await
-        .expect("create the test database");
-    let _ = conn.close().await;
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    Db {
-        url: format!("{base}/{name}"),
-        pg: Some((admin.clone(), name)),
-        sqlite: None,
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        if let Some(path) = &self.sqlite {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut p = path.clone().into_os_string();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
-        }
-        if let Some((admin, name)) = self.pg.take() {
-            // Drop cannot await: a thread with a runtime of its own, joined here.
-            let joined = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
-                rt.block_on(async {
-                    let mut conn = sqlx::PgConnection::connect(&admin).await?;
-                    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                        .execute(&mut conn)
-                        .await?;
-                    conn.close().await
-                })
-            })
-            .join();
-            if !matches!(joined, Ok(Ok(()))) {
-                eprintln!("warning: test database was not dropped: {joined:?}");
-            }
-        }
-    }
+async fn postgres_db() -> Shared {
+    empty_db(StoreKind::Postgres).await
 }
 
 /// Runs `crease ARGS` against `db`, with no Redis and no stray configuration from the caller.
-fn crease(db: Option<&Db>, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crease"));
+fn crease(db: Option<&Shared>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(CREASE);
     cmd.args(args)
         .env_remove("REDIS_URL")
         .env_remove("CREASE_TOKEN")
         .env_remove("DATABASE_URL");
     if let Some(db) = db {
-        cmd.env("DATABASE_URL", &db.url);
+        cmd.env("DATABASE_URL", &db.db.url);
     }
     cmd.output().expect("run crease")
 }
@@ -134,103 +79,12 @@ fn assert_ok(out: &Output, what: &str) {
     );
 }
 
-/// A `crease serve` child process, killed on drop.
-struct Server {
-    child: Child,
-    base: String,
-    http: reqwest::Client,
+async fn serve(db: &Shared) -> Node {
+    Node::serve(db, &[]).await
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A port nobody is using now: bound, read and released (port 0 would hide it from us).
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    l.local_addr().expect("local address").port()
-}
-
-async fn serve(db: &Db) -> Server {
-    serve_with(db, &[]).await
-}
-
-/// A node on a free port. Another test's node may take the port between choosing and binding
-/// it; ours then exits, and it is started again on another port.
-async fn serve_with(db: &Db, extra: &[&str]) -> Server {
-    for _ in 0..5 {
-        if let Some(server) = try_serve_on(db, free_port(), extra).await {
-            return server;
-        }
-    }
-    panic!("crease serve could not bind a port in five tries");
-}
-
-async fn serve_on(db: &Db, port: u16, extra: &[&str]) -> Server {
-    try_serve_on(db, port, extra)
-        .await
-        .unwrap_or_else(|| panic!("crease serve exited early on port {port}"))
-}
-
-/// The node once it listens on `port` and is ready; `None` if it exited first.
-async fn try_serve_on(db: &Db, port: u16, extra: &[&str]) -> Option<Server> {
-    let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_crease"))
-        .args(["serve", "--addr", &addr])
-        .args(extra)
-        .env("DATABASE_URL", &db.url)
-        .env("CREASE_ADMIN_TOKEN", TOKEN)
-        .env_remove("REDIS_URL")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start crease serve");
-    let mut server = Server {
-        child,
-        base: format!("http://{addr}"),
-        // The node closes a connection idle for its 10 s header timeout; a pooled connection
-        // reused at that moment fails mid-request, so the test's client lets go of it sooner.
-        http: reqwest::Client::builder()
-            .pool_idle_timeout(Duration::from_secs(5))
-            .build()
-            .expect("HTTP client"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if port_owner::listens_on(server.child.id(), port) {
-            if let Ok(res) = server
-                .http
-                .get(format!("{}/readyz", server.base))
-                .send()
-                .await
-            {
-                if res.status().is_success() {
-                    return Some(server);
-                }
-            }
-        }
-        if let Ok(Some(_)) = server.child.try_wait() {
-            return None;
-        }
-        assert!(Instant::now() < deadline, "crease serve did not get ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-impl Server {
-    async fn live(&self, id: i64) -> Value {
-        let res = self
-            .http
-            .get(format!("{}/api/matches/{id}/live", self.base))
-            .send()
-            .await
-            .expect("GET /live");
-        assert!(res.status().is_success(), "GET /live: {}", res.status());
-        res.json().await.expect("live JSON")
-    }
+async fn live_of(server: &Node, id: i64) -> Value {
+    server.get_json(&format!("/api/matches/{id}/live")).await
 }
 
 /// Each innings' `[runs, wickets, balls]`.
@@ -259,8 +113,15 @@ fn events(file: &str) -> Vec<MatchEvent> {
         .collect()
 }
 
+on_both_stores!(
+    imports_are_served_as_the_scorecard,
+    live_at_then_replay,
+    seed_fills_an_empty_database_once,
+);
+
 /// Imports the T20 and the ODI whole, then checks a server reads them as the scorecard does.
-async fn import_whole_and_serve(db: &Db) {
+async fn imports_are_served_as_the_scorecard(store: StoreKind) {
+    let db = &empty_db(store).await;
     let out = crease(
         Some(db),
         &[
@@ -280,7 +141,7 @@ async fn import_whole_and_serve(db: &Db) {
 
     let server = serve(db).await;
     for (file, id) in [(T20, 1), (ODI, 2)] {
-        let live = server.live(id).await;
+        let live = live_of(&server, id).await;
         let card = scorecard(file);
         assert_eq!(figures(&live), figures(&card), "{file}");
         assert_eq!(live["result"], card["result"], "{file}");
@@ -288,21 +149,10 @@ async fn import_whole_and_serve(db: &Db) {
     }
 }
 
-#[tokio::test]
-async fn import_into_sqlite_is_served_as_the_scorecard() {
-    let db = sqlite_db();
-    import_whole_and_serve(&db).await;
-}
-
-#[tokio::test]
-async fn import_into_postgres_is_served_as_the_scorecard() {
-    let db = postgres_db().await;
-    import_whole_and_serve(&db).await;
-}
-
 /// `--live-at 30` leaves the match live after its 30th delivery; `replay --match-id` posts
 /// the rest through HTTP and ends where the scorecard does.
-async fn live_then_replay(db: &Db) {
+async fn live_at_then_replay(store: StoreKind) {
+    let db = &empty_db(store).await;
     let all = events(T20);
     let thirtieth = all
         .iter()
@@ -329,7 +179,7 @@ async fn live_then_replay(db: &Db) {
     );
 
     let server = serve(db).await;
-    let live = server.live(1).await;
+    let live = live_of(&server, 1).await;
     assert_eq!(live["seq"], seq);
     assert_eq!(live["status"], "in_progress");
     let balls: u64 = figures(&live).iter().map(|f| f[2]).sum();
@@ -353,7 +203,7 @@ async fn live_then_replay(db: &Db) {
     );
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("401"));
-    assert_eq!(server.live(1).await["seq"], seq);
+    assert_eq!(live_of(&server, 1).await["seq"], seq);
 
     let out = crease(
         None,
@@ -376,29 +226,17 @@ async fn live_then_replay(db: &Db) {
         stdout_lines(&out),
         [serde_json::json!({ "match_id": 1, "seq": total, "posted": total - seq })]
     );
-    let live = server.live(1).await;
+    let live = live_of(&server, 1).await;
     let card = scorecard(T20);
     assert_eq!(live["seq"], total);
     assert_eq!(figures(&live), figures(&card));
     assert_eq!(live["result"], card["result"]);
 }
 
-#[tokio::test]
-async fn live_at_then_replay_on_sqlite() {
-    let db = sqlite_db();
-    live_then_replay(&db).await;
-}
-
-#[tokio::test]
-async fn live_at_then_replay_on_postgres() {
-    let db = postgres_db().await;
-    live_then_replay(&db).await;
-}
-
 /// A new match created through the API and replayed whole, verbose: a line per event.
 #[tokio::test]
 async fn replay_creates_a_match_through_the_api() {
-    let db = sqlite_db();
+    let db = sqlite_db().await;
     let server = serve(&db).await;
     let file = data(T20);
     let out = crease(
@@ -424,10 +262,14 @@ async fn replay_creates_a_match_through_the_api() {
         lines[total],
         serde_json::json!({ "match_id": 1, "seq": total, "posted": total })
     );
-    assert_eq!(figures(&server.live(1).await), figures(&scorecard(T20)));
+    assert_eq!(
+        figures(&live_of(&server, 1).await),
+        figures(&scorecard(T20))
+    );
 }
 
-async fn seed_twice(db: &Db) {
+async fn seed_fills_an_empty_database_once(store: StoreKind) {
+    let db = &empty_db(store).await;
     let out = crease(Some(db), &["seed"]);
     assert_ok(&out, "crease seed");
     let lines = stdout_lines(&out);
@@ -443,20 +285,8 @@ async fn seed_twice(db: &Db) {
 }
 
 #[tokio::test]
-async fn seed_fills_an_empty_sqlite_database_once() {
-    let db = sqlite_db();
-    seed_twice(&db).await;
-}
-
-#[tokio::test]
-async fn seed_fills_an_empty_postgres_database_once() {
-    let db = postgres_db().await;
-    seed_twice(&db).await;
-}
-
-#[tokio::test]
 async fn bad_files_exit_2_and_store_nothing() {
-    let db = sqlite_db();
+    let db = sqlite_db().await;
     let dir = std::env::temp_dir().join(random_name("crease_cli_files_"));
     std::fs::create_dir_all(&dir).unwrap();
 
@@ -492,10 +322,10 @@ async fn bad_files_exit_2_and_store_nothing() {
 /// `serve --demo` seeds an empty database and keeps its live match moving, ball by ball.
 #[tokio::test]
 async fn demo_seeds_and_keeps_a_match_moving() {
-    let db = sqlite_db();
-    let server = serve_with(&db, &["--demo", "--demo-interval-ms", "20"]).await;
+    let db = sqlite_db().await;
+    let server = Node::serve(&db, &["--demo", "--demo-interval-ms", "20"]).await;
     let matches: Vec<Value> = server
-        .http
+        .client
         .get(format!("{}/api/matches", server.base))
         .send()
         .await
@@ -510,10 +340,14 @@ async fn demo_seeds_and_keeps_a_match_moving() {
         .filter_map(|m| m["id"].as_i64())
         .collect();
     assert_eq!(live.len(), 1, "{matches:?}");
-    let first = server.live(live[0]).await["seq"].as_u64().expect("seq");
+    let first = live_of(&server, live[0]).await["seq"]
+        .as_u64()
+        .expect("seq");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let now = server.live(live[0]).await["seq"].as_u64().expect("seq");
+        let now = live_of(&server, live[0]).await["seq"]
+            .as_u64()
+            .expect("seq");
         if now > first + 5 {
             break;
         }
@@ -524,7 +358,7 @@ async fn demo_seeds_and_keeps_a_match_moving() {
 
 /// `crease replay` started in the background, its output collected when it ends.
 fn replay_in_background(urls: &str, file: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_crease"))
+    Command::new(CREASE)
         .args(["replay", file, "--url", urls, "--token", TOKEN])
         .args(["--speed", "40", "--give-up-after", "60"])
         .env_remove("REDIS_URL")
@@ -537,11 +371,11 @@ fn replay_in_background(urls: &str, file: &str) -> Child {
 }
 
 /// Waits until `server` reports match 1 at `seq` or beyond.
-async fn wait_for_seq(server: &Server, seq: u64) {
+async fn wait_for_seq(server: &Node, seq: u64) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let res = server
-            .http
+            .client
             .get(format!("{}/api/matches/1/live", server.base))
             .send()
             .await;
@@ -561,7 +395,7 @@ async fn wait_for_seq(server: &Server, seq: u64) {
 }
 
 /// The replay finished with every event of the file posted once, and `server` shows the card.
-async fn assert_replayed_whole(replay: Child, server: &Server) {
+async fn assert_replayed_whole(replay: Child, server: &Node) {
     let out = replay.wait_with_output().expect("crease replay ends");
     assert_ok(&out, "crease replay");
     let total = events(T20).len() as u64;
@@ -569,7 +403,7 @@ async fn assert_replayed_whole(replay: Child, server: &Server) {
         stdout_lines(&out),
         [serde_json::json!({ "match_id": 1, "seq": total, "posted": total })]
     );
-    let live = server.live(1).await;
+    let live = live_of(server, 1).await;
     // Seqs are consecutive, so the final seq at the file's length means nothing lost or doubled.
     assert_eq!(live["seq"], total);
     let card = scorecard(T20);
@@ -587,8 +421,7 @@ async fn replay_moves_to_another_node_when_one_dies() {
     let urls = format!("{},{}", first.base, second.base);
     let replay = replay_in_background(&urls, file.to_str().unwrap());
     wait_for_seq(&second, 20).await;
-    first.child.kill().expect("kill the first node");
-    first.child.wait().expect("the first node exits");
+    first.kill();
     assert_replayed_whole(replay, &second).await;
 }
 
@@ -596,28 +429,27 @@ async fn replay_moves_to_another_node_when_one_dies() {
 /// it out and carries on.
 #[tokio::test]
 async fn replay_waits_out_a_node_restart() {
-    let db = sqlite_db();
+    let db = sqlite_db().await;
     let port = free_port();
-    let mut node = serve_on(&db, port, &[]).await;
+    let mut node = Node::serve_on(&db, port).await;
     let file = data(T20);
     let replay = replay_in_background(&node.base.clone(), file.to_str().unwrap());
     wait_for_seq(&node, 20).await;
-    node.child.kill().expect("kill the node");
-    node.child.wait().expect("the node exits");
+    node.kill();
     // Longer than the backoff's first six tries, which once were all a replay allowed.
     tokio::time::sleep(Duration::from_secs(8)).await;
-    let node = serve_on(&db, port, &[]).await;
+    let node = Node::serve_on(&db, port).await;
     assert_replayed_whole(replay, &node).await;
 }
 
 /// The README says logs go to stderr: stdout is kept for what a command prints as its result.
-#[test]
-fn logs_go_to_stderr_and_leave_stdout_alone() {
-    let db = sqlite_db();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crease"));
+#[tokio::test]
+async fn logs_go_to_stderr_and_leave_stdout_alone() {
+    let db = sqlite_db().await;
+    let mut cmd = Command::new(CREASE);
     cmd.arg("migrate")
         .env_remove("REDIS_URL")
-        .env("DATABASE_URL", &db.url)
+        .env("DATABASE_URL", &db.db.url)
         .env("RUST_LOG", "info");
     let out = cmd.output().expect("run crease");
     assert_ok(&out, "crease migrate");

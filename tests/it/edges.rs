@@ -10,6 +10,7 @@ use tokio::net::TcpStream;
 use crate::support::app::{eventually, spawn_app, AppOptions, RedisMode, StoreKind, DEADLINE};
 use crate::support::node_process::{Node, Shared};
 use crate::support::redis_proxy::RedisProxy;
+use crate::support::CREASE;
 
 /// A response read off a raw socket.
 #[derive(Debug)]
@@ -236,7 +237,7 @@ fn upstream_of(url: &str) -> String {
 /// nothing of pools or drivers, `/readyz` keeps its shape, and all recovers when it returns.
 #[tokio::test]
 async fn a_hung_database_gets_503_with_retry_after_and_no_internals() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let proxy = RedisProxy::start_to(upstream_of(&shared.db.url)).await;
     let url = via(&shared.db.url, &proxy.addr().to_string());
     let node = Node::start(

@@ -143,7 +143,8 @@ async fn concurrent_cold_reads_with_redis_load_once_from_redis() {
 #[tokio::test]
 async fn a_node_that_did_not_store_the_ball_answers_the_next_poll_from_l1() {
     use crate::support::node_process::{Node, Shared};
-    let shared = Shared::new().await;
+    use crate::support::CREASE;
+    let shared = Shared::new(CREASE).await;
     let redis = format!("redis://{}", crate::support::redis_proxy::redis_addr());
     let scorer = Node::start(&shared, Some(&redis), &[]).await;
     let reader = Node::start(&shared, Some(&redis), &[]).await;

@@ -6,55 +6,41 @@
 use std::process::Output;
 use std::time::Duration;
 
-use crease::config::ServeConfig;
-use crease::startup::App;
-use crease::store::Store;
+use crease_testkit::app::{spawn_app_on, AppOptions, StoreKind, TestApp};
+use crease_testkit::db::sqlite_store;
 use serde_json::Value;
-use tokio_util::sync::CancellationToken;
 
-pub const ADMIN_TOKEN: &str = "test-admin-token";
+#[allow(unused_imports)] // Not every test binary that includes this module posts.
+pub use crease_testkit::ADMIN_TOKEN;
 
 pub struct Node {
     pub url: String,
     pub match_id: i64,
     pub seq: i64,
-    stop: CancellationToken,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
+    /// Stopped, and its database removed, when the test is done with it.
+    _app: TestApp,
 }
 
 /// A node serving the bundled live match, imported up to its `live_at`-th delivery.
 pub async fn spawn_node(live_at: usize) -> Node {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = format!("sqlite:{}?mode=rwc", dir.path().join("crease.db").display());
-    let mut config = ServeConfig::for_tests(&db);
-    config.max_connections_per_address = 10_000;
-    let store = Store::open(&config.store).await.expect("store");
-    let scoring = crease::fixtures::offline_scoring(&store);
+    let db = sqlite_store().await;
+    let scoring = crease::fixtures::offline_scoring(&db.store);
     let imported = crease::fixtures::import_text(
-        &store,
+        &db.store,
         &scoring,
         crease::fixtures::bundled::LIVE.json,
         Some(live_at),
     )
     .await
     .expect("import");
-    drop(store);
-    let app = App::build(config).await.expect("the node builds");
-    let url = format!("http://{}", app.addr());
-    let stop = app.shutdown_token();
-    tokio::spawn(app.run_until_stopped());
+    let opts = AppOptions::new(StoreKind::Sqlite)
+        .configure(|config| config.max_connections_per_address = 10_000);
+    let app = spawn_app_on(db, opts).await;
     Node {
-        url,
+        url: app.base.clone(),
         match_id: imported.match_id,
         seq: imported.seq,
-        stop,
-        _dir: dir,
+        _app: app,
     }
 }
 

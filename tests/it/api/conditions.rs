@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use super::refusals::{post_ball, refused};
 use crate::support::app::{spawn_app, AppOptions, StoreKind, TestApp};
 use crate::support::scorer::{InningsModel, Sides};
+use crease_testkit::on_both_stores;
 
 on_both_stores!(
     english_domestic_conditions_apply_to_their_match,

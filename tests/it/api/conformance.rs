@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::refusals::refused;
 use crate::support::app::{spawn_app, AppOptions, StoreKind};
+use crease_testkit::on_both_stores;
 
 on_both_stores!(
     ids_that_cannot_exist_are_not_found,

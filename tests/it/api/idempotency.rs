@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::refusals::refused;
 use crate::support::app::{spawn_app, AppOptions, Fixture, StoreKind, TestApp};
+use crease_testkit::on_both_stores;
 
 on_both_stores!(
     key_reused_for_another_ball_is_refused,

@@ -6,24 +6,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::support::app::{spawn_app, AppOptions, StoreKind, TestApp};
+use crease_testkit::on_both_stores;
 
-/// Runs each named `async fn(StoreKind)` as `<name>::postgres` and `<name>::sqlite`.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use crate::support::app::StoreKind;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                super::$name(StoreKind::Postgres).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                super::$name(StoreKind::Sqlite).await;
-            }
-        }
-    )*};
-}
-// Declared after the macro so that it is in scope there too.
 mod conditions;
 mod conformance;
 mod idempotency;

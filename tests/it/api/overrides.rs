@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::refusals::{post_ball, refused, scene};
 use crate::support::app::{spawn_app, AppOptions, Fixture, RedisMode, StoreKind};
+use crease_testkit::on_both_stores;
 
 on_both_stores!(
     consecutive_overs_stand_by_override,

@@ -6,6 +6,7 @@ use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 
 use crate::support::app::{spawn_app, AppOptions, Fixture, StoreKind, TestApp};
+use crease_testkit::on_both_stores;
 
 on_both_stores!(
     malformed_json,

@@ -11,6 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::refusals::{refused, scene};
 use crate::support::app::{spawn_app, AppOptions, StoreKind, TestApp};
+use crease_testkit::on_both_stores;
 
 on_both_stores!(
     integral_floats_are_integers,

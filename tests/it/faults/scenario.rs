@@ -20,6 +20,7 @@ use crate::support::db::{postgres_copy, postgres_restore};
 use crate::support::node_process::{Node, Shared};
 use crate::support::redis_proxy::{redis_addr, RedisProxy};
 use crate::support::redis_server::PrivateRedis;
+use crate::support::CREASE;
 
 /// A T20 cut short by rain (a revised target, penalty runs, no result): about 85 events, so a
 /// run stays short and light on a shared machine.
@@ -82,7 +83,7 @@ struct Cluster {
 
 impl Cluster {
     async fn new(fault: Fault) -> Cluster {
-        let shared = Shared::new().await;
+        let shared = Shared::new(CREASE).await;
         let private_redis = if fault.private_redis() {
             Some(PrivateRedis::start().await)
         } else {

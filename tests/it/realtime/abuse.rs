@@ -8,6 +8,7 @@ use tokio::net::TcpStream;
 use crate::support::app::{Fixture, DEADLINE};
 use crate::support::live_client::{Item, LiveClient, RawWs};
 use crate::support::node_process::{Node, Shared};
+use crate::support::CREASE;
 
 /// A viewer of the match, past its snapshot.
 async fn viewer(node: &Node, f: &Fixture) -> LiveClient {
@@ -35,7 +36,7 @@ fn frames(n: usize, b0: u8, payload: &[u8]) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_flood_of_client_frames_is_closed_with_1008_and_others_keep_receiving() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let node = Node::start(&shared, None, &[]).await;
     let mut f = node.started_match().await;
     let mut viewer = viewer(&node, &f).await;
@@ -62,7 +63,7 @@ async fn a_flood_of_client_frames_is_closed_with_1008_and_others_keep_receiving(
 
 #[tokio::test]
 async fn a_client_trickling_its_headers_is_cut_at_the_header_timeout() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let node = Node::start(&shared, None, &[("CREASE_HEADER_TIMEOUT_MS", "1000")]).await;
     let mut f = node.started_match().await;
     let mut viewer = viewer(&node, &f).await;
@@ -149,7 +150,7 @@ async fn refused(base: &str, request: &[u8]) -> (u16, String, serde_json::Value)
 
 #[tokio::test]
 async fn huge_targets_and_headers_are_refused_as_problems_in_bounded_memory() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let node = Node::start(&shared, None, &[]).await;
     let mut f = node.started_match().await;
     let mut viewer = viewer(&node, &f).await;

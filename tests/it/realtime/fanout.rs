@@ -3,10 +3,11 @@
 
 use crate::support::live_client::{assert_gapless, assert_never_back, LiveClient};
 use crate::support::node_process::{Node, Shared};
+use crate::support::CREASE;
 
 #[tokio::test]
 async fn fifty_clients_on_node_b_receive_every_ball_posted_to_node_a() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let a = Node::start(&shared, Some(&super::redis_url()), &[]).await;
     let b = Node::start(&shared, Some(&super::redis_url()), &[]).await;
     let mut f = a.started_match().await;
@@ -56,7 +57,7 @@ async fn fifty_clients_on_node_b_receive_every_ball_posted_to_node_a() {
 
 #[tokio::test]
 async fn without_redis_postgres_nodes_fan_out_through_notify_alone() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let a = Node::start(&shared, None, &[]).await;
     let b = Node::start(&shared, None, &[]).await;
     let mut f = a.started_match().await;

@@ -8,6 +8,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::live_client::{Item, LiveClient, RawWs};
 use crate::support::node_process::{Node, Shared};
+use crate::support::CREASE;
 
 async fn problem(res: reqwest::Response, status: StatusCode) -> serde_json::Value {
     assert_eq!(res.status(), status);
@@ -21,7 +22,7 @@ async fn problem(res: reqwest::Response, status: StatusCode) -> serde_json::Valu
 
 #[tokio::test]
 async fn connections_over_the_per_address_cap_get_a_503_problem() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let node = Node::start(
         &shared,
         None,
@@ -65,7 +66,7 @@ async fn connections_over_the_per_address_cap_get_a_503_problem() {
 /// posting from the same address still gets through, and viewers already in see the ball.
 #[tokio::test]
 async fn a_scorer_behind_an_address_full_of_viewers_still_scores() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let node = Node::start(
         &shared,
         None,
@@ -129,7 +130,7 @@ async fn a_scorer_behind_an_address_full_of_viewers_still_scores() {
 
 #[tokio::test]
 async fn bad_frames_are_closed_with_their_codes_and_the_node_stays_up() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let node = Node::start(&shared, Some(&super::redis_url()), &[]).await;
     let mut f = node.started_match().await;
     let mut viewer = LiveClient::ws(&node.base, f.id, None).await;
@@ -167,7 +168,7 @@ type BrokenRule = (&'static str, Vec<(u8, Vec<u8>)>, u16);
 /// may not be sent is itself a protocol error.
 #[tokio::test]
 async fn frames_that_break_rfc_6455_are_closed_with_the_rfc_codes() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let node = Node::start(&shared, None, &[]).await;
     let mut f = node.started_match().await;
     let mut viewer = LiveClient::ws(&node.base, f.id, None).await;
@@ -233,7 +234,7 @@ async fn frames_that_break_rfc_6455_are_closed_with_the_rfc_codes() {
 
 #[tokio::test]
 async fn bad_since_and_unknown_matches_are_refused_before_any_upgrade() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let node = Node::start(&shared, None, &[]).await;
     let f = node.started_match().await;
     let upgrade = |url: String| {

@@ -5,6 +5,7 @@ use crate::support::app::eventually;
 use crate::support::live_client::{assert_never_back, LiveClient};
 use crate::support::node_process::{Node, Shared};
 use crate::support::redis_proxy::RedisProxy;
+use crate::support::CREASE;
 
 async fn wait_bus(node: &Node, bus: &str) {
     eventually(
@@ -16,7 +17,7 @@ async fn wait_bus(node: &Node, bus: &str) {
 
 #[tokio::test]
 async fn clients_on_both_nodes_keep_every_ball_through_notify_while_redis_is_cut() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let proxy = RedisProxy::start().await;
     let a = Node::start(&shared, Some(&proxy.url()), &[]).await;
     let b = Node::start(&shared, Some(&proxy.url()), &[]).await;

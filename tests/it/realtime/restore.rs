@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use crate::support::db::postgres_copy;
 use crate::support::live_client::{Item, LiveClient, Msg};
 use crate::support::node_process::{Node, Shared};
+use crate::support::CREASE;
 
 /// What a viewer received after the restore: messages of older epochs (which a client
 /// ignores), then, in the database's epoch, a snapshot first and every seq after it once, in
@@ -60,7 +61,7 @@ async fn until_pos(c: &mut LiveClient, epoch: i64, seq: i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restored_database_wins_over_the_history_redis_kept() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let redis = super::redis_url();
     let a = Node::start(&shared, Some(&redis), &[]).await;
     let b = Node::start(&shared, Some(&redis), &[]).await;
@@ -107,6 +108,7 @@ async fn a_restored_database_wins_over_the_history_redis_kept() {
         .collect();
     drop(viewers);
     let restored = Shared {
+        bin: CREASE,
         db: backup,
         redis_prefix: shared.redis_prefix.clone(),
     };
@@ -200,7 +202,7 @@ async fn a_restored_database_wins_over_the_history_redis_kept() {
 /// database's opening state rather than the lost score.
 #[tokio::test]
 async fn a_restore_to_before_the_first_ball_is_caught_when_the_nodes_start() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let redis = super::redis_url();
     let a = Node::start(&shared, Some(&redis), &[]).await;
     let mut f = a.created_match().await;
@@ -214,6 +216,7 @@ async fn a_restore_to_before_the_first_ball_is_caught_when_the_nodes_start() {
 
     drop(a);
     let restored = Shared {
+        bin: CREASE,
         db: backup,
         redis_prefix: shared.redis_prefix.clone(),
     };

@@ -3,6 +3,7 @@
 
 use crate::support::live_client::{assert_gapless, assert_resumed, Item, LiveClient, Msg};
 use crate::support::node_process::{Node, Shared};
+use crate::support::CREASE;
 
 async fn take(c: &mut LiveClient, n: usize) -> Vec<Msg> {
     let from = c.received.len();
@@ -16,7 +17,7 @@ async fn take(c: &mut LiveClient, n: usize) -> Vec<Msg> {
 
 #[tokio::test]
 async fn a_client_back_after_twenty_balls_gets_exactly_those_twenty() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let a = Node::start(&shared, Some(&super::redis_url()), &[]).await;
     let b = Node::start(&shared, Some(&super::redis_url()), &[]).await;
     let mut f = a.started_match().await;
@@ -56,7 +57,7 @@ async fn a_client_back_after_twenty_balls_gets_exactly_those_twenty() {
 
 #[tokio::test]
 async fn a_client_older_than_the_ring_gets_a_snapshot_equal_to_live() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let a = Node::start(&shared, Some(&super::redis_url()), &[]).await;
     let b = Node::start(&shared, Some(&super::redis_url()), &[]).await;
     let mut f = a.started_match().await;

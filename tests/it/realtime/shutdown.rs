@@ -4,10 +4,11 @@
 
 use crate::support::live_client::{assert_resumed, LiveClient};
 use crate::support::node_process::{Node, Shared};
+use crate::support::CREASE;
 
 #[tokio::test]
 async fn sigterm_drains_clients_who_resume_on_the_other_node_without_a_gap() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let a = Node::start(&shared, Some(&super::redis_url()), &[]).await;
     let mut b = Node::start(&shared, Some(&super::redis_url()), &[]).await;
     let mut f = a.started_match().await;

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use crate::support::app::eventually;
 use crate::support::live_client::{assert_never_back, Item, LiveClient, RawWs};
 use crate::support::node_process::{redis_direct, Node, Shared};
+use crate::support::CREASE;
 
 const MESSAGES: i64 = 10_000;
 /// Published per round; the normal client catches up between rounds, so neither it nor the
@@ -24,9 +25,58 @@ fn ball_message(match_id: i64, epoch: i64, seq: i64) -> String {
     )
 }
 
+/// The node's bus for one match, written to straight from Redis.
+struct Bus {
+    redis: redis::aio::MultiplexedConnection,
+    channel: String,
+    match_id: i64,
+    epoch: i64,
+}
+
+impl Bus {
+    async fn of(shared: &Shared, match_id: i64, epoch: i64) -> Bus {
+        Bus {
+            redis: redis_direct().await,
+            channel: format!("{}match:{match_id}", shared.redis_prefix),
+            match_id,
+            epoch,
+        }
+    }
+
+    /// Publishes a ball message for each seq, in one round trip.
+    async fn publish(&mut self, seqs: std::ops::RangeInclusive<i64>) {
+        let mut pipe = redis::pipe();
+        for seq in seqs {
+            pipe.cmd("PUBLISH")
+                .arg(&self.channel)
+                .arg(ball_message(self.match_id, self.epoch, seq))
+                .ignore();
+        }
+        let () = pipe.query_async(&mut self.redis).await.expect("PUBLISH");
+    }
+
+    /// Publishes batches after seq 1 until the node's `metric` (with `labels`) counts one, the
+    /// `normal` client getting each batch before the next; then checks the bus dropped nothing.
+    async fn publish_until(
+        mut self,
+        node: &Node,
+        mut normal: LiveClient,
+        (metric, labels): (&str, &[(&str, &str)]),
+    ) {
+        let mut seq = 1;
+        while node.metric(metric, labels).await < 1.0 {
+            assert!(seq < MESSAGES, "no {metric} after {seq} messages");
+            self.publish(seq + 1..=seq + BATCH).await;
+            seq += BATCH;
+            normal.until_seq(seq).await;
+        }
+        assert_eq!(node.metric("crease_bus_dropped_total", &[]).await, 0.0);
+    }
+}
+
 #[tokio::test]
 async fn a_client_that_reads_nothing_is_bounded_and_does_not_hold_back_others() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let node = Node::start(&shared, Some(&super::redis_url()), &[]).await;
     let mut f = node.started_match().await;
     let start = node.score(&mut f, 3).await;
@@ -51,21 +101,14 @@ async fn a_client_that_reads_nothing_is_bounded_and_does_not_hold_back_others() 
         normal
     });
 
-    let channel = format!("{}match:{}", shared.redis_prefix, f.id);
-    let mut redis = redis_direct().await;
+    let mut bus = Bus::of(&shared, f.id, epoch).await;
     let baseline = node.rss_kib();
     let mut peak = baseline;
     let mut seq = start;
     while seq < last {
-        let mut pipe = redis::pipe();
-        for _ in 0..BATCH.min(last - seq) {
-            seq += 1;
-            pipe.cmd("PUBLISH")
-                .arg(&channel)
-                .arg(ball_message(f.id, epoch, seq))
-                .ignore();
-        }
-        let () = pipe.query_async(&mut redis).await.expect("PUBLISH");
+        let batch = BATCH.min(last - seq);
+        bus.publish(seq + 1..=seq + batch).await;
+        seq += batch;
         let target = seq;
         tokio::time::timeout(
             crate::support::app::DEADLINE,
@@ -137,37 +180,19 @@ async fn a_client_that_reads_nothing_is_bounded_and_does_not_hold_back_others() 
 /// the slow client from ever lagging twice in a row.
 #[tokio::test]
 async fn a_client_closed_as_too_slow_that_never_reads_is_reset() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let node = Node::start(&shared, Some(&super::redis_url()), &[]).await;
     let f = node.started_match().await;
     let mut raw = RawWs::connect_small_buffer(&node.base, f.id).await;
-    let mut normal = LiveClient::ws(&node.base, f.id, None).await;
+    let normal = LiveClient::ws(&node.base, f.id, None).await;
 
     // The raw client reads nothing, not even its snapshot: the epoch comes from `/live`.
     let epoch = node.get_json(&format!("/api/matches/{}/live", f.id)).await["epoch"]
         .as_i64()
         .expect("the snapshot's epoch");
-    let channel = format!("{}match:{}", shared.redis_prefix, f.id);
-    let mut redis = redis_direct().await;
-    let mut seq = 1;
-    while node.metric("crease_slow_closes_total", &[]).await < 1.0 {
-        assert!(
-            seq < MESSAGES,
-            "never closed as too slow after {seq} messages"
-        );
-        let mut pipe = redis::pipe();
-        for _ in 0..BATCH {
-            seq += 1;
-            pipe.cmd("PUBLISH")
-                .arg(&channel)
-                .arg(ball_message(f.id, epoch, seq))
-                .ignore();
-        }
-        let () = pipe.query_async(&mut redis).await.expect("PUBLISH");
-        normal.until_seq(seq).await;
-    }
-    assert_eq!(node.metric("crease_bus_dropped_total", &[]).await, 0.0);
-    drop(normal);
+    let bus = Bus::of(&shared, f.id, epoch).await;
+    bus.publish_until(&node, normal, ("crease_slow_closes_total", &[]))
+        .await;
 
     // The client has read nothing, and the node lets go of it all the same.
     eventually("the too-slow connection to be let go", || async {
@@ -188,7 +213,7 @@ async fn a_client_closed_as_too_slow_that_never_reads_is_reset() {
 /// every message.
 #[tokio::test]
 async fn an_sse_client_that_reads_nothing_is_reset_after_the_write_timeout() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let node = Node::start(
         &shared,
         Some(&super::redis_url()),
@@ -217,33 +242,18 @@ async fn an_sse_client_that_reads_nothing_is_reset_after_the_write_timeout() {
         (sse >= 1.0).then_some(())
     })
     .await;
-    let mut normal = LiveClient::ws(&node.base, f.id, None).await;
+    let normal = LiveClient::ws(&node.base, f.id, None).await;
 
     let epoch = node.get_json(&format!("/api/matches/{}/live", f.id)).await["epoch"]
         .as_i64()
         .expect("the snapshot's epoch");
-    let channel = format!("{}match:{}", shared.redis_prefix, f.id);
-    let mut redis = redis_direct().await;
-    let mut seq = 1;
-    while node
-        .metric("crease_resyncs_total", &[("reason", "lag")])
-        .await
-        < 1.0
-    {
-        assert!(seq < MESSAGES, "never lagged after {seq} messages");
-        let mut pipe = redis::pipe();
-        for _ in 0..BATCH {
-            seq += 1;
-            pipe.cmd("PUBLISH")
-                .arg(&channel)
-                .arg(ball_message(f.id, epoch, seq))
-                .ignore();
-        }
-        let () = pipe.query_async(&mut redis).await.expect("PUBLISH");
-        normal.until_seq(seq).await;
-    }
-    assert_eq!(node.metric("crease_bus_dropped_total", &[]).await, 0.0);
-    drop(normal);
+    let bus = Bus::of(&shared, f.id, epoch).await;
+    bus.publish_until(
+        &node,
+        normal,
+        ("crease_resyncs_total", &[("reason", "lag")]),
+    )
+    .await;
 
     // Let go: not only detached from the match, but the TCP connection itself given up (the
     // one left is the connection asking for the metrics).

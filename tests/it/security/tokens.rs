@@ -7,6 +7,7 @@ use serde_json::json;
 use super::{ball_request, refused, scene};
 use crate::support::app::{RedisMode, ADMIN_TOKEN};
 use crate::support::node_process::{Node, Shared};
+use crate::support::CREASE;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_expired_token_is_refused_and_changes_nothing() {
@@ -29,14 +30,7 @@ async fn an_expired_token_is_refused_and_changes_nothing() {
     let now = chrono::Utc::now();
     assert!(expires_at > now && expires_at <= now + chrono::Duration::seconds(3600));
 
-    let listed = app
-        .answer(
-            app.client
-                .get(app.url("/api/tokens"))
-                .bearer_auth(&app.admin_token),
-        )
-        .await
-        .json();
+    let listed = app.get_admin("/api/tokens").await.json();
     let row = listed
         .as_array()
         .unwrap()
@@ -94,14 +88,7 @@ async fn an_expiry_out_of_range_is_refused() {
         assert_eq!(res.status, StatusCode::BAD_REQUEST, "{secs}: {res:?}");
         assert_eq!(res.json()["field"], "expires_in_secs", "{res:?}");
     }
-    let listed = app
-        .answer(
-            app.client
-                .get(app.url("/api/tokens"))
-                .bearer_auth(&app.admin_token),
-        )
-        .await
-        .json();
+    let listed = app.get_admin("/api/tokens").await.json();
     assert_eq!(
         listed.as_array().unwrap().len(),
         1,
@@ -119,13 +106,7 @@ async fn a_revoked_token_is_refused_at_once_on_every_node() {
     assert_eq!(res.status, StatusCode::CREATED, "{res:?}");
     f.innings.accept(1);
 
-    let listed = app
-        .answer(
-            app.client
-                .get(app.url("/api/tokens"))
-                .bearer_auth(&app.admin_token),
-        )
-        .await;
+    let listed = app.get_admin("/api/tokens").await;
     assert_eq!(listed.status, StatusCode::OK);
     let row = listed.json()[0].clone();
     assert_eq!(row["match_ids"], json!([f.id]));
@@ -156,26 +137,11 @@ async fn a_revoked_token_is_refused_at_once_on_every_node() {
         "{problem}"
     );
 
-    let revoked_at = app
-        .answer(
-            app.client
-                .get(app.url("/api/tokens"))
-                .bearer_auth(&app.admin_token),
-        )
-        .await
-        .json()[0]["revoked_at"]
-        .clone();
+    let revoked_at = app.get_admin("/api/tokens").await.json()[0]["revoked_at"].clone();
     assert!(revoked_at.is_string(), "{revoked_at}");
     // Revoking again is harmless and keeps the first time.
     assert_eq!(app.answer(revoke()).await.status, StatusCode::NO_CONTENT);
-    let again = app
-        .answer(
-            app.client
-                .get(app.url("/api/tokens"))
-                .bearer_auth(&app.admin_token),
-        )
-        .await
-        .json();
+    let again = app.get_admin("/api/tokens").await.json();
     assert_eq!(again[0]["revoked_at"], revoked_at);
 }
 
@@ -250,7 +216,7 @@ async fn a_token_in_the_query_string_is_not_accepted() {
 /// revoked: none of them appears in it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn no_token_is_written_to_the_log() {
-    let shared = Shared::new().await;
+    let shared = Shared::new(CREASE).await;
     let node = Node::start_logged_with(&shared, None, &[("RUST_LOG", "debug")]).await;
     let mut f = node.started_match().await;
     let created = node
@@ -293,7 +259,7 @@ async fn no_token_is_written_to_the_log() {
 /// The admin token is read from the environment only: a flag would show it in `ps`.
 #[tokio::test]
 async fn the_admin_token_is_not_a_flag() {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_crease"))
+    let out = tokio::process::Command::new(CREASE)
         .args(["serve", "--admin-token", "on-the-command-line"])
         .env_clear()
         .output()

@@ -10,7 +10,8 @@ use crease::scoring::Scoring;
 use crease::store::Store;
 use serde_json::Value;
 
-use crate::support::db::{postgres_store, sqlite_store};
+use crate::support::db::TestDb;
+use crease_testkit::on_both_stores;
 
 /// The next `n` events of the bundled live match after `seq`, through `scoring`.
 async fn score_on(scoring: &Scoring, match_id: i64, mut seq: i64, n: usize) -> i64 {
@@ -38,7 +39,10 @@ async fn state(store: &Store, match_id: i64) -> Value {
     v
 }
 
-async fn an_idle_engine_is_dropped_and_rebuilt_from_the_log(store: Store) {
+on_both_stores!(db: an_idle_engine_is_dropped_and_rebuilt_from_the_log);
+
+async fn an_idle_engine_is_dropped_and_rebuilt_from_the_log(db: TestDb) {
+    let store = db.store.clone();
     let kept = offline_scoring(&store);
     let evicting = offline_scoring(&store);
     let a = import_text(&store, &kept, LIVE.json, Some(30))
@@ -67,18 +71,4 @@ async fn an_idle_engine_is_dropped_and_rebuilt_from_the_log(store: Store) {
         state(&store, a.match_id).await,
         state(&store, b.match_id).await
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_idle_engine_is_dropped_and_rebuilt_from_the_log_postgres() {
-    // The database lives as long as its handle: held to the end.
-    let db = postgres_store().await;
-    an_idle_engine_is_dropped_and_rebuilt_from_the_log(db.store.clone()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_idle_engine_is_dropped_and_rebuilt_from_the_log_sqlite() {
-    // The database lives as long as its handle: held to the end.
-    let db = sqlite_store().await;
-    an_idle_engine_is_dropped_and_rebuilt_from_the_log(db.store.clone()).await;
 }

@@ -4,8 +4,10 @@ use crease::store::{KeyedResponse, StoreError, StoredResponse};
 
 use super::{a_match, event};
 use crate::support::db::TestDb;
+use crease_testkit::on_both_stores;
 
-on_both!(
+on_both_stores!(
+    db:
     appends_read_back_in_order,
     stale_or_gapped_seq_is_a_conflict,
     racing_appends_one_wins,

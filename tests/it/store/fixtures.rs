@@ -4,8 +4,10 @@ use crease::store::{Grant, NewPlayer, NewTeam, NewTournament, StoreError};
 
 use super::{a_match, event, new_match};
 use crate::support::db::TestDb;
+use crease_testkit::on_both_stores;
 
-on_both!(
+on_both_stores!(
+    db:
     fixtures_round_trip,
     duplicate_team_is_duplicate,
     unknown_references_are_not_found,

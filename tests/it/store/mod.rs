@@ -4,22 +4,6 @@ use chrono::{Duration as Span, Utc};
 use crease::domain::{MatchFormat, MatchSetup, TeamSheet};
 use crease::store::{Append, MatchRow, NewMatch, Store};
 
-/// Runs each named `async fn(TestDb)` as two tests, `<name>::postgres` and `<name>::sqlite`.
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(crate::support::db::postgres_store().await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(crate::support::db::sqlite_store().await).await;
-            }
-        }
-    )*};
-}
-
 mod connect;
 mod counting;
 mod engines;

@@ -1,10 +1,11 @@
-//! Shared test scaffolding: databases, servers, clients.
+//! Shared test scaffolding: what only these tests use (live clients, a cuttable Redis, a Redis
+//! of a test's own) beside the workspace's test kit, which starts the nodes and databases.
 
-pub mod app;
-pub mod db;
+pub use crease_testkit::{app, db, process as node_process, scorer};
+
 pub mod live_client;
-pub mod node_process;
-pub mod port_owner;
 pub mod redis_proxy;
 pub mod redis_server;
-pub mod scorer;
+
+/// The `crease` binary these tests start as separate nodes.
+pub const CREASE: &str = env!("CARGO_BIN_EXE_crease");

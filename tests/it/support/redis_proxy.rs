@@ -19,12 +19,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// Where the real Redis listens unless `CREASE_TEST_REDIS_ADDR` says otherwise.
-pub const DEFAULT_REDIS_ADDR: &str = "127.0.0.1:6379";
-
-pub fn redis_addr() -> String {
-    std::env::var("CREASE_TEST_REDIS_ADDR").unwrap_or_else(|_| DEFAULT_REDIS_ADDR.to_owned())
-}
+pub use crease_testkit::redis::redis_addr;
 
 pub struct RedisProxy {
     addr: SocketAddr,

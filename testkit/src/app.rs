@@ -5,9 +5,7 @@
 //! Each node gets a random Redis key prefix so tests share one Redis without seeing each
 //! other's keys; the keys are deleted when the `TestApp` drops.
 
-use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use crease::config::{CacheMode, ServeConfig};
@@ -18,20 +16,17 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::db::{postgres_store, sqlite_store, TestDb};
-use super::redis_proxy::redis_addr;
-use super::scorer::{InningsModel, Sides};
+use crate::db::{fresh_store, TestDb};
 
-pub const ADMIN_TOKEN: &str = "test-admin-token";
+pub use crate::db::StoreKind;
+use crate::redis::{delete_keys, random_prefix, redis_addr};
+use crate::scorer::{InningsModel, Sides};
 
-/// How long any single wait may take before the test is failed as hung. Never a speed claim.
-pub const DEADLINE: Duration = Duration::from_secs(20);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreKind {
-    Postgres,
-    Sqlite,
-}
+// What the tests reach for beside a node, from where they always found it.
+pub use crate::metrics::metric_sum;
+pub use crate::redis::assert_redis_reachable;
+pub use crate::wait::{eventually, DEADLINE};
+pub use crate::ADMIN_TOKEN;
 
 #[derive(Debug, Clone)]
 pub enum RedisMode {
@@ -126,13 +121,13 @@ pub fn init_tracing() {
 }
 
 pub async fn spawn_app(opts: AppOptions) -> TestApp {
+    spawn_app_on(fresh_store(opts.store).await, opts).await
+}
+
+/// A node on a database the caller has already filled, as a restarted node finds its own.
+pub async fn spawn_app_on(db: TestDb, opts: AppOptions) -> TestApp {
     init_tracing();
-    let db = match opts.store {
-        StoreKind::Postgres => postgres_store().await,
-        StoreKind::Sqlite => sqlite_store().await,
-    };
-    let prefix = format!("crease-t-{:016x}:", rand::random::<u64>());
-    spawn_node(Arc::new(db), prefix, &opts).await
+    spawn_node(Arc::new(db), random_prefix(), &opts).await
 }
 
 /// A node on `db` using Redis keys and channels under `redis_prefix`.
@@ -177,49 +172,6 @@ async fn spawn_node(db: Arc<TestDb>, redis_prefix: String, opts: &AppOptions) ->
     }
 }
 
-/// A missing Redis fails the test with a message saying so; it is never skipped.
-pub async fn assert_redis_reachable(url: &str) {
-    let client = redis::Client::open(url).expect("redis URL");
-    let pong: Result<String, String> = async {
-        let mut c = tokio::time::timeout(
-            Duration::from_secs(5),
-            client.get_multiplexed_async_connection(),
-        )
-        .await
-        .map_err(|_| "timed out".to_owned())?
-        .map_err(|e| e.to_string())?;
-        redis::cmd("PING")
-            .query_async(&mut c)
-            .await
-            .map_err(|e| e.to_string())
-    }
-    .await;
-    if let Err(e) = pong {
-        panic!(
-            "Redis is unreachable at {url} ({e}). These tests need a real server: start one, \
-             or point CREASE_TEST_REDIS_ADDR at one."
-        );
-    }
-}
-
-/// Polls `check` until it yields `Some`, failing the test if `DEADLINE` passes first.
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        if tokio::time::Instant::now() > deadline {
-            panic!("gave up waiting: {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// A match created through the API, with the model of its first innings.
 pub struct Fixture {
     pub id: i64,
@@ -251,6 +203,16 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Answer {
         self.answer(self.client.get(self.url(path))).await
+    }
+
+    /// GET with the admin token, as an operator reads what only an admin may.
+    pub async fn get_admin(&self, path: &str) -> Answer {
+        self.answer(
+            self.client
+                .get(self.url(path))
+                .bearer_auth(&self.admin_token),
+        )
+        .await
     }
 
     /// POSTs JSON with a bearer token (if any).
@@ -377,64 +339,13 @@ impl TestApp {
 
     /// A connection to the real Redis (not through any proxy), for reading keys directly.
     pub async fn redis_direct(&self) -> redis::aio::MultiplexedConnection {
-        redis::Client::open(format!("redis://{}", redis_addr()))
-            .expect("redis URL")
-            .get_multiplexed_async_connection()
-            .await
-            .expect("direct Redis connection")
+        crate::redis::redis_direct().await
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
-        delete_redis_keys(&self.redis_prefix);
+        delete_keys(&self.redis_prefix);
     }
-}
-
-/// Best effort: removes this node's keys so the shared Redis does not fill with test data.
-fn delete_redis_keys(prefix: &str) {
-    let Ok(client) = redis::Client::open(format!("redis://{}", redis_addr())) else {
-        return;
-    };
-    let Ok(mut c) = client.get_connection_with_timeout(Duration::from_secs(1)) else {
-        return;
-    };
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}*"))
-        .query(&mut c)
-        .unwrap_or_default();
-    if !keys.is_empty() {
-        let _: Result<i64, _> = redis::cmd("DEL").arg(keys).query(&mut c);
-    }
-}
-
-/// Sums the samples of `name` whose labels include every pair in `labels`, from Prometheus
-/// text. A metric never recorded sums to 0.
-pub fn metric_sum(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|line| {
-            let (series, value) = line.rsplit_once(' ')?;
-            let (metric, label_text) = match series.split_once('{') {
-                Some((m, rest)) => (m, rest.trim_end_matches('}')),
-                None => (series, ""),
-            };
-            if metric != name {
-                return None;
-            }
-            let all = labels
-                .iter()
-                .all(|(k, v)| label_text.contains(&format!("{k}=\"{v}\"")));
-            all.then(|| value.parse::<f64>().ok()).flatten()
-        })
-        .sum()
-}
-
-#[test]
-fn metric_lines_are_summed_by_label() {
-    let text = "# TYPE x counter\nx{op=\"a\",t=\"1\"} 2\nx{op=\"b\"} 3\nxy 9\nx 1\n";
-    assert_eq!(metric_sum(text, "x", &[]), 6.0);
-    assert_eq!(metric_sum(text, "x", &[("op", "a")]), 2.0);
-    assert_eq!(metric_sum(text, "x", &[("op", "c")]), 0.0);
 }

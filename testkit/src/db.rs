@@ -55,8 +55,31 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// The two SQL dialects a node runs on; every store test runs on both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Postgres,
+    Sqlite,
+}
+
+/// A fresh, migrated database of `kind`.
+pub async fn fresh_store(kind: StoreKind) -> TestDb {
+    match kind {
+        StoreKind::Postgres => postgres_store().await,
+        StoreKind::Sqlite => sqlite_store().await,
+    }
+}
+
 /// A fresh database `crease_t_<random>` on the test Postgres server, migrated.
 pub async fn postgres_store() -> TestDb {
+    let db = postgres_empty().await;
+    db.store.migrate().await.expect("Postgres migrations apply");
+    db
+}
+
+/// A fresh database `crease_t_<random>` on the test Postgres server, with no tables yet: what
+/// an operator's first command finds.
+pub async fn postgres_empty() -> TestDb {
     let admin_url = pg_admin_url();
     let name = format!("crease_t_{:016x}", rand::random::<u64>());
     let mut admin = sqlx::PgConnection::connect(&admin_url)
@@ -82,13 +105,11 @@ pub async fn postgres_store() -> TestDb {
             panic!("cannot connect to the test database: {e}");
         }
     };
-    let db = TestDb {
+    TestDb {
         store,
         url,
         cleanup,
-    };
-    db.store.migrate().await.expect("Postgres migrations apply");
-    db
+    }
 }
 
 /// A copy of `src` as it is now, taken as a backup is (`CREATE DATABASE … TEMPLATE`): new
@@ -212,19 +233,24 @@ pub async fn postgres_restore(target: &TestDb, backup: TestDb) {
 
 /// A fresh SQLite file in the temp directory, migrated.
 pub async fn sqlite_store() -> TestDb {
+    let db = sqlite_empty().await;
+    db.store.migrate().await.expect("SQLite migrations apply");
+    db
+}
+
+/// A fresh SQLite file in the temp directory, with no tables yet.
+pub async fn sqlite_empty() -> TestDb {
     let path = std::env::temp_dir().join(format!("crease_t_{:016x}.db", rand::random::<u64>()));
     let url = format!("sqlite:{}", path.display());
     let cleanup = Cleanup::Sqlite { path };
     let store = Store::connect(&url, &options())
         .await
         .expect("SQLite file opens");
-    let db = TestDb {
+    TestDb {
         store,
         url,
         cleanup,
-    };
-    db.store.migrate().await.expect("SQLite migrations apply");
-    db
+    }
 }
 
 impl Deref for TestDb {

@@ -1,31 +1,49 @@
 //! Nodes as separate processes: the built `crease serve` binary on a port of its own, sharing
-//! one test database and one Redis key prefix, so fan-out crosses a real process boundary.
-//! A node is killed when dropped; `terminate()` sends SIGTERM to watch it drain.
+//! one test database and one Redis key prefix, so fan-out crosses a real process boundary and
+//! the command line is tested as an operator runs it. A node is killed when dropped;
+//! `terminate()` sends SIGTERM to watch it drain.
+//!
+//! Only the calling test knows where Cargo put the binary (`env!("CARGO_BIN_EXE_crease")`
+//! exists only there), so it names it once, in [`Shared`].
 
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::app::{eventually, metric_sum, Fixture, ADMIN_TOKEN, DEADLINE};
-use super::db::{postgres_store, TestDb};
-use super::redis_proxy::redis_addr;
-use super::scorer::{InningsModel, Sides};
+use crate::app::Fixture;
+use crate::db::{postgres_store, TestDb};
+use crate::metrics::metric_sum;
+pub use crate::redis::redis_direct;
+use crate::redis::{delete_keys, random_prefix};
+use crate::scorer::{InningsModel, Sides};
+use crate::wait::{eventually, DEADLINE};
+use crate::ADMIN_TOKEN;
 
-/// What every node of a cluster shares: the database and the Redis prefix. Nodes are dropped
-/// (killed) before the database, which is dropped with `FORCE` after them.
+/// What every node of a cluster shares: the binary, the database and the Redis prefix. Nodes
+/// are dropped (killed) before the database, which is dropped with `FORCE` after them.
 pub struct Shared {
+    /// The `crease` binary, as the calling test's `env!("CARGO_BIN_EXE_crease")` names it.
+    pub bin: &'static str,
     pub db: TestDb,
     pub redis_prefix: String,
 }
 
 impl Shared {
-    pub async fn new() -> Shared {
-        super::app::init_tracing();
+    /// A fresh, migrated Postgres database for nodes of `bin`.
+    pub async fn new(bin: &'static str) -> Shared {
+        Shared::on(bin, postgres_store().await)
+    }
+
+    /// Nodes of `bin` on `db`, as the caller made it (empty, migrated, filled...).
+    pub fn on(bin: &'static str, db: TestDb) -> Shared {
+        crate::app::init_tracing();
         Shared {
-            db: postgres_store().await,
-            redis_prefix: format!("crease-t-{:016x}:", rand::random::<u64>()),
+            bin,
+            db,
+            redis_prefix: random_prefix(),
         }
     }
 
@@ -42,28 +60,8 @@ impl Shared {
 
 impl Drop for Shared {
     fn drop(&mut self) {
-        let Ok(client) = redis::Client::open(format!("redis://{}", redis_addr())) else {
-            return;
-        };
-        let Ok(mut c) = client.get_connection_with_timeout(Duration::from_secs(1)) else {
-            return;
-        };
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}*", self.redis_prefix))
-            .query(&mut c)
-            .unwrap_or_default();
-        if !keys.is_empty() {
-            let _: Result<i64, _> = redis::cmd("DEL").arg(keys).query(&mut c);
-        }
+        delete_keys(&self.redis_prefix);
     }
-}
-
-pub async fn redis_direct() -> redis::aio::MultiplexedConnection {
-    redis::Client::open(format!("redis://{}", redis_addr()))
-        .expect("redis URL")
-        .get_multiplexed_async_connection()
-        .await
-        .expect("direct Redis connection")
 }
 
 pub struct Node {
@@ -72,29 +70,45 @@ pub struct Node {
     pub client: reqwest::Client,
     child: Child,
     /// Where the node's output goes, when the test reads its log.
-    log: Option<std::path::PathBuf>,
+    log: Option<PathBuf>,
+}
+
+/// What a node is started with beyond the shared parts.
+#[derive(Default)]
+struct Launch<'a> {
+    redis_url: Option<&'a str>,
+    env: &'a [(&'a str, &'a str)],
+    args: &'a [&'a str],
+    log: Option<PathBuf>,
 }
 
 /// A port nobody holds right now: bind :0, read it, let it go.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port()
 }
 
+fn log_path() -> PathBuf {
+    std::env::temp_dir().join(format!("crease_t_{:016x}.log", rand::random::<u64>()))
+}
+
 impl Node {
     /// Starts a node on the shared database; `redis_url` `None` runs it without Redis.
     /// `env` adds or overrides variables. Returns once `/readyz` answers 200.
     pub async fn start(shared: &Shared, redis_url: Option<&str>, env: &[(&str, &str)]) -> Node {
-        Self::launch(shared, redis_url, env, None).await
+        let launch = Launch {
+            redis_url,
+            env,
+            ..Launch::default()
+        };
+        Self::launch(shared, &launch).await
     }
 
     /// Like [`start`](Self::start), with the node's log written to a file for [`log`](Self::log).
     pub async fn start_logged(shared: &Shared, redis_url: Option<&str>) -> Node {
-        let path =
-            std::env::temp_dir().join(format!("crease_t_{:016x}.log", rand::random::<u64>()));
-        Self::launch(shared, redis_url, &[], Some(path)).await
+        Self::start_logged_with(shared, redis_url, &[]).await
     }
 
     /// Like [`start_logged`](Self::start_logged), with variables added or overridden.
@@ -103,9 +117,31 @@ impl Node {
         redis_url: Option<&str>,
         env: &[(&str, &str)],
     ) -> Node {
-        let path =
-            std::env::temp_dir().join(format!("crease_t_{:016x}.log", rand::random::<u64>()));
-        Self::launch(shared, redis_url, env, Some(path)).await
+        let launch = Launch {
+            redis_url,
+            env,
+            log: Some(log_path()),
+            ..Launch::default()
+        };
+        Self::launch(shared, &launch).await
+    }
+
+    /// `crease serve ARGS` without Redis, as an operator starts it from the command line.
+    pub async fn serve(shared: &Shared, args: &[&str]) -> Node {
+        let launch = Launch {
+            args,
+            ..Launch::default()
+        };
+        Self::launch(shared, &launch).await
+    }
+
+    /// `crease serve` without Redis on `port`, which must be free: a node coming back on the
+    /// address it had.
+    pub async fn serve_on(shared: &Shared, port: u16) -> Node {
+        Self::spawn(shared, &Launch::default(), port)
+            .ready()
+            .await
+            .unwrap_or_else(|| panic!("crease serve exited early on port {port}"))
     }
 
     /// What the node has logged so far (only for a node from [`start_logged`](Self::start_logged)).
@@ -117,14 +153,9 @@ impl Node {
     /// Starts the process on a free port and waits until it is ready. A port taken by another
     /// test between choosing and binding it makes the process exit; it is started again on
     /// another port.
-    async fn launch(
-        shared: &Shared,
-        redis_url: Option<&str>,
-        env: &[(&str, &str)],
-        log: Option<std::path::PathBuf>,
-    ) -> Node {
+    async fn launch(shared: &Shared, launch: &Launch<'_>) -> Node {
         for _ in 0..5 {
-            let node = Self::spawn(shared, redis_url, env, free_port(), log.clone());
+            let node = Self::spawn(shared, launch, free_port());
             if let Some(node) = node.ready().await {
                 return node;
             }
@@ -132,15 +163,10 @@ impl Node {
         panic!("the crease binary could not bind a port in five tries");
     }
 
-    fn spawn(
-        shared: &Shared,
-        redis_url: Option<&str>,
-        env: &[(&str, &str)],
-        port: u16,
-        log: Option<std::path::PathBuf>,
-    ) -> Node {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crease"));
+    fn spawn(shared: &Shared, launch: &Launch<'_>, port: u16) -> Node {
+        let mut cmd = Command::new(shared.bin);
         cmd.arg("serve")
+            .args(launch.args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env(
@@ -153,16 +179,16 @@ impl Node {
             .env("CREASE_ADMIN_TOKEN", ADMIN_TOKEN)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
-        if let Some(path) = &log {
+        if let Some(path) = &launch.log {
             // The log goes to whichever stream the subscriber writes, so both are kept.
             let file = std::fs::File::create(path).expect("a log file");
             cmd.stdout(file.try_clone().expect("a log file"))
                 .stderr(file);
         }
-        if let Some(url) = redis_url {
+        if let Some(url) = launch.redis_url {
             cmd.env("REDIS_URL", url);
         }
-        for (k, v) in env {
+        for (k, v) in launch.env {
             cmd.env(k, v);
         }
         let child = cmd.spawn().expect("the crease binary starts");
@@ -171,10 +197,13 @@ impl Node {
             port,
             client: reqwest::Client::builder()
                 .timeout(DEADLINE)
+                // The node closes a connection idle for its 10 s header timeout; a pooled
+                // connection reused at that moment fails mid-request, so let go sooner.
+                .pool_idle_timeout(Duration::from_secs(5))
                 .build()
                 .expect("client"),
             child,
-            log,
+            log: launch.log.clone(),
         }
     }
 
@@ -195,7 +224,7 @@ impl Node {
                 if exited {
                     return Some(true);
                 }
-                if !super::port_owner::listens_on(pid, port) {
+                if !crate::port_owner::listens_on(pid, port) {
                     return None;
                 }
                 let ok = client.get(url).send().await.ok()?.status() == StatusCode::OK;
@@ -204,6 +233,12 @@ impl Node {
         })
         .await;
         (!exited).then_some(self)
+    }
+
+    /// SIGKILL, and the process reaped: a node that dies mid-match.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("kill the node");
+        self.child.wait().expect("the node exits");
     }
 
     pub fn pid(&self) -> u32 {
