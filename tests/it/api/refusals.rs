@@ -9,25 +9,183 @@ use crate::support::app::{spawn_app, AppOptions, Fixture, StoreKind, TestApp};
 use crease_testkit::on_both_stores;
 
 on_both_stores!(
-    malformed_json,
-    unknown_field,
-    wrong_type,
-    runs_that_do_not_add_up,
     runs_past_the_ceiling,
-    three_wickets_on_one_ball,
-    stumped_off_a_no_ball,
-    unknown_player,
-    bowler_from_the_batting_side,
     ball_after_the_innings_ended,
     unknown_match,
-    missing_token,
-    wrong_token,
     scorer_token_for_another_match,
-    body_over_the_limit,
-    body_that_is_not_json,
     unknown_route,
-    wrong_method,
 );
+
+/// One bad request to the scene's match and what the node must answer to it.
+struct Refusal {
+    status: StatusCode,
+    kind: &'static str,
+    request: fn(&TestApp, &Fixture, &str) -> RequestBuilder,
+    /// Anything more the problem must say, such as the field it names.
+    problem: fn(&Value),
+}
+
+/// Runs one case on a fresh scene: refused as it says, and nothing changed.
+async fn check(store: StoreKind, case: Refusal) {
+    let (app, f, token) = scene(store).await;
+    let req = (case.request)(&app, &f, &token);
+    let problem = refused(&app, f.id, req, case.status, case.kind).await;
+    (case.problem)(&problem);
+}
+
+fn nothing_more(_: &Value) {}
+
+/// Each case becomes `<name>::postgres` and `<name>::sqlite`, so a failure names its case.
+macro_rules! refusals {
+    ($($name:ident: $case:expr;)*) => {$(
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                check(StoreKind::Postgres, $case).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                check(StoreKind::Sqlite, $case).await;
+            }
+        }
+    )*};
+}
+
+const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+
+/// The next ball of the scene's match with `edit` applied, posted with `token`.
+fn edited(
+    app: &TestApp,
+    f: &Fixture,
+    token: &str,
+    edit: impl FnOnce(&mut Value),
+) -> RequestBuilder {
+    let mut ball = f.innings.next_ball();
+    edit(&mut ball);
+    post_ball(app, f.id, token, &ball)
+}
+
+refusals! {
+    malformed_json: Refusal {
+        status: StatusCode::BAD_REQUEST,
+        kind: "/problems/malformed-json",
+        request: |app, f, token| post_raw(app, f.id, token, r#"{"batter": "Hawks 1", "runs": {"#),
+        problem: nothing_more,
+    };
+    unknown_field: Refusal {
+        status: StatusCode::BAD_REQUEST,
+        kind: "/problems/invalid-field",
+        request: |app, f, token| edited(app, f, token, |b| b["speed_kph"] = json!(141)),
+        problem: |p| assert!(p["detail"].as_str().unwrap().contains("speed_kph"), "{p}"),
+    };
+    wrong_type: Refusal {
+        status: StatusCode::BAD_REQUEST,
+        kind: "/problems/invalid-field",
+        request: |app, f, token| edited(app, f, token, |b| b["runs"]["batter"] = json!("four")),
+        problem: |p| assert_eq!(p["field"], "runs.batter"),
+    };
+    runs_that_do_not_add_up: Refusal {
+        status: UNPROCESSABLE,
+        kind: "/problems/law/runs-mismatch",
+        request: |app, f, token| {
+            let mut ball = f.innings.ball_with(1);
+            ball["runs"]["total"] = json!(3);
+            post_ball(app, f.id, token, &ball)
+        },
+        problem: nothing_more,
+    };
+    three_wickets_on_one_ball: Refusal {
+        status: UNPROCESSABLE,
+        kind: "/problems/law/too-many-wickets",
+        request: |app, f, token| {
+            let mut ball = f.innings.ball_with(0);
+            let out = |who: &str| json!({ "kind": "run out", "player_out": who });
+            ball["wickets"] = json!([
+                out(f.innings.striker()),
+                out(f.innings.non_striker()),
+                out("Hawks 5")
+            ]);
+            post_ball(app, f.id, token, &ball)
+        },
+        problem: nothing_more,
+    };
+    stumped_off_a_no_ball: Refusal {
+        status: UNPROCESSABLE,
+        kind: "/problems/law/dismissal-not-possible",
+        request: |app, f, token| {
+            let mut ball = f.innings.ball_with(0);
+            ball["runs"] = json!({ "batter": 0, "extras": 1, "total": 1 });
+            ball["extras"] = json!({ "noballs": 1 });
+            ball["wickets"] = json!([{
+                "kind": "stumped",
+                "player_out": f.innings.striker(),
+                "fielders": [{ "name": "Owls 11" }],
+            }]);
+            post_ball(app, f.id, token, &ball)
+        },
+        problem: nothing_more,
+    };
+    unknown_player: Refusal {
+        status: UNPROCESSABLE,
+        kind: "/problems/law/not-in-team",
+        request: |app, f, token| edited(app, f, token, |b| b["batter"] = json!("Nobody Atall")),
+        problem: |p| assert_eq!(p["field"], "batter"),
+    };
+    bowler_from_the_batting_side: Refusal {
+        status: UNPROCESSABLE,
+        kind: "/problems/law/not-in-team",
+        request: |app, f, token| edited(app, f, token, |b| b["bowler"] = json!("Hawks 9")),
+        problem: |p| assert_eq!(p["field"], "bowler"),
+    };
+    missing_token: Refusal {
+        status: StatusCode::UNAUTHORIZED,
+        kind: "/problems/unauthorized",
+        request: |app, f, _| {
+            app.client
+                .post(app.url(&format!("/api/matches/{}/balls", f.id)))
+                .json(&f.innings.next_ball())
+        },
+        problem: nothing_more,
+    };
+    wrong_token: Refusal {
+        status: StatusCode::UNAUTHORIZED,
+        kind: "/problems/unauthorized",
+        request: |app, f, _| edited(app, f, "not-a-real-token", |_| {}),
+        problem: nothing_more,
+    };
+    body_over_the_limit: Refusal {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        kind: "/problems/body-too-large",
+        // Past the 16 KiB default limit.
+        request: |app, f, token| {
+            edited(app, f, token, |b| b["commentary"] = json!("x".repeat(20 * 1024)))
+        },
+        problem: nothing_more,
+    };
+    body_that_is_not_json: Refusal {
+        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        kind: "/problems/unsupported-media-type",
+        request: |app, f, token| {
+            app.client
+                .post(app.url(&format!("/api/matches/{}/balls", f.id)))
+                .bearer_auth(token)
+                .header("content-type", "text/plain")
+                .body(f.innings.next_ball().to_string())
+        },
+        problem: nothing_more,
+    };
+    wrong_method: Refusal {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        kind: "/problems/method-not-allowed",
+        request: |app, f, token| {
+            app.client
+                .delete(app.url(&format!("/api/matches/{}/live", f.id)))
+                .bearer_auth(token)
+        },
+        problem: nothing_more,
+    };
+}
 
 /// A node with a match one over in (seq 7): the next ball starts an over, so it may name
 /// any bowler the Laws allow.
@@ -93,68 +251,6 @@ pub(super) fn post_ball(app: &TestApp, match_id: i64, token: &str, ball: &Value)
         .json(ball)
 }
 
-const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
-
-async fn malformed_json(store: StoreKind) {
-    let (app, f, token) = scene(store).await;
-    let req = post_raw(&app, f.id, &token, r#"{"batter": "Hawks 1", "runs": {"#);
-    refused(
-        &app,
-        f.id,
-        req,
-        StatusCode::BAD_REQUEST,
-        "/problems/malformed-json",
-    )
-    .await;
-}
-
-async fn unknown_field(store: StoreKind) {
-    let (app, f, token) = scene(store).await;
-    let mut ball = f.innings.next_ball();
-    ball["speed_kph"] = json!(141);
-    let req = post_ball(&app, f.id, &token, &ball);
-    let p = refused(
-        &app,
-        f.id,
-        req,
-        StatusCode::BAD_REQUEST,
-        "/problems/invalid-field",
-    )
-    .await;
-    assert!(p["detail"].as_str().unwrap().contains("speed_kph"), "{p}");
-}
-
-async fn wrong_type(store: StoreKind) {
-    let (app, f, token) = scene(store).await;
-    let mut ball = f.innings.next_ball();
-    ball["runs"]["batter"] = json!("four");
-    let req = post_ball(&app, f.id, &token, &ball);
-    let p = refused(
-        &app,
-        f.id,
-        req,
-        StatusCode::BAD_REQUEST,
-        "/problems/invalid-field",
-    )
-    .await;
-    assert_eq!(p["field"], "runs.batter");
-}
-
-async fn runs_that_do_not_add_up(store: StoreKind) {
-    let (app, f, token) = scene(store).await;
-    let mut ball = f.innings.ball_with(1);
-    ball["runs"]["total"] = json!(3);
-    let req = post_ball(&app, f.id, &token, &ball);
-    refused(
-        &app,
-        f.id,
-        req,
-        UNPROCESSABLE,
-        "/problems/law/runs-mismatch",
-    )
-    .await;
-}
-
 /// Once accepted as 201 with the total stuck at u32::MAX: no override lifts this ceiling.
 async fn runs_past_the_ceiling(store: StoreKind) {
     let (app, f, token) = scene(store).await;
@@ -181,65 +277,6 @@ async fn runs_past_the_ceiling(store: StoreKind) {
         )
         .await;
     }
-}
-
-async fn three_wickets_on_one_ball(store: StoreKind) {
-    let (app, f, token) = scene(store).await;
-    let mut ball = f.innings.ball_with(0);
-    let out = |who: &str| json!({ "kind": "run out", "player_out": who });
-    ball["wickets"] = json!([
-        out(f.innings.striker()),
-        out(f.innings.non_striker()),
-        out("Hawks 5")
-    ]);
-    let req = post_ball(&app, f.id, &token, &ball);
-    refused(
-        &app,
-        f.id,
-        req,
-        UNPROCESSABLE,
-        "/problems/law/too-many-wickets",
-    )
-    .await;
-}
-
-async fn stumped_off_a_no_ball(store: StoreKind) {
-    let (app, f, token) = scene(store).await;
-    let mut ball = f.innings.ball_with(0);
-    ball["runs"] = json!({ "batter": 0, "extras": 1, "total": 1 });
-    ball["extras"] = json!({ "noballs": 1 });
-    ball["wickets"] = json!([{
-        "kind": "stumped",
-        "player_out": f.innings.striker(),
-        "fielders": [{ "name": "Owls 11" }],
-    }]);
-    let req = post_ball(&app, f.id, &token, &ball);
-    refused(
-        &app,
-        f.id,
-        req,
-        UNPROCESSABLE,
-        "/problems/law/dismissal-not-possible",
-    )
-    .await;
-}
-
-async fn unknown_player(store: StoreKind) {
-    let (app, f, token) = scene(store).await;
-    let mut ball = f.innings.next_ball();
-    ball["batter"] = json!("Nobody Atall");
-    let req = post_ball(&app, f.id, &token, &ball);
-    let p = refused(&app, f.id, req, UNPROCESSABLE, "/problems/law/not-in-team").await;
-    assert_eq!(p["field"], "batter");
-}
-
-async fn bowler_from_the_batting_side(store: StoreKind) {
-    let (app, f, token) = scene(store).await;
-    let mut ball = f.innings.next_ball();
-    ball["bowler"] = json!("Hawks 9");
-    let req = post_ball(&app, f.id, &token, &ball);
-    let p = refused(&app, f.id, req, UNPROCESSABLE, "/problems/law/not-in-team").await;
-    assert_eq!(p["field"], "bowler");
 }
 
 async fn ball_after_the_innings_ended(store: StoreKind) {
@@ -277,35 +314,6 @@ async fn unknown_match(store: StoreKind) {
     assert_eq!(live.json()["type"], "/problems/not-found");
 }
 
-async fn missing_token(store: StoreKind) {
-    let (app, f, _) = scene(store).await;
-    let req = app
-        .client
-        .post(app.url(&format!("/api/matches/{}/balls", f.id)))
-        .json(&f.innings.next_ball());
-    refused(
-        &app,
-        f.id,
-        req,
-        StatusCode::UNAUTHORIZED,
-        "/problems/unauthorized",
-    )
-    .await;
-}
-
-async fn wrong_token(store: StoreKind) {
-    let (app, f, _) = scene(store).await;
-    let req = post_ball(&app, f.id, "not-a-real-token", &f.innings.next_ball());
-    refused(
-        &app,
-        f.id,
-        req,
-        StatusCode::UNAUTHORIZED,
-        "/problems/unauthorized",
-    )
-    .await;
-}
-
 async fn scorer_token_for_another_match(store: StoreKind) {
     let (app, f, _) = scene(store).await;
     let other = app.create_match(20).await;
@@ -329,40 +337,6 @@ async fn scorer_token_for_another_match(store: StoreKind) {
     .await;
 }
 
-async fn body_over_the_limit(store: StoreKind) {
-    let (app, f, token) = scene(store).await;
-    let mut ball = f.innings.next_ball();
-    // Past the 16 KiB default limit.
-    ball["commentary"] = json!("x".repeat(20 * 1024));
-    let req = post_ball(&app, f.id, &token, &ball);
-    refused(
-        &app,
-        f.id,
-        req,
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "/problems/body-too-large",
-    )
-    .await;
-}
-
-async fn body_that_is_not_json(store: StoreKind) {
-    let (app, f, token) = scene(store).await;
-    let req = app
-        .client
-        .post(app.url(&format!("/api/matches/{}/balls", f.id)))
-        .bearer_auth(&token)
-        .header("content-type", "text/plain")
-        .body(f.innings.next_ball().to_string());
-    refused(
-        &app,
-        f.id,
-        req,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "/problems/unsupported-media-type",
-    )
-    .await;
-}
-
 async fn unknown_route(store: StoreKind) {
     let (app, f, token) = scene(store).await;
     let req = app
@@ -381,20 +355,4 @@ async fn unknown_route(store: StoreKind) {
     let res = app.get("/no/such/page").await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     assert_eq!(res.header("content-type"), Some("application/problem+json"));
-}
-
-async fn wrong_method(store: StoreKind) {
-    let (app, f, token) = scene(store).await;
-    let req = app
-        .client
-        .delete(app.url(&format!("/api/matches/{}/live", f.id)))
-        .bearer_auth(&token);
-    refused(
-        &app,
-        f.id,
-        req,
-        StatusCode::METHOD_NOT_ALLOWED,
-        "/problems/method-not-allowed",
-    )
-    .await;
 }
