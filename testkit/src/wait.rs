@@ -23,3 +23,15 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn eventually_returns_the_first_value_found() {
+    let mut tries = 0;
+    let found = eventually("a third try", || {
+        tries += 1;
+        let this = tries;
+        async move { (this >= 3).then_some(this) }
+    })
+    .await;
+    assert_eq!(found, 3);
+}
