@@ -214,6 +214,9 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<()> {
     }
     matches.sort_by_key(|m| m.match_id);
     while viewers.join_next().await.is_some() {}
+    // What happened after the last row closed (a POST answered, a message received while the
+    // run stopped) still counts in the totals, so that they agree with what the node stored.
+    let after_last_row = windows.close();
 
     let (mut totals, mut delivery, mut post) = (Tally::default(), new_hist(), new_hist());
     for (row, d, p) in &rows {
@@ -221,6 +224,9 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<()> {
         delivery.add(d).ok();
         post.add(p).ok();
     }
+    totals.add(&after_last_row.tally);
+    delivery.add(&after_last_row.delivery).ok();
+    post.add(&after_last_row.post).ok();
     let rows: Vec<Row> = rows.into_iter().map(|(r, _, _)| r).collect();
     let report = SoakReport {
         duration_secs: args.duration_secs,
