@@ -55,7 +55,9 @@ pub async fn start(state: &AppState) -> anyhow::Result<()> {
         tracing::info!("demo: score or post fixtures with the admin token in the file crease-admin-token (set CREASE_ADMIN_TOKEN to choose one)");
     }
     let driver = state.clone();
-    state.tasks.spawn(async move { drive(driver, live).await });
+    state
+        .shutdown
+        .spawn(async move { drive(driver, live).await });
     Ok(())
 }
 

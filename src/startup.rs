@@ -1,18 +1,15 @@
 //! Building a node from its configuration, and running it until it is told to stop.
 //!
-//! `App` knows its own address (tests bind port 0) and owns every background task through one
-//! `TaskTracker`, so that shutdown can wait for them.
+//! `App` knows its own address (tests bind port 0) and owns every background task through its
+//! [`Shutdown`], so that draining can wait for them.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::bus::{local::LocalBus, pg_notify, redis::RedisBus, Bus, BusInUse, BusSink};
 use crate::cache::SnapshotCache;
@@ -23,6 +20,7 @@ use crate::hub::{Hubs, NodeSink};
 use crate::redis_link::RedisLink;
 use crate::scoring::Scoring;
 use crate::server::{Admission, Limits};
+use crate::shutdown::Shutdown;
 use crate::state::{AppState, Shared};
 use crate::store::Store;
 
@@ -37,26 +35,6 @@ pub struct App {
 
 /// How long shutdown waits for connections and tasks to finish.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The process-wide Prometheus recorder: metrics macros write to one global registry.
-pub fn metrics_handle() -> PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            let latency = [
-                0.000_25, 0.000_5, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-            ];
-            let builder = PrometheusBuilder::new()
-                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &latency)
-                .expect("bucket list is not empty");
-            match builder.install_recorder() {
-                Ok(handle) => handle,
-                // Someone else installed a recorder first: render ours, which stays empty.
-                Err(_) => PrometheusBuilder::new().build_recorder().handle(),
-            }
-        })
-        .clone()
-}
 
 /// Where a generated admin token is written when `CREASE_ADMIN_TOKEN` is unset.
 pub const ADMIN_TOKEN_FILE: &str = "crease-admin-token";
@@ -95,10 +73,9 @@ fn write_private(path: &str, contents: &str) -> std::io::Result<()> {
 
 impl App {
     pub async fn build(config: ServeConfig) -> anyhow::Result<App> {
-        let metrics = metrics_handle();
+        let metrics = crate::telemetry::metrics_handle();
         let store = Store::open(&config.store).await?;
-        let shutdown = CancellationToken::new();
-        let tasks = TaskTracker::new();
+        let shutdown = Shutdown::new();
 
         let redis = match &config.redis_url {
             Some(url) => Some(Arc::new(
@@ -114,8 +91,8 @@ impl App {
             store.clone(),
             redis.clone(),
         ));
-        let hubs = Arc::new(Hubs::new(cache.clone(), tasks.clone(), shutdown.clone()));
-        tasks.spawn(hubs.clone().run_heartbeat());
+        let hubs = Arc::new(Hubs::new(cache.clone(), shutdown.clone()));
+        shutdown.spawn(hubs.clone().run_heartbeat());
         let bus_in_use = Arc::new(BusInUse::new(if redis.is_some() {
             "redis"
         } else {
@@ -128,19 +105,19 @@ impl App {
         if matches!(store, Store::Postgres(_)) {
             // NOTIFY is the fallback while Redis is down and, without Redis, how other nodes'
             // balls reach this one.
-            tasks.spawn(hubs.clone().run_hint_checks());
-            tasks.spawn(pg_notify::run_listener(
+            shutdown.spawn(hubs.clone().run_hint_checks());
+            shutdown.spawn(pg_notify::run_listener(
                 config.store.database_url.clone(),
                 sink.clone(),
-                shutdown.clone(),
+                shutdown.token(),
             ));
         }
         let bus = match &redis {
             Some(link) => {
                 let (bus, publisher) = RedisBus::new(link.clone());
-                tasks.spawn(publisher.run(shutdown.clone()));
-                tasks.spawn(bus.clone().run_subscriber(sink.clone(), shutdown.clone()));
-                tasks.spawn(cache.clone().run_redis_watchdog(shutdown.clone()));
+                shutdown.spawn(publisher.run(shutdown.token()));
+                shutdown.spawn(bus.clone().run_subscriber(sink.clone(), shutdown.token()));
+                shutdown.spawn(cache.clone().run_redis_watchdog(shutdown.token()));
                 Bus::Redis(bus)
             }
             None => {
@@ -151,10 +128,10 @@ impl App {
         };
         cache.set_bus(bus.clone());
         let scoring = Arc::new(Scoring::new(store.clone(), cache.clone(), bus.clone()));
-        tasks.spawn(
+        shutdown.spawn(
             scoring
                 .clone()
-                .run_engine_eviction(config.engine_idle(), shutdown.clone()),
+                .run_engine_eviction(config.engine_idle(), shutdown.token()),
         );
         let admin_token = match config.admin_token.as_deref() {
             Some(t) if !t.is_empty() => SecretDigest::new(t),
@@ -196,8 +173,6 @@ impl App {
             metrics_token,
             metrics,
             shutdown,
-            tasks,
-            ready: Arc::new(AtomicBool::new(true)),
         });
         // Keep descriptors back for the database pool, Redis and files.
         let by_files = (file_limit as usize).saturating_sub(256).max(64);
@@ -236,7 +211,7 @@ impl App {
 
     /// A token that, once cancelled, makes `run_until_stopped` drain and return.
     pub fn shutdown_token(&self) -> CancellationToken {
-        self.state.shutdown.clone()
+        self.state.shutdown.token()
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
@@ -248,7 +223,6 @@ impl App {
             ..
         } = self;
         let shutdown = state.shutdown.clone();
-        let tasks = state.tasks.clone();
         if state.config.demo {
             crate::demo::start(&state).await?;
         }
@@ -257,8 +231,8 @@ impl App {
         if let Some(metrics_listener) = metrics_listener {
             tracing::info!(addr = %metrics_listener.local_addr()?, "metrics are served apart");
             let metrics = crate::http::health::metrics_app(state.clone());
-            let stop = state.shutdown.clone();
-            state.tasks.spawn(async move {
+            let stop = state.shutdown.token();
+            state.shutdown.spawn(async move {
                 let served = axum::serve(metrics_listener, metrics)
                     .with_graceful_shutdown(stop.cancelled_owned())
                     .await;
@@ -267,27 +241,16 @@ impl App {
                 }
             });
         }
-        let ready = state.ready.clone();
-        let stopping = shutdown.clone();
-        tokio::spawn(async move {
-            stopping.cancelled().await;
-            ready.store(false, Ordering::Release);
-        });
         crate::server::serve(
             listener,
             state.clone(),
             router,
             admission,
-            shutdown,
-            tasks.clone(),
+            shutdown.clone(),
             DRAIN_TIMEOUT,
         )
         .await;
-        tasks.close();
-        if tokio::time::timeout(DRAIN_TIMEOUT, tasks.wait())
-            .await
-            .is_err()
-        {
+        if !shutdown.drain(DRAIN_TIMEOUT).await {
             tracing::warn!("connections and tasks did not finish within the drain timeout");
         }
         state.store.close().await;

@@ -1,11 +1,7 @@
 //! What every handler shares. Every extractor and middleware clones it per request, so it is
 //! one `Arc`: a clone is one atomic increment, not one per piece.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::bus::{Bus, BusInUse};
 use crate::cache::SnapshotCache;
@@ -13,6 +9,7 @@ use crate::config::ServeConfig;
 use crate::hub::Hubs;
 use crate::redis_link::RedisLink;
 use crate::scoring::Scoring;
+use crate::shutdown::Shutdown;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -50,14 +47,5 @@ pub struct Shared {
     /// When set, `/metrics` wants it as a bearer token.
     pub metrics_token: Option<crate::http::auth::SecretDigest>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
-    pub shutdown: CancellationToken,
-    pub tasks: TaskTracker,
-    /// Cleared when shutdown begins, so load balancers stop sending new clients.
-    pub ready: Arc<AtomicBool>,
-}
-
-impl Shared {
-    pub fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::Acquire)
-    }
+    pub shutdown: Shutdown,
 }

@@ -71,7 +71,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
         (true, true) => "listening",
         (true, false) => "down",
     };
-    let ready = db_up && state.is_ready();
+    let ready = db_up && state.shutdown.is_ready();
     let body = json!({
         "status": if ready { "ready" } else { "not ready" },
         "database": if db_up { "up" } else { "down" },
@@ -79,7 +79,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
         "redis": redis,
         "bus": bus,
         "pg_notify": pg_notify,
-        "shutting_down": !state.is_ready(),
+        "shutting_down": !state.shutdown.is_ready(),
     });
     let mut res = Json(body).into_response();
     if !ready {

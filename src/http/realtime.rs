@@ -117,7 +117,7 @@ async fn websocket(
     };
     let hubs = state.hubs.clone();
     let slot = slot.map(|Extension(s)| s);
-    state.tasks.spawn(async move {
+    state.shutdown.spawn(async move {
         let upgraded = match on_upgrade.await {
             Ok(u) => u,
             Err(e) => {

@@ -23,11 +23,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use dashmap::DashMap;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::bus::{BusMessage, BusSink};
 use crate::cache::SnapshotCache;
+use crate::shutdown::Shutdown;
 use conn::Conn;
 use match_hub::{Input, MatchHub};
 
@@ -44,12 +43,11 @@ pub struct Hubs {
     hints: hints::Hints,
     next_id: AtomicU64,
     epoch: Instant,
-    tasks: TaskTracker,
-    pub shutdown: CancellationToken,
+    pub shutdown: Shutdown,
 }
 
 impl Hubs {
-    pub fn new(cache: Arc<SnapshotCache>, tasks: TaskTracker, shutdown: CancellationToken) -> Self {
+    pub fn new(cache: Arc<SnapshotCache>, shutdown: Shutdown) -> Self {
         Self {
             matches: DashMap::new(),
             cache,
@@ -57,7 +55,6 @@ impl Hubs {
             hints: hints::Hints::default(),
             next_id: AtomicU64::new(1),
             epoch: Instant::now(),
-            tasks,
             shutdown,
         }
     }
@@ -85,7 +82,7 @@ impl Hubs {
             .or_insert_with(|| {
                 let (hub, rx) = MatchHub::new(match_id);
                 let worker = hub.clone().run(rx, self.cache.clone());
-                self.tasks.spawn(worker);
+                self.shutdown.spawn(worker);
                 hub
             })
             .clone()

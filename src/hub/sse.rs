@@ -99,7 +99,7 @@ fn stream<S: Send + Sync + 'static>(
             if let Some(first) = first {
                 return Some((Ok(first), (att, None, slot)));
             }
-            let shutdown = att.hubs.shutdown.clone();
+            let shutdown = att.hubs.shutdown.token();
             loop {
                 if let Some(bytes) = att.conn.pop() {
                     return Some((Ok(bytes), (att, None, slot)));

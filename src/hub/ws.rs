@@ -78,7 +78,7 @@ pub async fn run(
         {
             conn.kill();
         }
-        let shutdown = hubs.shutdown.clone();
+        let shutdown = hubs.shutdown.token();
         loop {
             let backlog = conn.flush();
             // Checked after the flush: a closing connection whose last frame that flush wrote

@@ -1,25 +1,14 @@
-//! The accept loop: HTTP/1.1 with upgrades, a cap on connections per node and per client
-//! address, a small reserve beyond the caps for scorers and admins, and a graceful drain.
-//!
-//! Our own loop rather than `axum::serve`: a WebSocket must come out of the upgrade as the
-//! plain `TcpStream` (so the hub can write frames to it directly), connections over the cap
-//! are refused with a clear 503 instead of failed accepts, and the count must follow a
-//! connection into its WebSocket task after the HTTP exchange is over.
+//! Admission: which connections a node takes. A cap per node and per client address, a small
+//! reserve past the caps for authenticated writes, and the 503 a refused connection gets,
+//! written straight to its socket since it never reaches the router.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
-
-use crate::http::edge::EdgeIo;
+use tokio::net::TcpStream;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -65,7 +54,7 @@ impl Slot {
     }
 
     /// Whether this connection came in on the reserve, past a cap.
-    fn reserved(&self) -> Option<Refusal> {
+    pub(super) fn reserved(&self) -> Option<Refusal> {
         self.0.reserved
     }
 }
@@ -97,7 +86,7 @@ impl Drop for SlotInner {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Refusal {
+pub(super) enum Refusal {
     Node,
     Address,
 }
@@ -110,7 +99,7 @@ impl Admission {
         }
     }
 
-    fn admit(&self, addr: IpAddr) -> Result<Slot, Refusal> {
+    pub(super) fn admit(&self, addr: IpAddr) -> Result<Slot, Refusal> {
         let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         let over = if c.total >= self.limits.max_connections {
             Some(Refusal::Node)
@@ -144,7 +133,7 @@ impl Admission {
 
 /// Whether a request may use a reserved connection: a write that carries a bearer token, as
 /// a scorer's ball or an admin's change does. A bad token still gets its 401 from the handler.
-fn may_use_reserve<B>(req: &hyper::Request<B>) -> bool {
+pub(super) fn may_use_reserve<B>(req: &hyper::Request<B>) -> bool {
     let writes = !matches!(
         *req.method(),
         hyper::Method::GET | hyper::Method::HEAD | hyper::Method::OPTIONS
@@ -155,107 +144,6 @@ fn may_use_reserve<B>(req: &hyper::Request<B>) -> bool {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
     writes && bearer
-}
-
-/// Each connection's service: the `/live` hot path first, then the router.
-#[derive(Clone)]
-struct NodeService {
-    state: crate::state::AppState,
-    router: TowerToHyperService<Router>,
-    /// Set on a connection admitted into the reserve: which cap it is over.
-    reserved: Option<Refusal>,
-}
-
-type RouterFuture = <TowerToHyperService<Router> as hyper::service::Service<
-    hyper::Request<hyper::body::Incoming>,
->>::Future;
-
-impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for NodeService {
-    type Response = axum::response::Response;
-    type Error = std::convert::Infallible;
-    type Future = futures::future::Either<
-        std::future::Ready<Result<Self::Response, Self::Error>>,
-        RouterFuture,
-    >;
-
-    fn call(&self, req: hyper::Request<hyper::body::Incoming>) -> Self::Future {
-        if let Some(why) = self.reserved.filter(|_| !may_use_reserve(&req)) {
-            let res = over_cap_response(why);
-            return futures::future::Either::Left(std::future::ready(Ok(res)));
-        }
-        let refused = crate::http::edge::refuse(&req, self.state.config.body_limit);
-        if let Some(res) = refused {
-            return futures::future::Either::Left(std::future::ready(Ok(res)));
-        }
-        match crate::http::read::fast_live(&self.state, &req) {
-            Some(res) => futures::future::Either::Left(std::future::ready(Ok(res))),
-            None => futures::future::Either::Right(self.router.call(req)),
-        }
-    }
-}
-
-pub async fn serve(
-    listener: TcpListener,
-    state: crate::state::AppState,
-    router: Router,
-    admission: Admission,
-    shutdown: CancellationToken,
-    tasks: TaskTracker,
-    drain: Duration,
-) {
-    loop {
-        let accepted = tokio::select! {
-            _ = shutdown.cancelled() => break,
-            a = listener.accept() => a,
-        };
-        let (stream, peer) = match accepted {
-            Ok(a) => a,
-            Err(e) => {
-                // Out of file descriptors (or a transient error): pause instead of spinning;
-                // the connections already held keep being served.
-                metrics::counter!("crease_accept_errors_total").increment(1);
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let slot = match admission.admit(peer.ip()) {
-            Ok(slot) => slot,
-            Err(why) => {
-                tasks.spawn(refuse(stream, why));
-                continue;
-            }
-        };
-        let reserved = slot.reserved();
-        let _ = stream.set_nodelay(true);
-        let svc = router.clone().layer(axum::Extension(slot.clone()));
-        let conn = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(state.config.header_timeout())
-            .max_header_size(crate::http::edge::MAX_HEAD_BYTES)
-            .serve_connection(
-                TokioIo::new(EdgeIo::new(stream, state.config.write_timeout())),
-                NodeService {
-                    state: state.clone(),
-                    router: TowerToHyperService::new(svc),
-                    reserved,
-                },
-            )
-            .with_upgrades();
-        let stop = shutdown.clone();
-        tasks.spawn(async move {
-            let mut conn = std::pin::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = stop.cancelled() => {
-                    // Finish the request in flight, then close; keep-alive ends here.
-                    conn.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(drain, conn).await;
-                }
-            }
-            drop(slot);
-        });
-    }
 }
 
 impl Refusal {
@@ -273,7 +161,7 @@ impl Refusal {
 
 /// The refusal of a request on a reserved connection that is not an authenticated write; the
 /// connection closes after it, as a refused one does.
-fn over_cap_response(why: Refusal) -> axum::response::Response {
+pub(super) fn over_cap_response(why: Refusal) -> axum::response::Response {
     let (counter, detail) = why.describe();
     metrics::counter!("crease_connections_refused_total", "limit" => counter).increment(1);
     let mut res = crate::error::problem_response(
@@ -295,7 +183,7 @@ fn over_cap_response(why: Refusal) -> axum::response::Response {
     res
 }
 
-async fn refuse(mut stream: TcpStream, why: Refusal) {
+pub(super) async fn refuse(mut stream: TcpStream, why: Refusal) {
     let (counter, detail) = why.describe();
     metrics::counter!("crease_connections_refused_total", "limit" => counter).increment(1);
     let body = format!(
@@ -332,22 +220,4 @@ async fn read_head(stream: &mut TcpStream) {
         }
     })
     .await;
-}
-
-/// Raises this process's open-file soft limit to its hard limit and returns the soft limit.
-pub fn raise_file_limit() -> u64 {
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(n) => {
-            let hard = rlimit::Resource::NOFILE.get().map(|(_, h)| h).unwrap_or(n);
-            tracing::info!(soft = n, hard, "open-file limit raised");
-            n
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "could not raise the open-file limit");
-            rlimit::Resource::NOFILE
-                .get()
-                .map(|(s, _)| s)
-                .unwrap_or(1024)
-        }
-    }
 }
