@@ -191,6 +191,16 @@ pub fn number_after(payload: &[u8], key: &[u8]) -> Option<i64> {
     std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
 }
 
+/// The top-level `seq` of a message or snapshot body.
+pub fn seq_of(payload: &[u8]) -> Option<i64> {
+    number_after(payload, b"\"seq\":")
+}
+
+/// Where a message goes: its `match_id` and `seq`.
+pub fn route_of(payload: &[u8]) -> Option<(i64, i64)> {
+    Some((number_after(payload, b"\"match_id\":")?, seq_of(payload)?))
+}
+
 /// The top-level `epoch` of a message or snapshot body; 0 for one written before epochs.
 pub fn epoch_of(payload: &[u8]) -> i64 {
     number_after(payload, b"\"epoch\":").unwrap_or(0)
@@ -238,7 +248,20 @@ fn to_bytes<T: Serialize>(value: &T) -> Bytes {
 
 #[cfg(test)]
 mod tests {
-    use super::{epoch_of, with_epoch};
+    use super::{epoch_of, route_of, seq_of, with_epoch};
+
+    #[test]
+    fn the_seq_and_route_are_the_top_level_ones() {
+        assert_eq!(
+            seq_of(br#"{"match_id":4,"seq":17,"x":{"seq":3}}"#),
+            Some(17)
+        );
+        assert_eq!(seq_of(b"{}"), None);
+        assert_eq!(seq_of(br#"{"seq":"x"}"#), None);
+        let msg = br#"{"type":"ball","match_id":12,"seq":345,"ball":{"seq":1}}"#;
+        assert_eq!(route_of(msg), Some((12, 345)));
+        assert_eq!(route_of(b"garbage"), None);
+    }
 
     #[test]
     fn the_epoch_is_read_and_set_in_the_opening_bytes() {

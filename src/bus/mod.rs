@@ -120,21 +120,3 @@ impl Bus {
         }
     }
 }
-
-/// Reads `"match_id":N` and `"seq":N` from a message's opening bytes without parsing it whole.
-pub fn route_of(payload: &[u8]) -> Option<(i64, i64)> {
-    Some((
-        crate::message::number_after(payload, b"\"match_id\":")?,
-        crate::message::number_after(payload, b"\"seq\":")?,
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn routes_by_the_leading_keys() {
-        let msg = br#"{"type":"ball","match_id":12,"seq":345,"ball":{"seq":1}}"#;
-        assert_eq!(super::route_of(msg), Some((12, 345)));
-        assert_eq!(super::route_of(b"garbage"), None);
-    }
-}

@@ -13,7 +13,8 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{route_of, BusMessage, BusSink};
+use super::{BusMessage, BusSink};
+use crate::message::route_of;
 use crate::redis_link::RedisLink;
 
 /// Messages waiting for the publisher; past this a message is dropped (and counted), and

@@ -228,7 +228,7 @@ impl SnapshotCache {
     async fn read_redis(&self, match_id: i64) -> Option<Arc<Snapshot>> {
         let link = self.redis.as_ref()?;
         let body = self.redis_tier.get(link, match_id, false).await.ok()??;
-        let seq = redis::seq_of(&body)?;
+        let seq = crate::message::seq_of(&body)?;
         let epoch = crate::message::epoch_of(&body);
         if (epoch, seq) < self.l1.known(match_id) {
             // Redis missed a write this node has heard of: answer from the database and repair.
@@ -365,7 +365,7 @@ impl SnapshotCache {
         };
         let mut claims: Vec<Claim<'_>> = vec![(l1_known, None)];
         let redis_pos = redis_held.as_ref().and_then(|b| {
-            let pos = (crate::message::epoch_of(b), redis::seq_of(b)?);
+            let pos = (crate::message::epoch_of(b), crate::message::seq_of(b)?);
             Some((pos, b))
         });
         if let Some((pos, body)) = &redis_pos {

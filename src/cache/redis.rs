@@ -66,11 +66,6 @@ fn snapshot_key_pattern(link: &RedisLink) -> String {
     pattern
 }
 
-/// The seq of a snapshot body, read from its opening bytes without parsing the JSON.
-pub fn seq_of(body: &[u8]) -> Option<i64> {
-    crate::message::number_after(body, b"\"seq\":")
-}
-
 /// Most snapshot keys one repair looks at: a Redis shared with years of finished matches must
 /// not turn a node's start into an unbounded walk.
 const SCAN_LIMIT: usize = 10_000;
@@ -163,20 +158,5 @@ impl RedisSnapshots {
         } else {
             link.call(op).await
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::seq_of;
-
-    #[test]
-    fn reads_the_top_level_seq() {
-        assert_eq!(
-            seq_of(br#"{"match_id":4,"seq":17,"x":{"seq":3}}"#),
-            Some(17)
-        );
-        assert_eq!(seq_of(b"{}"), None);
-        assert_eq!(seq_of(br#"{"seq":"x"}"#), None);
     }
 }

@@ -67,7 +67,8 @@ async fn received(
             .await
             .unwrap_or_else(|_| panic!("only {} of {n} messages were published", seqs.len()))
             .expect("subscription open");
-        let (_, seq) = crease::bus::route_of(msg.get_payload_bytes()).expect("a routable message");
+        let (_, seq) =
+            crease::message::route_of(msg.get_payload_bytes()).expect("a routable message");
         seqs.push(seq);
     }
     seqs
