@@ -8,6 +8,24 @@ use super::frame::Frame;
 pub struct Ring {
     frames: VecDeque<Frame>,
     capacity: usize,
+    /// The bytes of the frames held, as reported in `crease_ring_bytes` (summed over matches):
+    /// a node's memory grows with each watched match's ring until it is full, and an operator
+    /// (or a soak) must be able to tell that bounded growth from a leak.
+    bytes: usize,
+}
+
+fn size(frame: &Frame) -> usize {
+    frame.ws.len() + frame.sse.len()
+}
+
+fn held(added: usize, removed: usize) {
+    let gauge = metrics::gauge!("crease_ring_bytes");
+    if added > 0 {
+        gauge.increment(added as f64);
+    }
+    if removed > 0 {
+        gauge.decrement(removed as f64);
+    }
 }
 
 impl Ring {
@@ -15,6 +33,7 @@ impl Ring {
         Self {
             frames: VecDeque::with_capacity(capacity.min(64)),
             capacity,
+            bytes: 0,
         }
     }
 
@@ -26,16 +45,21 @@ impl Ring {
             .back()
             .is_some_and(|last| last.seq + 1 != frame.seq || last.epoch != frame.epoch)
         {
-            self.frames.clear();
+            self.clear();
         }
+        let mut removed = 0;
         if self.frames.len() == self.capacity {
-            self.frames.pop_front();
+            removed = self.frames.pop_front().map_or(0, |f| size(&f));
         }
+        let added = size(&frame);
         self.frames.push_back(frame);
+        self.bytes = self.bytes + added - removed;
+        held(added, removed);
     }
 
     pub fn clear(&mut self) {
         self.frames.clear();
+        held(0, std::mem::take(&mut self.bytes));
     }
 
     /// Every frame after `(epoch, seq)`, if the ring still holds all of them (and `seq` is
@@ -53,6 +77,12 @@ impl Ring {
                 .cloned()
                 .collect(),
         )
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        held(0, self.bytes);
     }
 }
 
@@ -84,5 +114,27 @@ mod tests {
         );
         assert_eq!(ring.after((1, 8)).map(seqs), Some(vec![9]));
         assert!(ring.after((2, 8)).is_none(), "seq 8 of another epoch");
+    }
+
+    #[test]
+    fn counts_the_bytes_of_exactly_the_frames_it_holds() {
+        let held = |ring: &Ring| ring.frames.iter().map(size).sum::<usize>();
+        let mut ring = Ring::new(3);
+        for s in 1..=5 {
+            ring.push(Frame::message(
+                (1, s),
+                FrameKind::Delta,
+                &vec![b' '; s as usize * 100],
+            ));
+            assert_eq!(ring.bytes, held(&ring), "after seq {s}");
+        }
+        assert!(
+            ring.bytes > 3 * 2 * 300,
+            "three frames of 300–500 bytes, twice each"
+        );
+        ring.push(f(9));
+        assert_eq!(ring.bytes, held(&ring), "a break in the run");
+        ring.clear();
+        assert_eq!(ring.bytes, 0);
     }
 }

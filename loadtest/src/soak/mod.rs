@@ -292,7 +292,7 @@ fn drift(rows: &[Row]) -> Vec<Drift> {
 
 fn header() -> String {
     "   t  open  conn  fail  left  drop  deliv  gap dup back  p50     p99     post p99  \
-     node: rss MiB, files, threads, tasks, viewers, engines, cpu%"
+     node: rss MiB, ring MiB, files, threads, tasks, viewers, engines, cpu%"
         .to_owned()
 }
 
@@ -303,8 +303,10 @@ fn line(r: &Row) -> String {
         .iter()
         .map(|n| {
             format!(
-                "{:.1} {} {} {} {} {} {:.0}%",
+                "{:.1} {} {} {} {} {} {} {:.0}%",
                 n.rss_kib as f64 / 1024.0,
+                n.ring_bytes
+                    .map_or("-".into(), |b| format!("{:.1}", b as f64 / 1048576.0)),
                 n.open_files,
                 n.threads,
                 n.tasks.map_or("-".into(), |v| v.to_string()),

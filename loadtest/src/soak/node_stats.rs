@@ -22,6 +22,9 @@ pub struct NodeSample {
     /// `crease_engines_loaded`: matches whose scoring engine the node holds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub engines: Option<u64>,
+    /// `crease_ring_bytes`: recent messages held for resuming clients.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ring_bytes: Option<u64>,
     /// `crease_redis_up`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redis_up: Option<u64>,
@@ -58,6 +61,7 @@ impl NodeWatch {
             s.viewers = metric_sum(&text, "crease_connections");
             s.redis_up = metric_sum(&text, "crease_redis_up");
             s.engines = metric_sum(&text, "crease_engines_loaded");
+            s.ring_bytes = metric_sum(&text, "crease_ring_bytes");
         }
         s
     }
