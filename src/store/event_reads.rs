@@ -1,12 +1,11 @@
-//! The event log's reads. Both databases run the same SQL but for the placeholder syntax
-//! (`$1` on PostgreSQL, `?1` on SQLite) and the pool that serves reads, so the statements are
-//! written once here and stamped out for each store by [`event_reads!`].
+//! The event log's reads: the same statements on both databases, from the pool that serves
+//! reads.
 
-/// `event_reads!(Store, pool_field, writer_field, "$1", "$2", "$3")` implements, for `Store`,
-/// the reads of events, balls, the snapshot, an idempotent response and the current seq, and
-/// the one-statement epoch change (on the writer pool).
+/// `event_reads!(Store, reader, writer)` implements, for `Store`, the reads of events, balls,
+/// the snapshot, an idempotent response and the current seq on the `reader` pool, and the
+/// one-statement epoch change on the `writer` pool.
 macro_rules! event_reads {
-    ($store:ty, $pool:ident, $writer:ident, $p1:literal, $p2:literal, $p3:literal) => {
+    ($store:ty, $pool:ident, $writer:ident) => {
         impl $store {
             #[tracing::instrument(skip_all, fields(match_id = match_id))]
             pub(super) async fn events_after(
@@ -16,19 +15,12 @@ macro_rules! event_reads {
                 limit: i64,
             ) -> Result<Vec<StoredEvent>, StoreError> {
                 count("events_after");
-                let rows = sqlx::query_as(concat!(
-                    "SELECT seq, kind, payload, created_at FROM match_events WHERE match_id = ",
-                    $p1,
-                    " AND seq > ",
-                    $p2,
-                    " ORDER BY seq LIMIT ",
-                    $p3
-                ))
-                .bind(match_id)
-                .bind(after_seq)
-                .bind(limit.max(0))
-                .fetch_all(&self.$pool)
-                .await?;
+                let rows = sqlx::query_as(sql::EVENTS_AFTER)
+                    .bind(match_id)
+                    .bind(after_seq)
+                    .bind(limit.max(0))
+                    .fetch_all(&self.$pool)
+                    .await?;
                 Ok(rows)
             }
 
@@ -40,19 +32,12 @@ macro_rules! event_reads {
                 limit: i64,
             ) -> Result<Vec<StoredEvent>, StoreError> {
                 count("balls");
-                let rows = sqlx::query_as(concat!(
-                    "SELECT seq, kind, payload, created_at FROM match_events WHERE match_id = ",
-                    $p1,
-                    " AND kind = 'ball' AND seq > ",
-                    $p2,
-                    " ORDER BY seq LIMIT ",
-                    $p3
-                ))
-                .bind(match_id)
-                .bind(since_seq)
-                .bind(limit.max(0))
-                .fetch_all(&self.$pool)
-                .await?;
+                let rows = sqlx::query_as(sql::BALLS)
+                    .bind(match_id)
+                    .bind(since_seq)
+                    .bind(limit.max(0))
+                    .fetch_all(&self.$pool)
+                    .await?;
                 Ok(rows)
             }
 
@@ -62,14 +47,10 @@ macro_rules! event_reads {
                 match_id: i64,
             ) -> Result<Option<StoredSnapshot>, StoreError> {
                 count("snapshot");
-                let row = sqlx::query_as(concat!(
-                    "SELECT s.seq, m.epoch, s.body FROM match_snapshots s \
-                     JOIN matches m ON m.id = s.match_id WHERE s.match_id = ",
-                    $p1
-                ))
-                .bind(match_id)
-                .fetch_optional(&self.$pool)
-                .await?;
+                let row = sqlx::query_as(sql::SNAPSHOT)
+                    .bind(match_id)
+                    .fetch_optional(&self.$pool)
+                    .await?;
                 Ok(row)
             }
 
@@ -80,16 +61,11 @@ macro_rules! event_reads {
                 key: &str,
             ) -> Result<Option<StoredResponse>, StoreError> {
                 count("idempotent_response");
-                let row = sqlx::query_as(concat!(
-                    "SELECT seq, response, fingerprint FROM idempotency_keys WHERE match_id = ",
-                    $p1,
-                    " AND key = ",
-                    $p2
-                ))
-                .bind(match_id)
-                .bind(key)
-                .fetch_optional(&self.$pool)
-                .await?;
+                let row = sqlx::query_as(sql::IDEMPOTENT_RESPONSE)
+                    .bind(match_id)
+                    .bind(key)
+                    .fetch_optional(&self.$pool)
+                    .await?;
                 Ok(row)
             }
 
@@ -109,27 +85,19 @@ macro_rules! event_reads {
                 to: i64,
             ) -> Result<Option<(i64, bool)>, StoreError> {
                 count("bump_epoch");
-                let moved = sqlx::query(concat!(
-                    "UPDATE matches SET epoch = ",
-                    $p3,
-                    " WHERE id = ",
-                    $p1,
-                    " AND epoch = ",
-                    $p2
-                ))
-                .bind(match_id)
-                .bind(from)
-                .bind(to)
-                .execute(&self.$writer)
-                .await?
-                .rows_affected()
+                let moved = sqlx::query(sql::MOVE_EPOCH)
+                    .bind(match_id)
+                    .bind(from)
+                    .bind(to)
+                    .execute(&self.$writer)
+                    .await?
+                    .rows_affected()
                     == 1;
                 count("bump_epoch");
-                let now: Option<i64> =
-                    sqlx::query_scalar(concat!("SELECT epoch FROM matches WHERE id = ", $p1))
-                        .bind(match_id)
-                        .fetch_optional(&self.$writer)
-                        .await?;
+                let now: Option<i64> = sqlx::query_scalar(sql::EPOCH)
+                    .bind(match_id)
+                    .fetch_optional(&self.$writer)
+                    .await?;
                 Ok(now.map(|e| (e, moved)))
             }
 
@@ -140,7 +108,7 @@ macro_rules! event_reads {
                 match_id: i64,
             ) -> Result<Option<i64>, StoreError> {
                 count(op);
-                let seq = sqlx::query_scalar(concat!("SELECT seq FROM matches WHERE id = ", $p1))
+                let seq = sqlx::query_scalar(sql::CURRENT_SEQ)
                     .bind(match_id)
                     .fetch_optional(&self.$pool)
                     .await?;

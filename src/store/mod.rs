@@ -2,16 +2,21 @@
 //!
 //! `Store` is an enum rather than a trait object because async trait methods are not
 //! `dyn`-compatible; each method matches on the dialect and forwards.
+//!
+//! Both dialects send the statements of `sql`, through methods written once in `fixtures`,
+//! `event_reads`, `append` and `tokens` and stamped onto each store by a macro; `postgres` and
+//! `sqlite` keep their pools and the little their SQL does its own way.
 
+mod append;
+mod clock;
 mod error;
 mod event_reads;
+mod fixtures;
 mod postgres;
-mod postgres_events;
-mod postgres_tokens;
 mod rows;
+mod sql;
 mod sqlite;
-mod sqlite_events;
-mod sqlite_tokens;
+mod tokens;
 
 use std::time::Duration;
 
@@ -25,6 +30,7 @@ use crate::config::StoreConfig;
 pub use error::StoreError;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use tokens::{Grant, ScorerToken};
 
 /// The Postgres NOTIFY channel `append` signals on, with payload `<match_id>:<seq>`; the fallback
 /// bus listens on it while Redis is down.
@@ -184,72 +190,6 @@ pub struct StoredSnapshot {
     /// The match's epoch now, which may be newer than the one written inside `body`.
     pub epoch: i64,
     pub body: Vec<u8>,
-}
-
-/// What a scorer token may do for one match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Grant {
-    /// No such token.
-    Unknown,
-    /// A real token past its `expires_at`.
-    Expired,
-    /// A real token an admin revoked.
-    Revoked,
-    /// A real token, granted other matches only.
-    OtherMatches,
-    ThisMatch,
-}
-
-impl Grant {
-    /// From the token's row, if any: whether it has expired, been revoked, and names the match.
-    fn of(row: Option<(bool, bool, bool)>) -> Self {
-        match row {
-            None => Grant::Unknown,
-            Some((_, true, _)) => Grant::Revoked,
-            Some((true, _, _)) => Grant::Expired,
-            Some((_, _, true)) => Grant::ThisMatch,
-            Some((_, _, false)) => Grant::OtherMatches,
-        }
-    }
-}
-
-/// A scorer token as an admin sees it: never the secret, nor its hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ScorerToken {
-    pub id: i64,
-    pub label: String,
-    pub match_ids: Vec<i64>,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-/// A token's row without its grants, as both stores read it.
-#[derive(sqlx::FromRow)]
-struct TokenRow {
-    id: i64,
-    label: String,
-    created_at: DateTime<Utc>,
-    expires_at: Option<DateTime<Utc>>,
-    revoked_at: Option<DateTime<Utc>>,
-}
-
-/// Joins token rows (by id) with `(token_id, match_id)` grant rows (by token id, then match id).
-fn tokens_with_grants(rows: Vec<TokenRow>, grants: &[(i64, i64)]) -> Vec<ScorerToken> {
-    rows.into_iter()
-        .map(|r| {
-            let from = grants.partition_point(|(t, _)| *t < r.id);
-            let to = grants.partition_point(|(t, _)| *t <= r.id);
-            ScorerToken {
-                id: r.id,
-                label: r.label,
-                match_ids: grants[from..to].iter().map(|(_, m)| *m).collect(),
-                created_at: r.created_at,
-                expires_at: r.expires_at,
-                revoked_at: r.revoked_at,
-            }
-        })
-        .collect()
 }
 
 #[derive(Clone, Debug)]
@@ -467,15 +407,4 @@ pub fn new_epoch(after: i64) -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
     now.max(after.saturating_add(1))
-}
-
-/// Random 32 bytes, hex: a scorer token's plaintext.
-fn new_token() -> String {
-    hex::encode(rand::random::<[u8; 32]>())
-}
-
-/// The stored form of a token: its SHA-256, hex.
-fn token_hash(plaintext: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(plaintext.as_bytes()))
 }

@@ -4,10 +4,6 @@ use chrono::{DateTime, Utc};
 
 use super::{MatchRow, StoreError};
 
-/// The columns `MatchRecord` reads, the same in both dialects.
-pub(super) const MATCH_COLUMNS: &str =
-    "id, tournament_id, title, venue, starts_at, setup, seq, epoch, status, summary, updated_at";
-
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct MatchRecord {
     id: i64,

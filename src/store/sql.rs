@@ -1,0 +1,165 @@
+//! The statements of the store, written once for both dialects: sqlx binds `$N` on SQLite as on
+//! PostgreSQL, so a statement differs only where the SQL itself does. Those few differences stay
+//! with their dialect (`postgres.rs`, `sqlite.rs`), but one: the clock that stamps a row, which
+//! a statement here takes as a [`Clock`] slot.
+
+use super::clock::Clock;
+use super::LIVE_STATUSES;
+
+// The statements name the live statuses one parameter each.
+const _: () = assert!(LIVE_STATUSES.len() == 2);
+
+/// The columns `MatchRecord` reads, as a literal so that statements can be built at compile time.
+macro_rules! match_columns {
+    () => {
+        "id, tournament_id, title, venue, starts_at, setup, seq, epoch, status, summary, updated_at"
+    };
+}
+
+pub(super) const PING: &str = "SELECT 1";
+
+pub(super) const LIST_TOURNAMENTS: &str = "SELECT id, name, season FROM tournaments ORDER BY id";
+
+pub(super) const LIST_TEAMS: &str = "SELECT id, name, short_name FROM teams ORDER BY name, id";
+
+/// `$1`: a team id, or NULL for every player. The cast types a NULL for PostgreSQL.
+pub(super) const LIST_PLAYERS: &str = "SELECT id, name, team_id FROM players \
+     WHERE CAST($1 AS BIGINT) IS NULL OR team_id = $1 ORDER BY name, id";
+
+pub(super) const GET_MATCH: &str =
+    concat!("SELECT ", match_columns!(), " FROM matches WHERE id = $1");
+
+/// Live first (`$1`, `$2`: the live statuses), then upcoming by start (`$3`: not started;
+/// unscheduled last), then finished newest first.
+pub(super) const LIST_MATCHES: &str = concat!(
+    "SELECT ",
+    match_columns!(),
+    " FROM matches ORDER BY \
+       CASE WHEN status IN ($1, $2) THEN 0 WHEN status = $3 THEN 1 ELSE 2 END, \
+       CASE WHEN status = $3 THEN starts_at END ASC NULLS LAST, \
+       updated_at DESC, id DESC"
+);
+
+/// `$1`, `$2`: the live statuses.
+pub(super) const LIVE_MATCH_IDS: &str =
+    "SELECT id FROM matches WHERE status IN ($1, $2) ORDER BY id";
+
+pub(super) const EVENTS_AFTER: &str = "SELECT seq, kind, payload, created_at FROM match_events \
+     WHERE match_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+
+pub(super) const BALLS: &str = "SELECT seq, kind, payload, created_at FROM match_events \
+     WHERE match_id = $1 AND kind = 'ball' AND seq > $2 ORDER BY seq LIMIT $3";
+
+pub(super) const SNAPSHOT: &str = "SELECT s.seq, m.epoch, s.body FROM match_snapshots s \
+     JOIN matches m ON m.id = s.match_id WHERE s.match_id = $1";
+
+pub(super) const IDEMPOTENT_RESPONSE: &str =
+    "SELECT seq, response, fingerprint FROM idempotency_keys WHERE match_id = $1 AND key = $2";
+
+pub(super) const CURRENT_SEQ: &str = "SELECT seq FROM matches WHERE id = $1";
+
+/// `$1`: the match, `$2`: the epoch it must still be at, `$3`: the new epoch.
+pub(super) const MOVE_EPOCH: &str = "UPDATE matches SET epoch = $3 WHERE id = $1 AND epoch = $2";
+
+pub(super) const EPOCH: &str = "SELECT epoch FROM matches WHERE id = $1";
+
+pub(super) const KEY_USED: &str =
+    "SELECT EXISTS (SELECT 1 FROM idempotency_keys WHERE match_id = $1 AND key = $2)";
+
+/// Never moves a snapshot back to an older seq.
+pub(super) const UPSERT_SNAPSHOT: &str =
+    "INSERT INTO match_snapshots (match_id, seq, body) VALUES ($1, $2, $3) \
+     ON CONFLICT (match_id) DO UPDATE SET seq = excluded.seq, body = excluded.body \
+     WHERE match_snapshots.seq < excluded.seq";
+
+pub(super) const LIST_TOKENS: &str =
+    "SELECT id, label, created_at, expires_at, revoked_at FROM scorer_tokens ORDER BY id";
+
+pub(super) const LIST_GRANTS: &str =
+    "SELECT token_id, match_id FROM scorer_token_matches ORDER BY token_id, match_id";
+
+pub(super) fn insert_tournament(now: &Clock) -> String {
+    format!(
+        "INSERT INTO tournaments (name, season, created_at) VALUES ($1, $2, {}) \
+         RETURNING id, name, season",
+        now.at(3)
+    )
+}
+
+pub(super) fn insert_team(now: &Clock) -> String {
+    format!(
+        "INSERT INTO teams (name, short_name, created_at) VALUES ($1, $2, {}) \
+         RETURNING id, name, short_name",
+        now.at(3)
+    )
+}
+
+pub(super) fn insert_player(now: &Clock) -> String {
+    format!(
+        "INSERT INTO players (name, team_id, created_at) VALUES ($1, $2, {}) \
+         RETURNING id, name, team_id",
+        now.at(3)
+    )
+}
+
+pub(super) fn insert_match(now: &Clock) -> String {
+    let now = now.at(8);
+    format!(
+        "INSERT INTO matches \
+           (tournament_id, title, venue, starts_at, setup, status, epoch, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, {now}, {now}) RETURNING {}",
+        match_columns!()
+    )
+}
+
+pub(super) fn insert_event(now: &Clock) -> String {
+    format!(
+        "INSERT INTO match_events (match_id, seq, kind, payload, created_at) \
+         VALUES ($1, $2, $3, $4, {})",
+        now.at(5)
+    )
+}
+
+/// `$1`: the match, then its new seq, status and summary.
+pub(super) fn update_progress(now: &Clock) -> String {
+    format!(
+        "UPDATE matches SET seq = $2, status = $3, summary = $4, updated_at = {} WHERE id = $1",
+        now.at(5)
+    )
+}
+
+pub(super) fn insert_key(now: &Clock) -> String {
+    format!(
+        "INSERT INTO idempotency_keys (match_id, key, seq, response, fingerprint, created_at) \
+         VALUES ($1, $2, $3, $4, $5, {})",
+        now.at(6)
+    )
+}
+
+pub(super) fn insert_token(now: &Clock) -> String {
+    format!(
+        "INSERT INTO scorer_tokens (label, token_hash, expires_at, created_at) \
+         VALUES ($1, $2, $3, {}) RETURNING id",
+        now.at(4)
+    )
+}
+
+/// `$1`: the token's hash, `$2`: the match. Whether the token has expired, been revoked, and
+/// names the match; expiry is judged by the clock `now` reads.
+pub(super) fn token_grant(now: &Clock) -> String {
+    format!(
+        "SELECT COALESCE(t.expires_at <= {}, false), t.revoked_at IS NOT NULL, \
+           EXISTS (SELECT 1 FROM scorer_token_matches m \
+                   WHERE m.token_id = t.id AND m.match_id = $2) \
+         FROM scorer_tokens t WHERE t.token_hash = $1",
+        now.at(3)
+    )
+}
+
+/// A second revocation keeps the first time.
+pub(super) fn revoke_token(now: &Clock) -> String {
+    format!(
+        "UPDATE scorer_tokens SET revoked_at = COALESCE(revoked_at, {}) WHERE id = $1",
+        now.at(2)
+    )
+}
