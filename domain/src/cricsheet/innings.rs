@@ -78,30 +78,7 @@ pub(super) fn push_events(
     let Some(first) = inn.overs.iter().flat_map(|o| array(o, "deliveries")).next() else {
         return Ok(());
     };
-    // A player brought in on the first ball (an impact player opening the batting or the
-    // bowling) must be in the side before the innings names its openers.
-    if let Some(r) = first.get("replacements") {
-        push_match_replacements(r, events)?;
-    }
-    events.push(MatchEvent::InningsStart(InningsStart {
-        batting_team: inn.team.clone(),
-        striker: text(first, "batter")?,
-        non_striker: text(first, "non_striker")?,
-        bowler: text(first, "bowler")?,
-        super_over: inn.super_over,
-    }));
-    let pen = inn
-        .value
-        .get("penalty_runs")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let pre = count(&pen, "pre")?;
-    if pre > 0 {
-        events.push(MatchEvent::PenaltyRuns(PenaltyRuns {
-            team: inn.team.clone(),
-            runs: pre,
-        }));
-    }
+    let pre = push_opening(inn, first, events)?;
 
     let mut revised_after = None;
     let mut revised_before_over = None;
@@ -120,6 +97,75 @@ pub(super) fn push_events(
         revised_before_over,
         events,
     )?;
+    push_left_not_out(inn, setup, retired_hurt, events);
+    if let Some(overs) = cut {
+        events.push(MatchEvent::ReducedOvers(ReducedOvers {
+            overs: f64::from(overs),
+        }));
+    }
+    if let Some(e) = revised_after {
+        events.push(e);
+    }
+    let post = penalty_runs(inn, "post")?;
+    if post > 0 {
+        events.push(MatchEvent::PenaltyRuns(PenaltyRuns {
+            team: inn.team.clone(),
+            runs: post,
+        }));
+    }
+    if inn.value.get("declared").and_then(Value::as_bool) == Some(true) {
+        events.push(MatchEvent::Declaration);
+    }
+    Ok(())
+}
+
+/// The innings' first events: players brought in on its first ball, its openers and bowler,
+/// and penalty runs awarded before it; returns those penalty runs.
+fn push_opening(
+    inn: &RawInnings,
+    first: &Value,
+    events: &mut Vec<MatchEvent>,
+) -> Result<u32, CricsheetError> {
+    // A player brought in on the first ball (an impact player opening the batting or the
+    // bowling) must be in the side before the innings names its openers.
+    if let Some(r) = first.get("replacements") {
+        push_match_replacements(r, events)?;
+    }
+    events.push(MatchEvent::InningsStart(InningsStart {
+        batting_team: inn.team.clone(),
+        striker: text(first, "batter")?,
+        non_striker: text(first, "non_striker")?,
+        bowler: text(first, "bowler")?,
+        super_over: inn.super_over,
+    }));
+    let pre = penalty_runs(inn, "pre")?;
+    if pre > 0 {
+        events.push(MatchEvent::PenaltyRuns(PenaltyRuns {
+            team: inn.team.clone(),
+            runs: pre,
+        }));
+    }
+    Ok(pre)
+}
+
+/// Penalty runs the file awards `when` ("pre" or "post") the innings.
+fn penalty_runs(inn: &RawInnings, when: &str) -> Result<u32, CricsheetError> {
+    let pen = inn
+        .value
+        .get("penalty_runs")
+        .cloned()
+        .unwrap_or(Value::Null);
+    count(&pen, when)
+}
+
+/// Batters retired hurt who did not come back, when the innings ended for want of anyone
+/// else: they are recorded as retired not out.
+fn push_left_not_out(
+    inn: &RawInnings,
+    setup: &MatchSetup,
+    retired_hurt: Vec<String>,
+    events: &mut Vec<MatchEvent>,
+) {
     let xi = setup
         .teams
         .iter()
@@ -134,25 +180,6 @@ pub(super) fn push_events(
             }));
         }
     }
-    if let Some(overs) = cut {
-        events.push(MatchEvent::ReducedOvers(ReducedOvers {
-            overs: f64::from(overs),
-        }));
-    }
-    if let Some(e) = revised_after {
-        events.push(e);
-    }
-    let post = count(&pen, "post")?;
-    if post > 0 {
-        events.push(MatchEvent::PenaltyRuns(PenaltyRuns {
-            team: inn.team.clone(),
-            runs: post,
-        }));
-    }
-    if inn.value.get("declared").and_then(Value::as_bool) == Some(true) {
-        events.push(MatchEvent::Declaration);
-    }
-    Ok(())
 }
 
 /// Where in the chase a revised target goes.

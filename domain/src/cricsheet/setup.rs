@@ -32,31 +32,7 @@ pub(super) fn read_setup(
     dates: &[String],
     innings: &[RawInnings],
 ) -> Result<MatchSetup, CricsheetError> {
-    let team_names: Vec<String> = array(info, "teams")
-        .iter()
-        .filter_map(|t| t.as_str().map(str::to_string))
-        .collect();
-    let [a, b] = team_names.as_slice() else {
-        return Err(shape("`info.teams` must name two teams"));
-    };
-    let brought_in = brought_in(innings);
-    let sheet = |name: &String| -> TeamSheet {
-        let players = info
-            .get("players")
-            .and_then(|p| p.get(name))
-            .and_then(Value::as_array)
-            .map_or(vec![], |ps| {
-                ps.iter()
-                    .filter_map(|p| p.as_str().map(str::to_string))
-                    .filter(|p| !brought_in.iter().any(|(t, i)| t == name && i == p))
-                    .collect()
-            });
-        TeamSheet {
-            name: name.clone(),
-            players,
-        }
-    };
-    let teams = [sheet(a), sheet(b)];
+    let teams = team_sheets(info, innings)?;
 
     let bpo = match info.get("balls_per_over") {
         None => 6,
@@ -89,6 +65,51 @@ pub(super) fn read_setup(
         .unwrap_or(default_overs);
     let mut s = MatchSetup::limited_overs(format, teams, overs);
     s.balls_per_over = bpo;
+    limited_overs_conditions(&mut s, info, dates);
+    if let Some(before) = cut_before_play(&s, innings) {
+        s = MatchSetup {
+            overs_per_innings: Some(before),
+            bowler_quota_overs: s
+                .quota_for(Some(u32::from(before) * u32::from(bpo)))
+                .and_then(|q| u16::try_from(q).ok()),
+            ..s
+        };
+    }
+    Ok(s)
+}
+
+/// Each team's sheet: the players the file lists for it, less those brought in later.
+fn team_sheets(info: &Value, innings: &[RawInnings]) -> Result<[TeamSheet; 2], CricsheetError> {
+    let team_names: Vec<String> = array(info, "teams")
+        .iter()
+        .filter_map(|t| t.as_str().map(str::to_string))
+        .collect();
+    let [a, b] = team_names.as_slice() else {
+        return Err(shape("`info.teams` must name two teams"));
+    };
+    let brought_in = brought_in(innings);
+    let sheet = |name: &String| -> TeamSheet {
+        let players = info
+            .get("players")
+            .and_then(|p| p.get(name))
+            .and_then(Value::as_array)
+            .map_or(vec![], |ps| {
+                ps.iter()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .filter(|p| !brought_in.iter().any(|(t, i)| t == name && i == p))
+                    .collect()
+            });
+        TeamSheet {
+            name: name.clone(),
+            players,
+        }
+    };
+    Ok([sheet(a), sheet(b)])
+}
+
+/// The playing conditions of a limited-overs match's era and competition: free hits, the
+/// no-ball's value, overs in a row.
+fn limited_overs_conditions(s: &mut MatchSetup, info: &Value, dates: &[String]) {
     let date = dates.first().map_or("", String::as_str);
     s.free_hit = if date >= FREE_HIT_FROM {
         FreeHits::All
@@ -108,16 +129,6 @@ pub(super) fn read_setup(
     if competition.contains(THE_HUNDRED) {
         s.max_consecutive_overs = 2;
     }
-    if let Some(before) = cut_before_play(&s, innings) {
-        s = MatchSetup {
-            overs_per_innings: Some(before),
-            bowler_quota_overs: s
-                .quota_for(Some(u32::from(before) * u32::from(bpo)))
-                .and_then(|q| u16::try_from(q).ok()),
-            ..s
-        };
-    }
-    Ok(s)
 }
 
 /// Players brought in during the match: they join the sheet through a Replacement event.

@@ -1,12 +1,15 @@
 //! A checked delivery applied to the cards, incrementally: only the lines it touches change.
 
 use super::commentary;
-use super::state::{bowler_overs_text, overs_text, per_over, round2, BatStatus, BowlerCtx};
+use super::state::{
+    bowler_overs_text, overs_text, per_over, round2, BatStatus, BowlerCtx, InningsCtx,
+};
 use super::validate::BallPlan;
 use super::Match;
 use crate::event::{Delivery, DismissalKind};
 use crate::live::{
-    BattingLine, BowlingLine, CommentaryLine, FallOfWicket, Partnership, COMMENTARY_KEPT,
+    BattingLine, BowlingLine, CommentaryLine, FallOfWicket, InningsState, Partnership,
+    COMMENTARY_KEPT,
 };
 
 impl Match {
@@ -142,7 +145,6 @@ impl Match {
 
     pub(super) fn commit_ball(&mut self, plan: BallPlan, d: &Delivery) {
         let idx = plan.idx;
-        let bpo = u32::from(self.setup.balls_per_over).max(1);
         let legal = !plan.wide && !plan.noball;
         let free_hit_rule = self.setup.free_hit.shown();
 
@@ -152,109 +154,7 @@ impl Match {
         let (Some(bat_i), Some(bowl_i)) = (bat_i, bowl_i) else {
             return;
         };
-
-        // Open the over if this is its first delivery.
-        if let (Some(ctx), Some(inn)) = (self.st.inns.get_mut(idx), self.live.innings.get_mut(idx))
-        {
-            if plan.new_over {
-                ctx.over_bowler = Some(d.bowler.clone());
-                ctx.overruled_bowler = None;
-                ctx.over_bowlers.clear();
-                ctx.over_charged = 0;
-                if let Some(b) = ctx.bowl_ctx.get_mut(bowl_i) {
-                    b.overs_started = b.overs_started.saturating_add(1);
-                }
-                inn.this_over.clear();
-                inn.over_runs.push(0);
-                inn.worm.push(inn.runs);
-            }
-            ctx.deliveries_in_over = ctx.deliveries_in_over.saturating_add(1);
-            match ctx.over_bowlers.iter_mut().find(|(n, _)| *n == d.bowler) {
-                Some(entry) => entry.1 = entry.1.saturating_add(u32::from(legal)),
-                None => ctx.over_bowlers.push((d.bowler.clone(), u32::from(legal))),
-            }
-            ctx.over_charged += plan.charged;
-            let ball_label = overs_text(ctx.completed_overs, ctx.deliveries_in_over);
-
-            // Runs: `check_ball` proved the match total fits, and each figure is part of it.
-            inn.runs += d.runs.total;
-            let e = &mut inn.extras;
-            e.wides += d.extras.wides;
-            e.noballs += d.extras.noballs;
-            e.byes += d.extras.byes;
-            e.legbyes += d.extras.legbyes;
-            e.penalty += d.extras.penalty;
-            e.total += d.runs.extras;
-            if legal {
-                inn.balls = inn.balls.saturating_add(1);
-                ctx.balls_in_over = ctx.balls_in_over.saturating_add(1);
-            }
-            if let Some(r) = inn.over_runs.last_mut() {
-                *r += d.runs.total;
-            }
-            if let Some(w) = inn.worm.last_mut() {
-                *w = inn.runs;
-            }
-            if let Some(p) = inn.partnerships.last_mut() {
-                p.runs += d.runs.total;
-                p.balls = p.balls.saturating_add(u32::from(legal));
-            }
-
-            // Batter.
-            if let Some(line) = inn.batting.get_mut(bat_i) {
-                line.runs += d.runs.batter;
-                if !plan.wide {
-                    line.balls = line.balls.saturating_add(1);
-                }
-                if !d.non_boundary {
-                    match d.runs.batter {
-                        4 => line.fours = line.fours.saturating_add(1),
-                        6 => line.sixes = line.sixes.saturating_add(1),
-                        _ => {}
-                    }
-                }
-                line.strike_rate = if line.balls == 0 {
-                    0.0
-                } else {
-                    round2(f64::from(line.runs) * 100.0 / f64::from(line.balls))
-                };
-            }
-
-            // Bowler.
-            if let Some(line) = inn.bowling.get_mut(bowl_i) {
-                line.runs += plan.charged;
-                line.wides = line.wides.saturating_add(u32::from(plan.wide));
-                line.noballs = line.noballs.saturating_add(u32::from(plan.noball));
-                if legal {
-                    line.balls = line.balls.saturating_add(1);
-                    if plan.charged == 0 {
-                        line.dots = line.dots.saturating_add(1);
-                    }
-                }
-                line.wickets = line.wickets.saturating_add(
-                    d.wickets
-                        .iter()
-                        .filter(|w| w.kind.credited_to_bowler())
-                        .count() as u32,
-                );
-                line.economy = per_over(line.runs, line.balls, bpo);
-            }
-
-            inn.this_over.push(commentary::chip(d));
-            let text = d
-                .commentary
-                .clone()
-                .unwrap_or_else(|| commentary::generate(d));
-            self.live.commentary.push(CommentaryLine {
-                innings: inn.number,
-                ball: ball_label,
-                text,
-            });
-            if self.live.commentary.len() > COMMENTARY_KEPT {
-                let extra = self.live.commentary.len() - COMMENTARY_KEPT;
-                self.live.commentary.drain(..extra);
-            }
-        }
+        self.count_ball(&plan, d, bat_i, bowl_i);
 
         for w in &d.wickets {
             if w.kind == DismissalKind::TimedOut {
@@ -282,6 +182,51 @@ impl Match {
             if ended {
                 self.end_over(idx);
             }
+        }
+    }
+
+    /// The delivery on the cards: the over, the runs, the batter's and the bowler's lines and
+    /// the commentary.
+    fn count_ball(&mut self, plan: &BallPlan, d: &Delivery, bat_i: usize, bowl_i: usize) {
+        let bpo = u32::from(self.setup.balls_per_over).max(1);
+        let legal = !plan.wide && !plan.noball;
+        let (Some(ctx), Some(inn)) = (
+            self.st.inns.get_mut(plan.idx),
+            self.live.innings.get_mut(plan.idx),
+        ) else {
+            return;
+        };
+        if plan.new_over {
+            open_over(ctx, inn, &d.bowler, bowl_i);
+        }
+        ctx.deliveries_in_over = ctx.deliveries_in_over.saturating_add(1);
+        match ctx.over_bowlers.iter_mut().find(|(n, _)| *n == d.bowler) {
+            Some(entry) => entry.1 = entry.1.saturating_add(u32::from(legal)),
+            None => ctx.over_bowlers.push((d.bowler.clone(), u32::from(legal))),
+        }
+        ctx.over_charged += plan.charged;
+        let ball_label = overs_text(ctx.completed_overs, ctx.deliveries_in_over);
+        add_runs(ctx, inn, d, legal);
+        if let Some(line) = inn.batting.get_mut(bat_i) {
+            credit_batter(line, d, plan.wide);
+        }
+        if let Some(line) = inn.bowling.get_mut(bowl_i) {
+            charge_bowler(line, d, plan, bpo);
+        }
+
+        inn.this_over.push(commentary::chip(d));
+        let text = d
+            .commentary
+            .clone()
+            .unwrap_or_else(|| commentary::generate(d));
+        self.live.commentary.push(CommentaryLine {
+            innings: inn.number,
+            ball: ball_label,
+            text,
+        });
+        if self.live.commentary.len() > COMMENTARY_KEPT {
+            let extra = self.live.commentary.len() - COMMENTARY_KEPT;
+            self.live.commentary.drain(..extra);
         }
     }
 
@@ -349,4 +294,85 @@ impl Match {
             self.refresh_bowler_overs(idx, i);
         }
     }
+}
+
+/// An over's first delivery: its bowler, and fresh over figures.
+fn open_over(ctx: &mut InningsCtx, inn: &mut InningsState, bowler: &str, bowl_i: usize) {
+    ctx.over_bowler = Some(bowler.to_owned());
+    ctx.overruled_bowler = None;
+    ctx.over_bowlers.clear();
+    ctx.over_charged = 0;
+    if let Some(b) = ctx.bowl_ctx.get_mut(bowl_i) {
+        b.overs_started = b.overs_started.saturating_add(1);
+    }
+    inn.this_over.clear();
+    inn.over_runs.push(0);
+    inn.worm.push(inn.runs);
+}
+
+/// The delivery's runs on the innings' totals: extras, balls, the over, the worm, the
+/// partnership.
+fn add_runs(ctx: &mut InningsCtx, inn: &mut InningsState, d: &Delivery, legal: bool) {
+    // Runs: `check_ball` proved the match total fits, and each figure is part of it.
+    inn.runs += d.runs.total;
+    let e = &mut inn.extras;
+    e.wides += d.extras.wides;
+    e.noballs += d.extras.noballs;
+    e.byes += d.extras.byes;
+    e.legbyes += d.extras.legbyes;
+    e.penalty += d.extras.penalty;
+    e.total += d.runs.extras;
+    if legal {
+        inn.balls = inn.balls.saturating_add(1);
+        ctx.balls_in_over = ctx.balls_in_over.saturating_add(1);
+    }
+    if let Some(r) = inn.over_runs.last_mut() {
+        *r += d.runs.total;
+    }
+    if let Some(w) = inn.worm.last_mut() {
+        *w = inn.runs;
+    }
+    if let Some(p) = inn.partnerships.last_mut() {
+        p.runs += d.runs.total;
+        p.balls = p.balls.saturating_add(u32::from(legal));
+    }
+}
+
+fn credit_batter(line: &mut BattingLine, d: &Delivery, wide: bool) {
+    line.runs += d.runs.batter;
+    if !wide {
+        line.balls = line.balls.saturating_add(1);
+    }
+    if !d.non_boundary {
+        match d.runs.batter {
+            4 => line.fours = line.fours.saturating_add(1),
+            6 => line.sixes = line.sixes.saturating_add(1),
+            _ => {}
+        }
+    }
+    line.strike_rate = if line.balls == 0 {
+        0.0
+    } else {
+        round2(f64::from(line.runs) * 100.0 / f64::from(line.balls))
+    };
+}
+
+fn charge_bowler(line: &mut BowlingLine, d: &Delivery, plan: &BallPlan, bpo: u32) {
+    let legal = !plan.wide && !plan.noball;
+    line.runs += plan.charged;
+    line.wides = line.wides.saturating_add(u32::from(plan.wide));
+    line.noballs = line.noballs.saturating_add(u32::from(plan.noball));
+    if legal {
+        line.balls = line.balls.saturating_add(1);
+        if plan.charged == 0 {
+            line.dots = line.dots.saturating_add(1);
+        }
+    }
+    line.wickets = line.wickets.saturating_add(
+        d.wickets
+            .iter()
+            .filter(|w| w.kind.credited_to_bowler())
+            .count() as u32,
+    );
+    line.economy = per_over(line.runs, line.balls, bpo);
 }

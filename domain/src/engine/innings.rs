@@ -154,44 +154,19 @@ impl Match {
             .count();
         let chase = !super_over && self.setup.innings_per_side <= 1 && ordinal == 1;
         let xi = self.st.rosters.get(bat).map_or(11, |r| r.len()).min(11);
-        let mut ctx = InningsCtx {
-            bat,
-            bowl: 1 - bat,
-            super_over,
-            ordinal,
-            batters: Default::default(),
-            status: vec![],
-            bowlers: Default::default(),
-            bowl_ctx: vec![],
-            crease: [None, None],
-            completed_overs: 0,
-            balls_in_over: 0,
-            deliveries_in_over: 0,
-            over_limit: bpo,
-            over_bowler: None,
-            overruled_bowler: None,
-            over_bowlers: vec![],
-            prev_over_bowlers: vec![],
-            streak: 0,
-            quota: None,
-            over_charged: 0,
-            free_hit: false,
-            max_balls: if super_over {
-                Some(bpo)
-            } else {
-                self.setup
-                    .overs_per_innings
-                    .map(|o| u32::from(o).saturating_mul(bpo))
-            },
-            target_override: None,
-            revised: false,
-            max_wickets: if super_over {
-                2
-            } else {
-                (xi as u32).saturating_sub(1).max(1)
-            },
-            closed: None,
+        let max_balls = if super_over {
+            Some(bpo)
+        } else {
+            self.setup
+                .overs_per_innings
+                .map(|o| u32::from(o).saturating_mul(bpo))
         };
+        let max_wickets = if super_over {
+            2
+        } else {
+            (xi as u32).saturating_sub(1).max(1)
+        };
+        let mut ctx = InningsCtx::fresh(bat, super_over, ordinal, bpo, max_balls, max_wickets);
         if chase {
             if let Some((runs, balls)) = self.st.pending_revision.take() {
                 ctx.target_override = Some(runs);

@@ -14,6 +14,7 @@ mod result;
 mod state;
 pub(crate) use state::notation_to_balls;
 mod validate;
+mod wickets;
 
 #[cfg(test)]
 mod tests;

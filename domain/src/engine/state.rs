@@ -83,6 +83,46 @@ pub(super) struct InningsCtx {
 }
 
 impl InningsCtx {
+    /// An innings before its first ball: `bat` against the other side, overs of `over_limit`
+    /// legal balls.
+    pub fn fresh(
+        bat: usize,
+        super_over: bool,
+        ordinal: usize,
+        over_limit: u32,
+        max_balls: Option<u32>,
+        max_wickets: u32,
+    ) -> Self {
+        Self {
+            bat,
+            bowl: 1 - bat,
+            super_over,
+            ordinal,
+            batters: HashMap::default(),
+            status: vec![],
+            bowlers: HashMap::default(),
+            bowl_ctx: vec![],
+            crease: [None, None],
+            completed_overs: 0,
+            balls_in_over: 0,
+            deliveries_in_over: 0,
+            over_limit,
+            over_bowler: None,
+            overruled_bowler: None,
+            over_bowlers: vec![],
+            prev_over_bowlers: vec![],
+            streak: 0,
+            quota: None,
+            over_charged: 0,
+            free_hit: false,
+            max_balls,
+            target_override: None,
+            revised: false,
+            max_wickets,
+            closed: None,
+        }
+    }
+
     /// Progress in over notation, so a miscounted over still counts as one over.
     pub fn nominal_balls(&self, bpo: u32) -> u32 {
         self.completed_overs

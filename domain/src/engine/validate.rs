@@ -3,7 +3,7 @@
 
 use super::state::{BatStatus, InningsCtx};
 use super::Match;
-use crate::event::{Delivery, DismissalKind};
+use crate::event::Delivery;
 use crate::law::LawViolation;
 use crate::live::MatchStatus;
 
@@ -30,61 +30,6 @@ pub(super) struct BallPlan {
     pub charged: u32,
     /// Runs the batters ran, whose oddness swaps their ends.
     pub ran: u32,
-}
-
-pub(super) fn kind_name(kind: DismissalKind) -> &'static str {
-    match kind {
-        DismissalKind::Bowled => "bowled",
-        DismissalKind::Caught => "caught",
-        DismissalKind::CaughtAndBowled => "caught and bowled",
-        DismissalKind::Lbw => "lbw",
-        DismissalKind::Stumped => "stumped",
-        DismissalKind::RunOut => "run out",
-        DismissalKind::HitWicket => "hit wicket",
-        DismissalKind::HitTheBallTwice => "hit the ball twice",
-        DismissalKind::HandledTheBall => "handled the ball",
-        DismissalKind::ObstructingTheField => "obstructing the field",
-        DismissalKind::TimedOut => "timed out",
-        DismissalKind::RetiredHurt => "retired hurt",
-        DismissalKind::RetiredOut => "retired out",
-        DismissalKind::RetiredNotOut => "retired not out",
-    }
-}
-
-/// Not a mode of dismissal by the ball: possible whatever the delivery was.
-fn off_the_ball(kind: DismissalKind) -> bool {
-    matches!(
-        kind,
-        DismissalKind::TimedOut
-            | DismissalKind::RetiredHurt
-            | DismissalKind::RetiredOut
-            | DismissalKind::RetiredNotOut
-    )
-}
-
-/// The modes possible off a no-ball, and so on a free hit (Law 21.18).
-fn noball_possible(kind: DismissalKind) -> bool {
-    off_the_ball(kind)
-        || matches!(
-            kind,
-            DismissalKind::RunOut
-                | DismissalKind::ObstructingTheField
-                | DismissalKind::HitTheBallTwice
-                | DismissalKind::HandledTheBall
-        )
-}
-
-/// The modes possible off a wide (Law 22.7); stumped needs no contact with the bat.
-fn wide_possible(kind: DismissalKind) -> bool {
-    off_the_ball(kind)
-        || matches!(
-            kind,
-            DismissalKind::Stumped
-                | DismissalKind::RunOut
-                | DismissalKind::HitWicket
-                | DismissalKind::ObstructingTheField
-                | DismissalKind::HandledTheBall
-        )
 }
 
 impl Match {
@@ -266,7 +211,33 @@ impl Match {
 
     pub(super) fn check_ball(&self, d: &Delivery) -> Result<BallPlan, LawViolation> {
         let (idx, ctx) = self.open_innings_ctx()?;
+        self.check_figures(d)?;
+        let wide = d.extras.wides > 0;
+        let noball = d.extras.noballs > 0;
+        self.check_batters(ctx, d)?;
+        let new_over = self.check_bowler(ctx, d)?;
+        self.check_wickets(ctx, d, wide, noball)?;
 
+        // Parts of the total, which is at most MAX_RUNS_PER_EVENT: no overflow.
+        let charged = d.runs.batter + d.extras.wides + d.extras.noballs;
+        let ran = if wide {
+            d.extras.wides.saturating_sub(1)
+        } else {
+            d.runs.batter + d.extras.byes + d.extras.legbyes
+        };
+        Ok(BallPlan {
+            idx,
+            wide,
+            noball,
+            new_over,
+            charged,
+            ran,
+        })
+    }
+
+    /// The delivery's runs and extras add up, fit the match total, and are ones a single
+    /// delivery can bring.
+    fn check_figures(&self, d: &Delivery) -> Result<(), LawViolation> {
         let extras_sum = d
             .extras
             .checked_total()
@@ -291,9 +262,21 @@ impl Match {
             });
         }
         self.check_total_fits(d.runs.total)?;
-        let wide = d.extras.wides > 0;
+        self.check_extras_combine(d)?;
+        self.check_runs_made(d)?;
         let noball = d.extras.noballs > 0;
-        if wide && noball {
+        if noball && d.extras.noballs < u32::from(self.setup.noball_runs) {
+            self.law(LawViolation::NoBallValue {
+                value: self.setup.noball_runs,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Extras of kinds one delivery cannot bring together.
+    fn check_extras_combine(&self, d: &Delivery) -> Result<(), LawViolation> {
+        let wide = d.extras.wides > 0;
+        if wide && d.extras.noballs > 0 {
             return Err(LawViolation::WideAndNoBall);
         }
         if wide && d.runs.batter > 0 {
@@ -311,14 +294,11 @@ impl Match {
                 "a delivery cannot give both byes and leg-byes",
             ));
         }
-        self.check_runs_made(d)?;
-        if noball && d.extras.noballs < u32::from(self.setup.noball_runs) {
-            self.law(LawViolation::NoBallValue {
-                value: self.setup.noball_runs,
-            })?;
-        }
+        Ok(())
+    }
 
-        // Batters: the delivery's names are authoritative, within who can be at the crease.
+    /// The delivery's names are authoritative, within who can be at the crease.
+    fn check_batters(&self, ctx: &InningsCtx, d: &Delivery) -> Result<(), LawViolation> {
         if d.batter == d.non_striker {
             return Err(LawViolation::SameBatters);
         }
@@ -335,8 +315,12 @@ impl Match {
                 }
             }
         }
+        Ok(())
+    }
 
-        // Bowler: a new over may be anyone allowed; mid-over only the over's bowler.
+    /// A new over may be anyone allowed; mid-over only the over's bowler. True when the
+    /// delivery begins an over.
+    fn check_bowler(&self, ctx: &InningsCtx, d: &Delivery) -> Result<bool, LawViolation> {
         let new_over = ctx.deliveries_in_over == 0;
         if new_over {
             // A bowler the umpires allowed this over, on the change that named them, is not
@@ -351,65 +335,6 @@ impl Match {
                 name: ctx.over_bowler.clone().unwrap_or_default(),
             });
         }
-
-        // Wickets.
-        if d.wickets.len() > 2 {
-            return Err(LawViolation::TooManyWickets);
-        }
-        if let [a, b] = d.wickets.as_slice() {
-            if a.player_out == b.player_out {
-                return Err(LawViolation::TooManyWickets);
-            }
-        }
-        for w in &d.wickets {
-            let possible_here = if wide {
-                wide_possible(w.kind)
-            } else if noball {
-                noball_possible(w.kind)
-            } else {
-                true
-            };
-            if !possible_here {
-                self.law(LawViolation::DismissalNotPossible {
-                    kind: kind_name(w.kind),
-                    delivery: if wide { "wide" } else { "no-ball" },
-                })?;
-            }
-            if ctx.free_hit && self.setup.free_hit.enforced() && !noball_possible(w.kind) {
-                self.law(LawViolation::FreeHitDismissal)?;
-            }
-            if w.kind == DismissalKind::TimedOut {
-                // The incoming batter, who never reached the crease in time.
-                if w.player_out == d.batter
-                    || w.player_out == d.non_striker
-                    || ctx.at_crease(&w.player_out)
-                {
-                    return Err(LawViolation::InvalidEvent(
-                        "only a batter yet to reach the crease can be timed out",
-                    ));
-                }
-                self.check_incoming(ctx, &w.player_out, "wickets/player_out")?;
-            } else if w.player_out != d.batter && w.player_out != d.non_striker {
-                return Err(LawViolation::PlayerOutNotBatting {
-                    name: w.player_out.clone(),
-                });
-            }
-        }
-
-        // Parts of the total, which is at most MAX_RUNS_PER_EVENT: no overflow.
-        let charged = d.runs.batter + d.extras.wides + d.extras.noballs;
-        let ran = if wide {
-            d.extras.wides.saturating_sub(1)
-        } else {
-            d.runs.batter + d.extras.byes + d.extras.legbyes
-        };
-        Ok(BallPlan {
-            idx,
-            wide,
-            noball,
-            new_over,
-            charged,
-            ran,
-        })
+        Ok(new_over)
     }
 }
