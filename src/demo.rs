@@ -9,8 +9,8 @@ use std::time::Duration;
 use crease_domain::cricsheet::CricsheetMatch;
 use crease_domain::{MatchEvent, Recorded};
 
-use crate::error::ApiError;
 use crate::fixtures::{self, bundled, ImportError, Seeded};
+use crate::ingest::IngestError;
 use crate::state::AppState;
 use crate::store::LIVE_STATUSES;
 
@@ -191,7 +191,7 @@ async fn play(state: &AppState, id: i64, events: &[Recorded], interval: Duration
             .await
         {
             Ok(scored) => seq = scored.seq,
-            Err(ApiError::Internal(detail)) => return Run::Failed(detail),
+            Err(IngestError::Internal(detail)) => return Run::Failed(detail),
             Err(e) => return Run::Failed(e.to_string()),
         }
     }

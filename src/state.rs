@@ -7,8 +7,8 @@ use crate::bus::{Bus, BusInUse};
 use crate::cache::SnapshotCache;
 use crate::config::ServeConfig;
 use crate::hub::Hubs;
+use crate::ingest::Scoring;
 use crate::redis_link::RedisLink;
-use crate::scoring::Scoring;
 use crate::shutdown::Shutdown;
 use crate::store::Store;
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::require_admin;
 use super::extract::{ApiJson, ApiQuery, BearerToken};
 use super::read::MatchView;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::state::AppState;
 use crate::store::{NewMatch, NewPlayer, NewTeam, NewTournament};
 

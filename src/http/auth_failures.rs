@@ -13,7 +13,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::error::problem_response;
+use crate::http::error::problem_response;
 use crate::server::Slot;
 use crate::state::AppState;
 

@@ -21,7 +21,7 @@ use axum::response::Response;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::error::problem_response;
+use crate::http::error::problem_response;
 use crate::http::write_stall::WriteStall;
 
 /// Largest request head (request line and headers) a node reads; larger gets 431. Far above

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// Like `axum::Json`, but a refusal says which field was wrong, as a problem document.
 pub struct ApiJson<T>(pub T);

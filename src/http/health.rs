@@ -86,7 +86,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
         *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
         res.headers_mut().insert(
             header::RETRY_AFTER,
-            HeaderValue::from_static(crate::error::RETRY_AFTER_SECS),
+            HeaderValue::from_static(crate::http::error::RETRY_AFTER_SECS),
         );
     }
     res

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::authorize_scorer;
 use super::extract::{parse_json, ApiJson, BearerToken, MatchId};
-use crate::error::ApiError;
-use crate::scoring::{IdempotencyKey, Scored};
+use crate::http::error::ApiError;
+use crate::ingest::{IdempotencyKey, Scored};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::error::problem_response;
+use crate::http::error::problem_response;
 
 /// Longest plain-text refusal body carried over as the problem's detail.
 const MAX_DETAIL: usize = 1024;

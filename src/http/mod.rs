@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod auth_failures;
 pub mod edge;
+pub mod error;
 pub mod extract;
 pub mod health;
 pub mod ingest;

@@ -9,7 +9,7 @@
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 #[derive(Debug, Clone, Default)]
 pub struct AllowedOrigins {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiQuery, MatchId};
 use crate::cache::{Snapshot, Tier};
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::state::AppState;
 use crate::store::MatchRow;
 

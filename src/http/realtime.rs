@@ -10,8 +10,8 @@ use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
 use super::extract::{ApiQuery, MatchId};
-use crate::error::ApiError;
 use crate::http::edge::EdgeIo;
+use crate::http::error::ApiError;
 use crate::hub::{sse, ws, ws_proto, Resume};
 use crate::server::Slot;
 use crate::state::AppState;

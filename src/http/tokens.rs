@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::admin::{created, name};
 use super::auth::require_admin;
 use super::extract::{ApiJson, BearerToken};
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -164,7 +164,7 @@ impl Refusal {
 pub(super) fn over_cap_response(why: Refusal) -> axum::response::Response {
     let (counter, detail) = why.describe();
     metrics::counter!("crease_connections_refused_total", "limit" => counter).increment(1);
-    let mut res = crate::error::problem_response(
+    let mut res = crate::http::error::problem_response(
         axum::http::StatusCode::SERVICE_UNAVAILABLE,
         "too-many-connections",
         detail.to_owned(),
@@ -174,7 +174,7 @@ pub(super) fn over_cap_response(why: Refusal) -> axum::response::Response {
     let headers = res.headers_mut();
     headers.insert(
         axum::http::header::RETRY_AFTER,
-        axum::http::HeaderValue::from_static(crate::error::RETRY_AFTER_SECS),
+        axum::http::HeaderValue::from_static(crate::http::error::RETRY_AFTER_SECS),
     );
     headers.insert(
         axum::http::header::CONNECTION,
@@ -192,7 +192,7 @@ pub(super) async fn refuse(mut stream: TcpStream, why: Refusal) {
     let response = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nretry-after: {}\r\nconnection: close\r\n\r\n{body}",
         body.len(),
-        crate::error::RETRY_AFTER_SECS,
+        crate::http::error::RETRY_AFTER_SECS,
     );
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
         read_head(&mut stream).await;

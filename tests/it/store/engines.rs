@@ -6,7 +6,7 @@ use std::time::Duration;
 use crease::domain::cricsheet;
 use crease::fixtures::bundled::LIVE;
 use crease::fixtures::{import_text, offline_scoring};
-use crease::scoring::Scoring;
+use crease::ingest::Scoring;
 use crease::store::Store;
 use serde_json::Value;
 

@@ -231,3 +231,19 @@ impl From<crate::store::StoreError> for ApiError {
         }
     }
 }
+
+/// Ingest's refusals and failures as the scoring routes have always answered them.
+impl From<crate::ingest::IngestError> for ApiError {
+    fn from(e: crate::ingest::IngestError) -> Self {
+        use crate::ingest::IngestError as I;
+        match e {
+            I::MatchNotFound => ApiError::NotFound("match"),
+            I::Refused(v) => ApiError::Law(v),
+            I::StaleSeq { current } => ApiError::StaleSeq { current },
+            I::KeyReused => ApiError::IdempotencyKeyReused,
+            I::Unavailable(why) => ApiError::Unavailable(why),
+            I::Store(e) => e.into(),
+            I::Internal(why) => ApiError::Internal(why),
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The engine applies the event: the second step of ingest, after the engine is loaded and
+//! before the event is appended.
+
+use crease_domain::{MatchEvent, Recorded};
+
+use super::engines::Loaded;
+use super::{IngestError, Scoring};
+
+impl Scoring {
+    /// Has `loaded`'s engine apply `event`, and returns the copy of it to store; `None` when
+    /// the engine is behind another node's writes and must be rebuilt before it can say.
+    pub(super) async fn apply(
+        &self,
+        match_id: i64,
+        loaded: &mut Loaded,
+        event: &Recorded,
+        expected_seq: Option<i64>,
+    ) -> Result<Option<Recorded>, IngestError> {
+        if let Some(expected) = expected_seq {
+            if expected != loaded.seq {
+                // Our engine may be behind another node's write; only the store can say.
+                let current = self.current_seq(match_id).await?;
+                if current != loaded.seq {
+                    return Ok(None);
+                }
+                return Err(IngestError::StaleSeq { current });
+            }
+        }
+        if let Err(refused) = loaded.game.record(event.clone()) {
+            // An engine behind another node's writes refuses by a state that has moved on
+            // (a bowler "in a row" who is not): only the store can say it is current.
+            let current = self.current_seq(match_id).await?;
+            if current != loaded.seq {
+                return Ok(None);
+            }
+            return Err(IngestError::Refused(refused));
+        }
+        // The engine completes an override with the rule it overrules: store its copy.
+        let stored = match (&event.event, loaded.game.events().last()) {
+            (MatchEvent::Undo, _) | (_, None) => event.clone(),
+            (_, Some(applied)) => applied.clone(),
+        };
+        Ok(Some(stored))
+    }
+
+    /// The match's last stored seq, 0 before its first event.
+    pub(super) async fn current_seq(&self, match_id: i64) -> Result<i64, IngestError> {
+        Ok(self.store.current_seq(match_id).await?.unwrap_or(0))
+    }
+}
