@@ -1,23 +1,27 @@
 //! Crease: a live cricket score server.
 //!
-//! Data flows one way: a scorer's POST → [`ingest`] → [`domain`] (the Laws, pure) → [`store`]
-//! (events and snapshot, one transaction) → [`cache`] (L1 and Redis) → [`bus`] (every node) →
-//! clients.
+//! The modules in the order a ball flows through them:
 //!
-//! - [`config`]: flags and environment, one struct per command.
-//! - [`startup`]: [`startup::App`], a node built from its config, run until stopped.
-//! - [`state`]: what every handler shares.
+//! - [`server`]: the accept loop; [`server::Admission`] takes or refuses each connection.
+//! - [`http`]: the routes, extractors and pages; [`http::error`] turns every refusal into
+//!   problem+json.
 //! - [`ingest`]: a scorer's event loaded, applied and appended once, in seq order per match.
-//! - [`message`]: snapshot bodies and realtime messages, serialized once.
-//! - [`store`]: PostgreSQL or SQLite: fixtures, tokens, the event log.
-//! - [`cache`]: snapshot tiers with single-flight misses and Redis repair.
-//! - [`bus`]: how events reach every node (in-process or Redis pub/sub).
-//! - [`redis_link`]: one managed Redis connection and its health.
-//! - [`http`]: the routes, and [`http::error`]: problem+json.
-//! - [`cli`]: the `crease` subcommands apart from the node, one file each.
-//! - [`fixtures`]: Cricsheet matches checked, cut and stored through ingest; the bundled ones.
-//! - [`demo`]: `crease serve --demo`, a bundled match kept going live, ball by ball.
-//! - [`replay`]: a match posted ball by ball through the public HTTP API.
+//! - [`domain`]: the Laws of cricket, pure: the engine that applies an event to a match.
+//! - [`store`]: PostgreSQL or SQLite: fixtures, tokens, the event log and its snapshots.
+//! - [`cache`]: snapshot tiers (L1 in memory, Redis) with single-flight misses and repair.
+//! - [`message`]: snapshot bodies and realtime messages, serialized once, and the readers of
+//!   their opening bytes.
+//! - [`bus`]: how a stored event reaches every node (in-process, Redis pub/sub, or Postgres
+//!   NOTIFY while Redis is away); [`redis_link`]: one managed Redis connection and its health.
+//! - [`hub`]: each match's fan-out on a node, to its WebSocket and SSE sockets, with a ring of
+//!   recent messages for clients that resume.
+//!
+//! Around them, the node itself: [`config`] (flags and environment), [`startup`] (a node built
+//! from its config and run until stopped), [`state`] (what every handler shares), [`shutdown`]
+//! (the graceful drain) and [`telemetry`] (logs and metrics). And the commands: [`cli`] (the
+//! `crease` subcommands, one file each), [`fixtures`] (Cricsheet matches checked, cut and
+//! stored through ingest; the bundled ones), [`demo`] (a bundled match kept going live) and
+//! [`replay`] (a match posted ball by ball through the public HTTP API).
 
 pub use crease_domain as domain;
 
