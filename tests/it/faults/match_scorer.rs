@@ -47,6 +47,11 @@ pub struct MatchScorer {
     pub events: Vec<Recorded>,
     /// The gap between one new event and the next (retries are not paced).
     pub pace: Duration,
+    /// How many of the last events wait for the fault to be over, so that a run always stores
+    /// events after it, however slow or fast the machine, and its recovery can be measured.
+    pub reserve: usize,
+    /// Becomes true when the fault has ended.
+    pub fault_over: watch::Receiver<bool>,
 }
 
 enum Outcome {
@@ -58,14 +63,21 @@ enum Outcome {
 
 impl MatchScorer {
     /// Posts every event; `progress` follows the last stored seq.
-    pub async fn run(self, progress: watch::Sender<i64>) -> Log {
+    pub async fn run(mut self, progress: watch::Sender<i64>) -> Log {
         let mut log = Log::default();
         let mut index = 0usize;
         let mut node = 0usize;
         let mut next_at = Instant::now();
         let mut last_stored = Instant::now();
+        let held_from = self.events.len().saturating_sub(self.reserve);
         while index < self.events.len() {
             tokio::time::sleep_until(next_at).await;
+            if index >= held_from && !*self.fault_over.borrow() {
+                // The wait is not time without progress: the scorer chose it.
+                let _ = self.fault_over.wait_for(|over| *over).await;
+                last_stored = Instant::now();
+                next_at = Instant::now();
+            }
             next_at = Instant::now().max(next_at) + self.pace;
             loop {
                 if last_stored.elapsed() > PATIENCE {

@@ -29,6 +29,8 @@ const MATCH_FILE: &str = "t20_2022-10-24_zimbabwe_v_south_africa.json";
 const PACE: Duration = Duration::from_millis(25);
 /// The seq the match reaches before the fault strikes.
 const FAULT_AT: i64 = 20;
+/// Events the scorer keeps until the fault is over: recovery is measured on the first of them.
+const RESERVE: usize = 10;
 /// How long a fault with a duration (an outage, a hang) lasts.
 const HOLD: Duration = Duration::from_secs(2);
 
@@ -388,6 +390,7 @@ pub async fn run(fault: Fault) {
     run.watch_slot(1);
 
     let (progress_tx, mut progress) = watch::channel(0);
+    let (fault_over_tx, fault_over) = watch::channel(false);
     let scorer = MatchScorer {
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
@@ -397,9 +400,12 @@ pub async fn run(fault: Fault) {
         match_id,
         events: parsed.events.clone(),
         pace: PACE,
+        reserve: RESERVE,
+        fault_over,
     };
     let scorer = tokio::spawn(scorer.run(progress_tx));
     let fault_ended = run.strike(&mut progress).await;
+    fault_over_tx.send_replace(true);
     let log = scorer.await.expect("the scorer task");
     if let (Some(first), Some(last)) = (log.stored.first(), log.stored.last()) {
         eprintln!(
