@@ -71,63 +71,116 @@ fn write_private(path: &str, contents: &str) -> std::io::Result<()> {
     f.write_all(b"\n")
 }
 
+/// The node's live parts before the web layer: the tiers of snapshots, the hubs of clients and
+/// the bus between nodes, each with its background tasks under `shutdown`.
+struct Core {
+    cache: Arc<SnapshotCache>,
+    hubs: Arc<Hubs>,
+    bus: Bus,
+    bus_in_use: Arc<BusInUse>,
+}
+
+fn redis_link(config: &ServeConfig) -> anyhow::Result<Option<Arc<RedisLink>>> {
+    let Some(url) = &config.redis_url else {
+        return Ok(None);
+    };
+    let link = RedisLink::new(url, &config.redis_prefix, config.redis_timeout())
+        .context("REDIS_URL is not a valid Redis URL")?;
+    Ok(Some(Arc::new(link)))
+}
+
+/// Wires the cache, the hubs and the bus together: Redis pub/sub when there is Redis, with
+/// Postgres NOTIFY beside it on Postgres; in-process otherwise.
+fn start_core(
+    config: &ServeConfig,
+    store: &Store,
+    redis: &Option<Arc<RedisLink>>,
+    shutdown: &Shutdown,
+) -> Core {
+    // Reported from the start: 0 until the watchdog has seen Redis answer (or for ever, without one).
+    metrics::gauge!("crease_redis_up").set(0.0);
+    let cache = Arc::new(SnapshotCache::new(
+        config.cache,
+        store.clone(),
+        redis.clone(),
+    ));
+    let hubs = Arc::new(Hubs::new(cache.clone(), shutdown.clone()));
+    shutdown.spawn(hubs.clone().run_heartbeat());
+    let bus_in_use = Arc::new(BusInUse::new(if redis.is_some() {
+        "redis"
+    } else {
+        "local"
+    }));
+    let sink: Arc<dyn BusSink> = Arc::new(NodeSink {
+        hubs: hubs.clone(),
+        in_use: bus_in_use.clone(),
+    });
+    if matches!(store, Store::Postgres(_)) {
+        // NOTIFY is the fallback while Redis is down and, without Redis, how other nodes'
+        // balls reach this one.
+        shutdown.spawn(hubs.clone().run_hint_checks());
+        shutdown.spawn(pg_notify::run_listener(
+            config.store.database_url.clone(),
+            sink.clone(),
+            shutdown.token(),
+        ));
+    }
+    let bus = match redis {
+        Some(link) => {
+            let (bus, publisher) = RedisBus::new(link.clone());
+            shutdown.spawn(publisher.run(shutdown.token()));
+            shutdown.spawn(bus.clone().run_subscriber(sink, shutdown.token()));
+            shutdown.spawn(cache.clone().run_redis_watchdog(shutdown.token()));
+            Bus::Redis(bus)
+        }
+        None => {
+            let bus = LocalBus::default();
+            bus.attach(sink);
+            Bus::Local(bus)
+        }
+    };
+    cache.set_bus(bus.clone());
+    Core {
+        cache,
+        hubs,
+        bus,
+        bus_in_use,
+    }
+}
+
+async fn bind(addr: SocketAddr, what: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {what} {addr}"))
+}
+
+/// The connection limits: the configured ones, within what the open-file limit allows once
+/// descriptors are kept back for the database pool, Redis and files.
+fn admission(config: &ServeConfig, file_limit: u64) -> Admission {
+    let by_files = (file_limit as usize).saturating_sub(256).max(64);
+    let max_connections = match config.max_connections {
+        0 => by_files,
+        n => n.min(by_files),
+    };
+    tracing::info!(max_connections, "connection limit");
+    Admission::new(Limits {
+        max_connections,
+        max_per_address: config.max_connections_per_address.max(1),
+    })
+}
+
 impl App {
     pub async fn build(config: ServeConfig) -> anyhow::Result<App> {
         let metrics = crate::telemetry::metrics_handle();
         let store = Store::open(&config.store).await?;
         let shutdown = Shutdown::new();
-
-        let redis = match &config.redis_url {
-            Some(url) => Some(Arc::new(
-                RedisLink::new(url, &config.redis_prefix, config.redis_timeout())
-                    .context("REDIS_URL is not a valid Redis URL")?,
-            )),
-            None => None,
-        };
-        // Reported from the start: 0 until the watchdog has seen Redis answer (or for ever, without one).
-        metrics::gauge!("crease_redis_up").set(0.0);
-        let cache = Arc::new(SnapshotCache::new(
-            config.cache,
+        let redis = redis_link(&config)?;
+        let core = start_core(&config, &store, &redis, &shutdown);
+        let scoring = Arc::new(Scoring::new(
             store.clone(),
-            redis.clone(),
+            core.cache.clone(),
+            core.bus.clone(),
         ));
-        let hubs = Arc::new(Hubs::new(cache.clone(), shutdown.clone()));
-        shutdown.spawn(hubs.clone().run_heartbeat());
-        let bus_in_use = Arc::new(BusInUse::new(if redis.is_some() {
-            "redis"
-        } else {
-            "local"
-        }));
-        let sink: Arc<dyn BusSink> = Arc::new(NodeSink {
-            hubs: hubs.clone(),
-            in_use: bus_in_use.clone(),
-        });
-        if matches!(store, Store::Postgres(_)) {
-            // NOTIFY is the fallback while Redis is down and, without Redis, how other nodes'
-            // balls reach this one.
-            shutdown.spawn(hubs.clone().run_hint_checks());
-            shutdown.spawn(pg_notify::run_listener(
-                config.store.database_url.clone(),
-                sink.clone(),
-                shutdown.token(),
-            ));
-        }
-        let bus = match &redis {
-            Some(link) => {
-                let (bus, publisher) = RedisBus::new(link.clone());
-                shutdown.spawn(publisher.run(shutdown.token()));
-                shutdown.spawn(bus.clone().run_subscriber(sink.clone(), shutdown.token()));
-                shutdown.spawn(cache.clone().run_redis_watchdog(shutdown.token()));
-                Bus::Redis(bus)
-            }
-            None => {
-                let bus = LocalBus::default();
-                bus.attach(sink.clone());
-                Bus::Local(bus)
-            }
-        };
-        cache.set_bus(bus.clone());
-        let scoring = Arc::new(Scoring::new(store.clone(), cache.clone(), bus.clone()));
         shutdown.spawn(
             scoring
                 .clone()
@@ -139,52 +192,33 @@ impl App {
         };
 
         let file_limit = crate::server::raise_file_limit();
-        let listener = TcpListener::bind(config.addr)
-            .await
-            .with_context(|| format!("binding {}", config.addr))?;
+        let listener = bind(config.addr, "the address").await?;
         let addr = listener.local_addr()?;
         let metrics_listener = match config.metrics_addr {
-            Some(a) => Some(
-                TcpListener::bind(a)
-                    .await
-                    .with_context(|| format!("binding the metrics address {a}"))?,
-            ),
+            Some(a) => Some(bind(a, "the metrics address").await?),
             None => None,
         };
-        let auth_failures = Arc::new(AuthFailures::new(config.auth_failures_per_minute));
-        let origins = crate::http::origins::AllowedOrigins::new(&config.allowed_origins);
-        let metrics_token = config
-            .metrics_token
-            .as_deref()
-            .filter(|t| !t.is_empty())
-            .map(SecretDigest::new);
+        let admission = admission(&config, file_limit);
         let state = AppState::new(Shared {
+            auth_failures: Arc::new(AuthFailures::new(config.auth_failures_per_minute)),
+            origins: crate::http::origins::AllowedOrigins::new(&config.allowed_origins),
+            metrics_token: config
+                .metrics_token
+                .as_deref()
+                .filter(|t| !t.is_empty())
+                .map(SecretDigest::new),
             config: Arc::new(config),
             store,
-            cache,
-            bus,
-            bus_in_use,
+            cache: core.cache,
+            bus: core.bus,
+            bus_in_use: core.bus_in_use,
             redis,
             scoring,
-            hubs,
+            hubs: core.hubs,
             admin_token,
-            auth_failures,
-            origins,
-            metrics_token,
             metrics,
             shutdown,
         });
-        // Keep descriptors back for the database pool, Redis and files.
-        let by_files = (file_limit as usize).saturating_sub(256).max(64);
-        let max_connections = match state.config.max_connections {
-            0 => by_files,
-            n => n.min(by_files),
-        };
-        let admission = Admission::new(Limits {
-            max_connections,
-            max_per_address: state.config.max_connections_per_address.max(1),
-        });
-        tracing::info!(max_connections, "connection limit");
         Ok(App {
             listener,
             addr,

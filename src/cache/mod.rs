@@ -12,8 +12,12 @@
 
 pub mod list;
 pub mod memory;
+mod reconcile;
 pub mod redis;
 pub mod single_flight;
+mod watchdog;
+
+pub use reconcile::Reason;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,9 +25,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio_util::sync::CancellationToken;
 
-use crate::bus::{Bus, BusMessage};
+use crate::bus::Bus;
 use crate::config::CacheMode;
 use crate::redis_link::RedisLink;
 use crate::store::{Store, StoreError, StoredSnapshot};
@@ -74,28 +77,6 @@ pub struct SnapshotCache {
 
 /// How many times one refresh reloads from Redis while seqs keep arriving during it.
 const REFRESH_TRIES: usize = 3;
-
-/// Why a match's epoch changed, as the `reason` label of `crease_epoch_changes_total`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
-    /// A node's own append was refused by a cache holding the same or a later position.
-    Ingest,
-    /// The watchdog's repair, which also runs when a node starts.
-    Repair,
-}
-
-impl Reason {
-    fn as_str(self) -> &'static str {
-        match self {
-            Reason::Ingest => "ingest",
-            Reason::Repair => "repair",
-        }
-    }
-}
-
-/// What a cache holds for a match: its `(epoch, seq)`, and its bytes where it has them (L1's
-/// known position has none).
-type Claim<'a> = ((i64, i64), Option<&'a [u8]>);
 
 /// A stored snapshot as served, with the match's current epoch in its body (a snapshot written
 /// before the epoch last moved carries the old one).
@@ -323,213 +304,5 @@ impl SnapshotCache {
                 .expect("lock poisoned")
                 .remove(&match_id);
         });
-    }
-
-    /// The database's snapshot of the match as served (a match with no events: its opening
-    /// state), with the match's current epoch; `None` for an unknown match.
-    async fn db_snapshot(&self, match_id: i64) -> Result<Option<Snapshot>, StoreError> {
-        if let Some(stored) = self.store.snapshot(match_id).await? {
-            return Ok(Some(from_stored(stored)));
-        }
-        let Some(row) = self.store.get_match(match_id).await? else {
-            return Ok(None);
-        };
-        let game = crease_domain::Match::new(row.setup);
-        let body = crate::message::snapshot_body(match_id, 0, row.epoch, game.live());
-        Ok(Some(Snapshot::new(0, row.epoch, body)))
-    }
-
-    /// Checks what the caches hold for the match against the database; if any holds a
-    /// position the database does not (a later one, or the same with other bytes), moves the
-    /// match to a new epoch and overwrites L1 and Redis with the database's snapshot, then
-    /// announces it on the bus so every node and client takes it. Returns whether the epoch
-    /// moved (here or, racing, on another node).
-    ///
-    /// The caches are read before the database: a legitimate write reaches a cache only after
-    /// its transaction committed, so the database read afterwards contains it, and a race with
-    /// another node's append is never taken for a lost history.
-    pub async fn reconcile(&self, match_id: i64, reason: Reason) -> Result<bool, StoreError> {
-        let redis_held = match &self.redis {
-            Some(link) => self
-                .redis_tier
-                .get(link, match_id, reason == Reason::Repair)
-                .await
-                .ok()
-                .flatten(),
-            None => None,
-        };
-        let l1_known = self.l1.known(match_id);
-        let l1_held = self.l1.held(match_id);
-        let Some(db) = self.db_snapshot(match_id).await? else {
-            return Ok(false);
-        };
-        let mut claims: Vec<Claim<'_>> = vec![(l1_known, None)];
-        let redis_pos = redis_held.as_ref().and_then(|b| {
-            let pos = (crate::message::epoch_of(b), crate::message::seq_of(b)?);
-            Some((pos, b))
-        });
-        if let Some((pos, body)) = &redis_pos {
-            claims.push((*pos, Some(&body[..])));
-        }
-        if let Some(held) = &l1_held {
-            claims.push((held.pos(), Some(&held.body[..])));
-        }
-        let lost = claims.iter().find(|(pos, body)| {
-            *pos > db.pos() || (*pos == db.pos() && body.is_some_and(|b| b != &db.body[..]))
-        });
-        let Some(&(lost, _)) = lost else {
-            return Ok(false);
-        };
-        let highest = claims.iter().map(|(p, _)| p.0).max().unwrap_or(0);
-        let to = crate::store::new_epoch(highest.max(db.epoch));
-        let Some((_, moved)) = self.store.bump_epoch(match_id, db.epoch, to).await? else {
-            return Ok(false);
-        };
-        if moved {
-            metrics::counter!("crease_epoch_changes_total", "reason" => reason.as_str())
-                .increment(1);
-            tracing::warn!(
-                match_id,
-                reason = reason.as_str(),
-                cached_epoch = lost.0,
-                cached_seq = lost.1,
-                db_epoch = db.epoch,
-                db_seq = db.seq,
-                new_epoch = to,
-                "the caches held a history the database does not: moved the match to a new epoch"
-            );
-        }
-        let Some(snap) = self.db_snapshot(match_id).await? else {
-            return Ok(false);
-        };
-        let snap = Arc::new(snap);
-        self.l1.reset(match_id, snap.clone());
-        if let Some(link) = &self.redis {
-            if self
-                .redis_tier
-                .put_if_newer(link, match_id, snap.pos(), &snap.body, true)
-                .await
-                .is_err()
-            {
-                self.mark_dirty(match_id);
-            }
-        }
-        if let Some(bus) = self.announce.get() {
-            bus.publish(BusMessage {
-                match_id,
-                seq: snap.seq,
-                epoch: snap.epoch,
-                payload: crate::message::snapshot_message_from_body(&snap.body),
-            });
-        }
-        Ok(true)
-    }
-
-    /// Probes Redis while it is down; when it answers, repairs every snapshot it may have
-    /// missed from the database, and only then lets reads use it again.
-    pub async fn run_redis_watchdog(self: Arc<Self>, shutdown: CancellationToken) {
-        let Some(link) = self.redis.clone() else {
-            return;
-        };
-        let mut backoff = Duration::from_millis(100);
-        let mut rounds: u32 = 0;
-        loop {
-            rounds = rounds.wrapping_add(1);
-            if !link.is_up() {
-                if link.probe().await && self.repair(&link, true).await {
-                    link.mark_up();
-                    // Messages may have been lost without the subscription noticing (a hung
-                    // Redis): reload every match from Redis, just repaired from the database.
-                    self.l1.clear_snapshots();
-                    backoff = Duration::from_millis(100);
-                } else {
-                    link.mark_down();
-                    // Short: every read goes to the database until Redis is back in use.
-                    backoff = (backoff * 2).min(Duration::from_millis(500));
-                }
-            } else if self.has_dirty() {
-                // A write failed while the link still looked up.
-                self.repair(&link, false).await;
-            } else if rounds.is_multiple_of(UP_PROBE_EVERY) {
-                // A hung Redis closes nothing: a node that only reads from L1 makes no Redis
-                // call that could time out, so without a probe it would never notice, and
-                // would trust a silent bus (and its L1) for as long as the hang lasts.
-                link.probe().await;
-            }
-            let pause = if link.is_up() {
-                Duration::from_millis(250)
-            } else {
-                backoff
-            };
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(pause) => {}
-            }
-        }
-    }
-
-    fn has_dirty(&self) -> bool {
-        !self.dirty.lock().expect("lock poisoned").is_empty()
-    }
-
-    /// Writes the database's snapshot of every match Redis may have missed (with `all`, also
-    /// every live or watched match, since a restarted Redis may have lost everything).
-    async fn repair(&self, link: &RedisLink, all: bool) -> bool {
-        // Taken, not cloned: a write that fails during the repair marks its match again.
-        let mut ids = std::mem::take(&mut *self.dirty.lock().expect("lock poisoned"));
-        if all {
-            match self.store.live_match_ids().await {
-                Ok(live) => ids.extend(live),
-                Err(_) => {
-                    self.dirty.lock().expect("lock poisoned").extend(ids);
-                    return false;
-                }
-            }
-            ids.extend(self.l1.match_ids());
-            match self.redis_tier.held_match_ids(link).await {
-                Ok(held) => ids.extend(held),
-                Err(_) => {
-                    self.dirty.lock().expect("lock poisoned").extend(ids);
-                    return false;
-                }
-            }
-        }
-        let mut failed = Vec::new();
-        for id in &ids {
-            let ok = match self.store.snapshot(*id).await {
-                Ok(Some(stored)) => {
-                    let snap = from_stored(stored);
-                    match self
-                        .redis_tier
-                        .put_if_newer(link, *id, snap.pos(), &snap.body, true)
-                        .await
-                    {
-                        Ok(redis::Put::Written) => true,
-                        // Redis holds this position or a later one: a newer write, or a
-                        // history the database lost (a node restarted on a restored database
-                        // lands here first).
-                        Ok(redis::Put::Refused { .. }) => {
-                            self.reconcile(*id, Reason::Repair).await.is_ok()
-                        }
-                        Err(_) => false,
-                    }
-                }
-                // No event in the database: Redis may still hold the lost history's.
-                Ok(None) => self.reconcile(*id, Reason::Repair).await.is_ok(),
-                Err(_) => false,
-            };
-            if !ok {
-                failed.push(*id);
-            }
-        }
-        if !failed.is_empty() {
-            self.dirty.lock().expect("lock poisoned").extend(failed);
-            return false;
-        }
-        tracing::info!(
-            repaired = ids.len(),
-            "redis snapshots repaired from the database"
-        );
-        true
     }
 }

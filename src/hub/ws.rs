@@ -14,6 +14,7 @@ use tracing::Instrument;
 use super::conn::{Conn, Transport};
 use super::frame::{ws_close, ws_frame, Frame, OP_PONG};
 use super::frame_budget::FrameBudget;
+use super::match_hub::MatchHub;
 use super::ws_proto::{parse, ClientFrame, Reassembly, MAX_CLIENT_PAYLOAD};
 use super::Hubs;
 
@@ -78,54 +79,67 @@ pub async fn run(
         {
             conn.kill();
         }
-        let shutdown = hubs.shutdown.token();
-        loop {
-            let backlog = conn.flush();
-            // Checked after the flush: a closing connection whose last frame that flush wrote
-            // is done, and nothing else would wake this task to notice.
-            if conn.finished() {
-                break;
-            }
-            if conn.is_closing() {
-                // Closed from the fan-out (4008, too slow): the close frame sits behind a full
-                // socket buffer that this client may never read. It gets the grace of any close.
-                Box::pin(drain(&conn, &stream)).await;
-                break;
-            }
-            tokio::select! {
-                biased;
-                _ = shutdown.cancelled() => {
-                    conn.close_with(ws_close(1012, "server restarting; reconnect"));
-                    Box::pin(drain(&conn, &stream)).await;
-                    break;
-                }
-                ready = stream.readable() => {
-                    if ready.is_err() {
-                        break;
-                    }
-                    match read_some(&stream, &mut pending, &mut incoming, &conn, &hubs) {
-                        Read::Open => {}
-                        Read::Closing => {
-                            Box::pin(drain(&conn, &stream)).await;
-                            break;
-                        }
-                        Read::Gone => break,
-                    }
-                }
-                _ = stream.writable(), if backlog => {}
-                _ = conn.wake.notified() => {
-                    if conn.take_resync() {
-                        Box::pin(hubs.resync(&conn, &hub)).await;
-                    }
-                }
-            }
-        }
+        serve(&hubs, &conn, &hub, &stream, pending, incoming).await;
         conn.kill();
         hubs.detach(&conn);
         metrics::gauge!("crease_connections", "transport" => "ws").decrement(1.0);
     }
     .instrument(span)
     .await
+}
+
+/// The connection's life after seeding: reads from the client, writes its backlog, resyncs it
+/// when it fell behind, and returns when it closed, died or the node is shutting down.
+async fn serve(
+    hubs: &Hubs,
+    conn: &Arc<Conn>,
+    hub: &MatchHub,
+    stream: &TcpStream,
+    mut pending: Vec<u8>,
+    mut incoming: Incoming,
+) {
+    let shutdown = hubs.shutdown.token();
+    loop {
+        let backlog = conn.flush();
+        // Checked after the flush: a closing connection whose last frame that flush wrote
+        // is done, and nothing else would wake this task to notice.
+        if conn.finished() {
+            break;
+        }
+        if conn.is_closing() {
+            // Closed from the fan-out (4008, too slow): the close frame sits behind a full
+            // socket buffer that this client may never read. It gets the grace of any close.
+            Box::pin(drain(conn, stream)).await;
+            break;
+        }
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => {
+                conn.close_with(ws_close(1012, "server restarting; reconnect"));
+                Box::pin(drain(conn, stream)).await;
+                break;
+            }
+            ready = stream.readable() => {
+                if ready.is_err() {
+                    break;
+                }
+                match read_some(stream, &mut pending, &mut incoming, conn, hubs) {
+                    Read::Open => {}
+                    Read::Closing => {
+                        Box::pin(drain(conn, stream)).await;
+                        break;
+                    }
+                    Read::Gone => break,
+                }
+            }
+            _ = stream.writable(), if backlog => {}
+            _ = conn.wake.notified() => {
+                if conn.take_resync() {
+                    Box::pin(hubs.resync(conn, hub)).await;
+                }
+            }
+        }
+    }
 }
 
 /// Reads what is there without blocking and acts on every whole frame.

@@ -7,7 +7,6 @@
 //! for the connection's task. An SSE client's queue is drained by its response body.
 
 use std::collections::VecDeque;
-use std::io::IoSlice;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -17,6 +16,11 @@ use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
 use super::frame::{Frame, FrameKind};
+
+mod gapless;
+mod write;
+
+use gapless::{admit, Admit};
 
 /// A client holding more than this many queued messages, or bytes, is lagging.
 const MAX_QUEUED_FRAMES: usize = 256;
@@ -142,30 +146,13 @@ impl Conn {
         if g.closing || g.dead {
             return Outcome::Fine;
         }
-        match frame.kind {
-            FrameKind::Control => {}
-            FrameKind::Snapshot => {
-                if !g.seeding && frame.pos() <= g.last {
-                    return Outcome::Fine;
-                }
-                self.drop_unwritten(&mut g);
-                g.resync = false;
-                g.last = frame.pos();
-            }
-            FrameKind::Delta if g.seeding => {}
-            FrameKind::Delta => {
-                if frame.pos() <= g.last {
-                    return Outcome::Fine;
-                }
-                if frame.epoch != g.last.0 || frame.seq != g.last.1 + 1 || g.resync {
-                    if !g.resync {
-                        g.resync = true;
-                        drop(g);
-                        self.wake.notify_one();
-                    }
-                    return Outcome::Fine;
-                }
-                g.last = frame.pos();
+        match admit(&mut g, frame) {
+            Admit::Take => {}
+            Admit::Skip => return Outcome::Fine,
+            Admit::Resync => {
+                drop(g);
+                self.wake.notify_one();
+                return Outcome::Fine;
             }
         }
         let bytes = self.bytes_of(frame);
@@ -175,23 +162,15 @@ impl Conn {
         {
             // The common case, an up-to-date client: one write straight from the shared frame,
             // with no queue entry and no refcount traffic.
-            match stream.try_write(bytes) {
-                Ok(n) if n == bytes.len() => {
+            match write::whole(stream, bytes) {
+                write::Direct::Whole => {
                     if frame.kind != FrameKind::Control {
                         g.sent = frame.pos();
                     }
                     return Outcome::Fine;
                 }
-                Ok(0) => {
-                    g.dead = true;
-                    drop(g);
-                    self.wake.notify_one();
-                    return Outcome::Fine;
-                }
-                Ok(n) => written = n,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => {
+                write::Direct::Part(n) => written = n,
+                write::Direct::Dead => {
                     g.dead = true;
                     drop(g);
                     self.wake.notify_one();
@@ -256,7 +235,7 @@ impl Conn {
     /// Drops what the client has not started to receive. The client now has messages only up
     /// to `sent` (or the half-written head), so that is where it must be resumed from;
     /// keeping `last` at the newest dropped message would resume it past a gap.
-    fn drop_unwritten(&self, g: &mut Inner) {
+    fn drop_unwritten(g: &mut Inner) {
         let keep_head = g.head_written > 0;
         let head = if keep_head { g.queue.pop_front() } else { None };
         g.queue.clear();
@@ -279,7 +258,7 @@ impl Conn {
             .last_lag
             .is_some_and(|t| now.duration_since(t) < LAG_WINDOW);
         g.last_lag = Some(now);
-        self.drop_unwritten(g);
+        Self::drop_unwritten(g);
         if again {
             // Centrifugo's 3008 "slow", in the 4000s range the protocol leaves to applications.
             let last = match self.transport {
@@ -299,7 +278,7 @@ impl Conn {
     /// Writes what it can now (WebSocket) or hands the queue to the body (SSE); checks bounds.
     fn push_out(&self, mut g: MutexGuard<'_, Inner>) -> Outcome {
         if let Transport::Ws(stream) = &self.transport {
-            write_queue(stream, &mut g);
+            write::queue(stream, &mut g);
         }
         let over = g.queue.len() > MAX_QUEUED_FRAMES || g.queued_bytes > MAX_QUEUED_BYTES;
         let outcome = if over {
@@ -320,7 +299,7 @@ impl Conn {
     pub fn flush(&self) -> bool {
         let mut g = self.lock();
         if let Transport::Ws(stream) = &self.transport {
-            write_queue(stream, &mut g);
+            write::queue(stream, &mut g);
         }
         !g.queue.is_empty() && !g.dead
     }
@@ -385,110 +364,5 @@ fn push_last(g: &mut Inner, last: Bytes) {
     g.closing = true;
 }
 
-/// Writes as much of the queue as the socket takes without blocking, several frames per call.
-fn write_queue(stream: &TcpStream, g: &mut Inner) {
-    while !g.queue.is_empty() && !g.dead {
-        let mut slices: [IoSlice<'_>; MAX_IOVECS] = [IoSlice::new(&[]); MAX_IOVECS];
-        let mut n = 0;
-        for (i, q) in g.queue.iter().take(MAX_IOVECS).enumerate() {
-            let from = if i == 0 { g.head_written } else { 0 };
-            slices[i] = IoSlice::new(&q.bytes[from..]);
-            n += 1;
-        }
-        match stream.try_write_vectored(&slices[..n]) {
-            Ok(0) => {
-                g.dead = true;
-                return;
-            }
-            Ok(mut written) => {
-                while written > 0 {
-                    let Some(head) = g.queue.front() else { break };
-                    let left = head.bytes.len() - g.head_written;
-                    if written >= left {
-                        written -= left;
-                        g.queued_bytes -= head.bytes.len();
-                        if head.kind != FrameKind::Control {
-                            g.sent = (head.epoch, head.seq);
-                        }
-                        g.head_written = 0;
-                        g.queue.pop_front();
-                    } else {
-                        g.head_written += written;
-                        written = 0;
-                    }
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => {
-                g.dead = true;
-                g.queue.clear();
-                return;
-            }
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn delta(seq: i64) -> Frame {
-        Frame::message((1, seq), FrameKind::Delta, br#"{"type":"ball"}"#)
-    }
-
-    #[test]
-    fn a_lagging_client_is_resumed_from_what_it_was_sent() {
-        let conn = Conn::new(1, 1, Transport::Sse, 0);
-        conn.finish_seeding((1, 0), Vec::new());
-        for seq in 1..=3 {
-            conn.offer(&delta(seq));
-        }
-        // The response body sends 1..=3; then the client stops reading.
-        for _ in 0..3 {
-            conn.pop().expect("queued");
-        }
-        let mut outcome = Outcome::Fine;
-        for seq in 4..=(4 + MAX_QUEUED_FRAMES as i64) {
-            outcome = conn.offer(&delta(seq));
-        }
-        assert_eq!(outcome, Outcome::Resync);
-        assert!(conn.take_resync());
-        // Resumed from 3, not from the newest dropped message: 4.. must still reach it.
-        assert_eq!(conn.last(), (1, 3));
-        assert!(conn.pop().is_none(), "nothing unsent is kept");
-    }
-}
-
-#[cfg(test)]
-mod epoch_tests {
-    use super::*;
-
-    fn frame(kind: FrameKind, epoch: i64, seq: i64) -> Frame {
-        Frame::message((epoch, seq), kind, br#"{"type":"x"}"#)
-    }
-
-    #[test]
-    fn a_newer_epoch_replaces_the_state_and_an_older_one_is_dropped() {
-        let conn = Conn::new(1, 1, Transport::Sse, 0);
-        conn.finish_seeding((-1, -1), vec![frame(FrameKind::Snapshot, 1, 30)]);
-        conn.pop().expect("the first snapshot");
-        // A restored history: seq 5 of a newer epoch is later than seq 30 of the old one.
-        conn.offer(&frame(FrameKind::Delta, 2, 6));
-        assert!(
-            conn.take_resync(),
-            "a change of epoch needs a snapshot first"
-        );
-        assert!(conn.pop().is_none());
-        conn.offer(&frame(FrameKind::Snapshot, 2, 5));
-        conn.offer(&frame(FrameKind::Delta, 2, 6));
-        conn.offer(&frame(FrameKind::Delta, 1, 31));
-        conn.offer(&frame(FrameKind::Snapshot, 1, 40));
-        assert_eq!(conn.last(), (2, 6));
-        assert!(conn.pop().is_some() && conn.pop().is_some());
-        assert!(
-            conn.pop().is_none(),
-            "nothing of the old epoch after the new one"
-        );
-    }
-}
+mod tests;
