@@ -10,8 +10,8 @@ use crease_domain::cricsheet::CricsheetMatch;
 use crease_domain::{MatchEvent, Recorded};
 
 use crate::fixtures::{self, bundled, ImportError, Seeded};
+use crate::http::state::AppState;
 use crate::ingest::IngestError;
-use crate::state::AppState;
 use crate::store::LIVE_STATUSES;
 
 /// Pause, in balls, between a finished demo match and its fresh copy: long enough to read the

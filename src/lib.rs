@@ -3,8 +3,8 @@
 //! The modules in the order a ball flows through them:
 //!
 //! - [`server`]: the accept loop; [`server::Admission`] takes or refuses each connection.
-//! - [`http`]: the routes, extractors and pages; [`http::error`] turns every refusal into
-//!   problem+json.
+//! - [`http`]: the routes, extractors and pages, sharing [`http::state`]; [`http::error`] turns
+//!   every refusal into problem+json.
 //! - [`ingest`]: a scorer's event loaded, applied and appended once, in seq order per match.
 //! - [`domain`]: the Laws of cricket, pure: the engine that applies an event to a match.
 //! - [`store`]: PostgreSQL or SQLite: fixtures, tokens, the event log and its snapshots.
@@ -17,7 +17,7 @@
 //!   recent messages for clients that resume.
 //!
 //! Around them, the node itself: [`config`] (flags and environment), [`startup`] (a node built
-//! from its config and run until stopped), [`state`] (what every handler shares), [`shutdown`]
+//! from its config and run until stopped), [`shutdown`]
 //! (the graceful drain) and [`telemetry`] (logs and metrics). And the commands: [`cli`] (the
 //! `crease` subcommands, one file each), [`fixtures`] (Cricsheet matches checked, cut and
 //! stored through ingest; the bundled ones), [`demo`] (a bundled match kept going live) and
@@ -40,6 +40,5 @@ pub mod replay;
 pub mod server;
 pub mod shutdown;
 pub mod startup;
-pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -16,12 +16,12 @@ use crate::cache::SnapshotCache;
 use crate::config::ServeConfig;
 use crate::http::auth::SecretDigest;
 use crate::http::auth_failures::AuthFailures;
+use crate::http::state::{AppState, Shared};
 use crate::hub::{Hubs, NodeSink};
 use crate::ingest::Scoring;
 use crate::redis_link::RedisLink;
 use crate::server::{Admission, Limits};
 use crate::shutdown::Shutdown;
-use crate::state::{AppState, Shared};
 use crate::store::Store;
 
 pub struct App {

@@ -13,7 +13,7 @@ use super::auth::require_admin;
 use super::extract::{ApiJson, ApiQuery, BearerToken};
 use super::read::MatchView;
 use crate::http::error::ApiError;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::store::{NewMatch, NewPlayer, NewTeam, NewTournament};
 
 pub fn router() -> Router<AppState> {

@@ -6,7 +6,7 @@ use subtle::ConstantTimeEq;
 
 use super::extract::BearerToken;
 use crate::http::error::ApiError;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::store::Grant;
 
 /// A secret held only as its SHA-256. Comparing digests of equal length in constant time

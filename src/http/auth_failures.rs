@@ -14,8 +14,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::http::error::problem_response;
-use crate::server::Slot;
-use crate::state::AppState;
+use crate::http::peer::Peer;
+use crate::http::state::AppState;
 
 /// Addresses tracked at once. Past this, buckets that have refilled are dropped first, then
 /// the fullest: memory stays bounded however many addresses an attacker uses.
@@ -117,7 +117,7 @@ fn authenticates(req: &Request) -> bool {
 /// The layer: refuses a limited address before the handler runs (so a right token is not even
 /// looked up), and counts every 401 the handler gives.
 pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let addr = req.extensions().get::<Slot>().map(Slot::addr);
+    let addr = req.extensions().get::<Peer>().map(|p| p.addr);
     let Some(addr) = addr.filter(|_| authenticates(&req)) else {
         return next.run(req).await;
     };

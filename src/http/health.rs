@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::auth::refused;
 use super::extract::BearerToken;
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 /// `metrics` is false when `/metrics` has an address of its own.
 pub fn router(metrics: bool) -> Router<AppState> {

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::auth::authorize_scorer;
 use super::extract::{parse_json, ApiJson, BearerToken, MatchId};
 use crate::http::error::ApiError;
+use crate::http::state::AppState;
 use crate::ingest::{IdempotencyKey, Scored};
-use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

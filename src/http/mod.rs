@@ -11,8 +11,10 @@ pub mod ingest;
 pub mod middleware;
 pub mod openapi;
 pub mod origins;
+pub mod peer;
 pub mod read;
 pub mod realtime;
+pub mod state;
 pub mod tokens;
 pub mod web;
 pub mod write_stall;
@@ -24,7 +26,7 @@ use axum::response::IntoResponse;
 use axum::Router;
 use tower::ServiceBuilder;
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 pub fn app(state: AppState) -> Router {
     let limit = state.config.body_limit;

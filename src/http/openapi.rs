@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 pub const DOCUMENT: &str = include_str!("openapi.json");
 

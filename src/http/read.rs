@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::extract::{ApiQuery, MatchId};
 use crate::cache::{Snapshot, Tier};
 use crate::http::error::ApiError;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::store::MatchRow;
 
 pub fn router() -> Router<AppState> {

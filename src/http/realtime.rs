@@ -12,9 +12,9 @@ use serde::Deserialize;
 use super::extract::{ApiQuery, MatchId};
 use crate::http::edge::EdgeIo;
 use crate::http::error::ApiError;
+use crate::http::peer::Peer;
+use crate::http::state::AppState;
 use crate::hub::{sse, ws, ws_proto, Resume};
-use crate::server::Slot;
-use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -73,7 +73,7 @@ async fn websocket(
     State(state): State<AppState>,
     MatchId(id): MatchId,
     ApiQuery(q): ApiQuery<Since>,
-    slot: Option<Extension<Slot>>,
+    peer: Option<Extension<Peer>>,
     mut req: Request,
 ) -> Result<Response, ApiError> {
     let headers = req.headers();
@@ -116,7 +116,7 @@ async fn websocket(
         return Err(ApiError::Internal("connection cannot be upgraded".into()));
     };
     let hubs = state.hubs.clone();
-    let slot = slot.map(|Extension(s)| s);
+    let slot = peer.map(|Extension(p)| p.hold());
     state.shutdown.spawn(async move {
         let upgraded = match on_upgrade.await {
             Ok(u) => u,
@@ -166,23 +166,29 @@ async fn event_stream(
     MatchId(id): MatchId,
     ApiQuery(q): ApiQuery<Since>,
     headers: HeaderMap,
-    slot: Option<Extension<Slot>>,
+    peer: Option<Extension<Peer>>,
 ) -> Result<Response, ApiError> {
     state.origins.check(&headers)?;
     let since = since_of(&q, &headers)?;
     require_match(&state, id).await?;
-    let stream = sse::match_stream(state.hubs.clone(), id, since, slot.map(|Extension(s)| s)).await;
+    let stream = sse::match_stream(
+        state.hubs.clone(),
+        id,
+        since,
+        peer.map(|Extension(p)| p.hold()),
+    )
+    .await;
     Ok(sse_response(Body::from_stream(stream)))
 }
 
 async fn ticker(
     State(state): State<AppState>,
     headers: HeaderMap,
-    slot: Option<Extension<Slot>>,
+    peer: Option<Extension<Peer>>,
 ) -> Result<Response, ApiError> {
     state.origins.check(&headers)?;
     Ok(sse_response(Body::from_stream(sse::ticker_stream(
         state.hubs.clone(),
-        slot.map(|Extension(s)| s),
+        peer.map(|Extension(p)| p.hold()),
     ))))
 }

@@ -12,7 +12,7 @@ use super::admin::{created, name};
 use super::auth::require_admin;
 use super::extract::{ApiJson, BearerToken};
 use crate::http::error::ApiError;
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

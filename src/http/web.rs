@@ -15,7 +15,7 @@ use axum::Router;
 use sha2::{Digest, Sha256};
 
 use crate::http::error::ApiError;
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -42,8 +42,10 @@ pub struct Admission {
     counts: Arc<Mutex<Counts>>,
 }
 
-/// One admitted connection. Carried by each request (as an extension) so a WebSocket task can
-/// keep it; the count drops when the last holder does.
+/// One admitted connection. Each request carries it (inside an [`http::peer::Peer`]) so that a
+/// stream can keep it; the count drops when the last holder does.
+///
+/// [`http::peer::Peer`]: crate::http::peer::Peer
 #[derive(Clone)]
 pub struct Slot(Arc<SlotInner>);
 
@@ -51,6 +53,11 @@ impl Slot {
     /// The client's address, as the socket shows it (a proxy in front shows its own).
     pub fn addr(&self) -> IpAddr {
         self.0.addr
+    }
+
+    /// The slot, type-erased, for the routes to hold without knowing what it is.
+    pub fn held(&self) -> Arc<dyn std::any::Any + Send + Sync> {
+        self.0.clone()
     }
 
     /// Whether this connection came in on the reserve, past a cap.

@@ -19,12 +19,13 @@ use admission::{may_use_reserve, over_cap_response, refuse, Refusal};
 pub use admission::{Admission, Limits, Slot};
 
 use crate::http::edge::EdgeIo;
+use crate::http::peer::Peer;
 use crate::shutdown::Shutdown;
 
 /// Each connection's service: the `/live` hot path first, then the router.
 #[derive(Clone)]
 struct NodeService {
-    state: crate::state::AppState,
+    state: crate::http::state::AppState,
     router: TowerToHyperService<Router>,
     /// Set on a connection admitted into the reserve: which cap it is over.
     reserved: Option<Refusal>,
@@ -60,7 +61,7 @@ impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for NodeServ
 
 pub async fn serve(
     listener: TcpListener,
-    state: crate::state::AppState,
+    state: crate::http::state::AppState,
     router: Router,
     admission: Admission,
     shutdown: Shutdown,
@@ -91,7 +92,9 @@ pub async fn serve(
         };
         let reserved = slot.reserved();
         let _ = stream.set_nodelay(true);
-        let svc = router.clone().layer(axum::Extension(slot.clone()));
+        let svc = router
+            .clone()
+            .layer(axum::Extension(Peer::new(slot.addr(), slot.held())));
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(state.config.header_timeout())

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use crease::config::{CacheMode, ServeConfig};
+use crease::http::state::AppState;
 use crease::startup::App;
-use crease::state::AppState;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
