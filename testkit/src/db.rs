@@ -124,40 +124,35 @@ pub async fn postgres_copy(src: &TestDb) -> TestDb {
     let mut admin = sqlx::PgConnection::connect(admin_url)
         .await
         .expect("admin connection");
-    let run = |sql: String| sqlx::query(Box::leak(sql.into_boxed_str()));
-    run(format!(
-        "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false"
-    ))
-    .execute(&mut admin)
-    .await
-    .expect("close the source to new connections");
-    run(format!(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-    ))
-    .execute(&mut admin)
-    .await
-    .expect("end the source's sessions");
+    admin_exec(
+        &mut admin,
+        &format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false"),
+        "close the source to new connections",
+    )
+    .await;
+    admin_exec(
+        &mut admin,
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        ),
+        "end the source's sessions",
+    )
+    .await;
     // CREATE DATABASE waits a few seconds for ended sessions to go; a slow exit is retried.
-    let mut copied = None;
-    for _ in 0..5 {
-        copied = Some(
-            run(format!("CREATE DATABASE \"{copy}\" TEMPLATE \"{name}\""))
-                .execute(&mut admin)
-                .await,
-        );
-        if matches!(copied, Some(Ok(_))) {
-            break;
-        }
-    }
-    run(format!(
-        "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS true"
-    ))
-    .execute(&mut admin)
-    .await
-    .expect("reopen the source");
+    let copied = admin_retried(
+        &mut admin,
+        &format!("CREATE DATABASE \"{copy}\" TEMPLATE \"{name}\""),
+    )
+    .await;
+    admin_exec(
+        &mut admin,
+        &format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS true"),
+        "reopen the source",
+    )
+    .await;
     let _ = admin.close().await;
-    if let Some(Err(e)) = copied {
+    if let Err(e) = copied {
         panic!("cannot copy {name}: {e}");
     }
     let url = with_database(admin_url, &copy);
@@ -197,38 +192,50 @@ pub async fn postgres_restore(target: &TestDb, backup: TestDb) {
     let mut admin = sqlx::PgConnection::connect(admin_url)
         .await
         .expect("admin connection");
-    let run = |sql: String| sqlx::query(Box::leak(sql.into_boxed_str()));
-    run(format!(
-        "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false"
-    ))
-    .execute(&mut admin)
-    .await
-    .expect("close the target to new connections");
+    admin_exec(
+        &mut admin,
+        &format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false"),
+        "close the target to new connections",
+    )
+    .await;
     // FORCE ends the sessions; one that raced in before the ALTER is ended on a retry.
-    let mut dropped = None;
+    let dropped = admin_retried(
+        &mut admin,
+        &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+    )
+    .await;
+    if let Err(e) = dropped {
+        panic!("cannot drop {name} for the restore: {e}");
+    }
+    admin_exec(
+        &mut admin,
+        &format!("ALTER DATABASE \"{backup_name}\" RENAME TO \"{name}\""),
+        "the backup takes the target's name",
+    )
+    .await;
+    let _ = admin.close().await;
+    // The backup's name is gone; its drop finds nothing to remove.
+    drop(backup);
+}
+
+/// Runs one statement on the admin connection; the test fails, saying `what`, if it fails.
+async fn admin_exec(admin: &mut sqlx::PgConnection, sql: &str, what: &str) {
+    if let Err(e) = sqlx::raw_sql(sql).execute(&mut *admin).await {
+        panic!("{what}: {e}");
+    }
+}
+
+/// Runs a statement that may meet sessions that are still ending: up to five tries.
+async fn admin_retried(admin: &mut sqlx::PgConnection, sql: &str) -> Result<(), sqlx::Error> {
+    let mut tried = Ok(());
     for _ in 0..5 {
-        dropped = Some(
-            run(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .execute(&mut admin)
-                .await,
-        );
-        if matches!(dropped, Some(Ok(_))) {
+        tried = sqlx::raw_sql(sql).execute(&mut *admin).await.map(drop);
+        if tried.is_ok() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    if let Some(Err(e)) = dropped {
-        panic!("cannot drop {name} for the restore: {e}");
-    }
-    run(format!(
-        "ALTER DATABASE \"{backup_name}\" RENAME TO \"{name}\""
-    ))
-    .execute(&mut admin)
-    .await
-    .expect("the backup takes the target's name");
-    let _ = admin.close().await;
-    // The backup's name is gone; its drop finds nothing to remove.
-    drop(backup);
+    tried
 }
 
 /// A fresh SQLite file in the temp directory, migrated.
