@@ -174,6 +174,10 @@ impl App {
         let metrics = crate::telemetry::metrics_handle();
         let store = Store::open(&config.store).await?;
         let shutdown = Shutdown::new();
+        shutdown.spawn(crate::telemetry::run_metrics_upkeep(
+            metrics.clone(),
+            shutdown.token(),
+        ));
         let redis = redis_link(&config)?;
         let core = start_core(&config, &store, &redis, &shutdown);
         let scoring = Arc::new(Scoring::new(

@@ -290,9 +290,14 @@ fn drift(rows: &[Row]) -> Vec<Drift> {
         .collect()
 }
 
+/// A metric's bytes in MiB, or `-` when the node does not report it.
+fn mib(bytes: Option<u64>) -> String {
+    bytes.map_or("-".into(), |b| format!("{:.1}", b as f64 / 1048576.0))
+}
+
 fn header() -> String {
     "   t  open  conn  fail  left  drop  deliv  gap dup back  p50     p99     post p99  \
-     node: rss MiB, ring MiB, files, threads, tasks, viewers, engines, cpu%"
+     node: rss MiB, heap MiB, ring MiB, files, threads, tasks, viewers, engines, cpu%"
         .to_owned()
 }
 
@@ -303,10 +308,10 @@ fn line(r: &Row) -> String {
         .iter()
         .map(|n| {
             format!(
-                "{:.1} {} {} {} {} {} {} {:.0}%",
+                "{:.1} {} {} {} {} {} {} {} {:.0}%",
                 n.rss_kib as f64 / 1024.0,
-                n.ring_bytes
-                    .map_or("-".into(), |b| format!("{:.1}", b as f64 / 1048576.0)),
+                mib(n.heap_bytes),
+                mib(n.ring_bytes),
                 n.open_files,
                 n.threads,
                 n.tasks.map_or("-".into(), |v| v.to_string()),

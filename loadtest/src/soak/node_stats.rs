@@ -25,6 +25,9 @@ pub struct NodeSample {
     /// `crease_ring_bytes`: recent messages held for resuming clients.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ring_bytes: Option<u64>,
+    /// `crease_heap_bytes`: what the allocator has handed out and not had back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heap_bytes: Option<u64>,
     /// `crease_redis_up`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redis_up: Option<u64>,
@@ -62,6 +65,7 @@ impl NodeWatch {
             s.redis_up = metric_sum(&text, "crease_redis_up");
             s.engines = metric_sum(&text, "crease_engines_loaded");
             s.ring_bytes = metric_sum(&text, "crease_ring_bytes");
+            s.heap_bytes = metric_sum(&text, "crease_heap_bytes");
         }
         s
     }
