@@ -27,6 +27,11 @@ impl BusMessage {
     pub fn is_snapshot(&self) -> bool {
         self.payload.starts_with(br#"{"type":"snapshot","#)
     }
+
+    /// The match was deleted (before its first event): copies of it are stale everywhere.
+    pub fn is_deletion(&self) -> bool {
+        self.payload.starts_with(br#"{"type":"deleted","#)
+    }
 }
 
 /// Where a node's bus receiver hands messages. Implementations must not block.

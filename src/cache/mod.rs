@@ -10,6 +10,7 @@
 //! epoch, which orders after everything cached, and overwrites the caches with the database's
 //! snapshot.
 
+mod forget;
 pub mod list;
 pub mod memory;
 mod reconcile;

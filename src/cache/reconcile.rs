@@ -107,8 +107,10 @@ impl SnapshotCache {
         self.overwrite(match_id).await
     }
 
-    /// Writes the database's snapshot over L1 and Redis, and announces it to every node.
-    async fn overwrite(&self, match_id: i64) -> Result<bool, StoreError> {
+    /// Writes the database's snapshot over L1 and Redis, and announces it to every node: after a
+    /// lost history is found, and after a match's setup changed before its first ball. `false`
+    /// for an unknown match.
+    pub async fn overwrite(&self, match_id: i64) -> Result<bool, StoreError> {
         let Some(snap) = self.db_snapshot(match_id).await? else {
             return Ok(false);
         };

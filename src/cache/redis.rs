@@ -159,4 +159,17 @@ impl RedisSnapshots {
             link.call(op).await
         }
     }
+
+    /// Removes the match's snapshot (the match was deleted).
+    pub async fn delete(&self, link: &RedisLink, match_id: i64) -> Result<(), LinkError> {
+        let key = snapshot_key(link, match_id);
+        link.call(|mut c| async move {
+            redis::cmd("DEL")
+                .arg(&key)
+                .query_async::<i64>(&mut c)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
 }

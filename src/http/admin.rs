@@ -50,10 +50,10 @@ pub(super) fn created<T: serde::Serialize>(value: T) -> Response {
 
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct TournamentRequest {
-    name: String,
+pub(super) struct TournamentRequest {
+    pub(super) name: String,
     #[serde(default)]
-    season: Option<String>,
+    pub(super) season: Option<String>,
 }
 
 async fn create_tournament(
@@ -62,15 +62,19 @@ async fn create_tournament(
     ApiJson(req): ApiJson<TournamentRequest>,
 ) -> Result<Response, ApiError> {
     require_admin(&state, &token).await?;
-    let t = NewTournament {
+    let t = new_tournament(&req)?;
+    Ok(created(state.store.create_tournament(&t).await?))
+}
+
+pub(super) fn new_tournament(req: &TournamentRequest) -> Result<NewTournament, ApiError> {
+    Ok(NewTournament {
         name: name("name", &req.name)?,
         season: req
             .season
             .as_deref()
             .map(|s| name("season", s))
             .transpose()?,
-    };
-    Ok(created(state.store.create_tournament(&t).await?))
+    })
 }
 
 async fn list_tournaments(State(state): State<AppState>) -> Result<Response, ApiError> {
@@ -137,10 +141,10 @@ async fn list_teams(State(state): State<AppState>) -> Result<Response, ApiError>
 
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct PlayerRequest {
-    name: String,
+pub(super) struct PlayerRequest {
+    pub(super) name: String,
     #[serde(default)]
-    team_id: Option<i64>,
+    pub(super) team_id: Option<i64>,
 }
 
 async fn create_player(
@@ -149,11 +153,15 @@ async fn create_player(
     ApiJson(req): ApiJson<PlayerRequest>,
 ) -> Result<Response, ApiError> {
     require_admin(&state, &token).await?;
-    let p = NewPlayer {
+    let p = new_player(&req)?;
+    Ok(created(state.store.create_player(&p).await?))
+}
+
+pub(super) fn new_player(req: &PlayerRequest) -> Result<NewPlayer, ApiError> {
+    Ok(NewPlayer {
         name: name("name", &req.name)?,
         team_id: req.team_id,
-    };
-    Ok(created(state.store.create_player(&p).await?))
+    })
 }
 
 #[derive(Deserialize)]
@@ -210,7 +218,7 @@ struct SquadRequest {
 
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct MatchRequest {
+pub(super) struct MatchRequest {
     #[serde(default)]
     title: Option<String>,
     #[serde(default)]
@@ -353,22 +361,23 @@ async fn create_match(
     ApiJson(req): ApiJson<MatchRequest>,
 ) -> Result<Response, ApiError> {
     require_admin(&state, &token).await?;
-    let setup = setup_from(&req)?;
+    let row = state.store.create_match(&new_match(&req)?).await?;
+    state.cache.list.clear();
+    Ok(created(MatchView::from(row)))
+}
+
+pub(super) fn new_match(req: &MatchRequest) -> Result<NewMatch, ApiError> {
+    let setup = setup_from(req)?;
     let title = match &req.title {
         Some(t) => name("title", t)?,
         None => format!("{} v {}", setup.teams[0].name, setup.teams[1].name),
     };
     let venue = req.venue.as_deref().map(|v| name("venue", v)).transpose()?;
-    let row = state
-        .store
-        .create_match(&NewMatch {
-            tournament_id: req.tournament_id,
-            title,
-            venue,
-            starts_at: req.starts_at,
-            setup,
-        })
-        .await?;
-    state.cache.list.clear();
-    Ok(created(MatchView::from(row)))
+    Ok(NewMatch {
+        tournament_id: req.tournament_id,
+        title,
+        venue,
+        starts_at: req.starts_at,
+        setup,
+    })
 }

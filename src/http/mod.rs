@@ -1,6 +1,7 @@
 //! The HTTP surface: one router per concern, merged here with the layers they share.
 
 pub mod admin;
+pub mod admin_edits;
 pub mod auth;
 pub mod auth_failures;
 pub mod edge;
@@ -37,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ingest::router())
         .merge(realtime::router())
         .merge(admin::router())
+        .merge(admin_edits::router())
         .merge(tokens::router())
         .merge(health::router(state.config.metrics_addr.is_none()))
         .merge(openapi::router())

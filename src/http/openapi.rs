@@ -34,6 +34,7 @@ mod tests {
             include_str!("read.rs"),
             include_str!("ingest.rs"),
             include_str!("admin.rs"),
+            include_str!("admin_edits.rs"),
             include_str!("health.rs"),
             include_str!("mod.rs"),
             include_str!("realtime.rs"),

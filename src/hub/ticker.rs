@@ -63,7 +63,7 @@ impl Ticker {
     }
 
     pub fn publish(&self, msg: &BusMessage) {
-        if self.lock().is_empty() {
+        if self.lock().is_empty() || msg.is_deletion() {
             return;
         }
         let Ok(probe) = serde_json::from_slice::<Probe>(&msg.payload) else {

@@ -11,8 +11,10 @@ mod append;
 mod clock;
 mod error;
 mod event_reads;
+mod fixture_edits;
 mod fixtures;
 mod postgres;
+mod records;
 mod rows;
 mod sql;
 mod sqlite;
@@ -22,13 +24,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use crease_domain::MatchSetup;
-use serde::Serialize;
 
 use crate::config::StoreConfig;
 
 pub use error::StoreError;
 pub use postgres::PgStore;
+pub use records::{
+    Append, Appended, Deleted, KeyedResponse, MatchRow, NewMatch, NewPlayer, NewTeam,
+    NewTournament, Player, StoredEvent, StoredResponse, StoredSnapshot, Team, Tournament,
+};
 pub use sqlite::SqliteStore;
 pub use tokens::{Grant, ScorerToken};
 
@@ -61,135 +65,6 @@ impl Default for StoreOptions {
             statement_timeout: Duration::from_secs(5),
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NewTournament {
-    pub name: String,
-    pub season: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct Tournament {
-    pub id: i64,
-    pub name: String,
-    pub season: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NewTeam {
-    pub name: String,
-    pub short_name: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct Team {
-    pub id: i64,
-    pub name: String,
-    pub short_name: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NewPlayer {
-    pub name: String,
-    pub team_id: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct Player {
-    pub id: i64,
-    pub name: String,
-    pub team_id: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct NewMatch {
-    pub tournament_id: Option<i64>,
-    pub title: String,
-    pub venue: Option<String>,
-    pub starts_at: Option<DateTime<Utc>>,
-    pub setup: MatchSetup,
-}
-
-/// A match's fixture row with its derived progress (`seq`, `status`, `summary`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MatchRow {
-    pub id: i64,
-    pub tournament_id: Option<i64>,
-    pub title: String,
-    pub venue: Option<String>,
-    pub starts_at: Option<DateTime<Utc>>,
-    pub setup: MatchSetup,
-    /// The seq of the last event; 0 before any event.
-    pub seq: i64,
-    /// The epoch of the match's history (see [`new_epoch`]): a seq is only comparable with
-    /// seqs of the same epoch.
-    pub epoch: i64,
-    /// `not_started`, `in_progress`, `innings_break` or `finished`.
-    pub status: String,
-    /// One line such as "IND 145/3 (17.2)"; empty before any event.
-    pub summary: String,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// One event to append, with everything derived from it, written in a single transaction.
-#[derive(Debug, Clone, Copy)]
-pub struct Append<'a> {
-    pub match_id: i64,
-    /// The new event's seq: the match's current seq + 1, or the append is a `SeqConflict`.
-    pub seq: i64,
-    /// The epoch the event was applied in: if the match's epoch has changed since, the append
-    /// is a `SeqConflict` and the caller reloads. `None` appends in whatever epoch is current.
-    pub epoch: Option<i64>,
-    pub kind: &'a str,
-    /// The event as JSON.
-    pub payload: &'a str,
-    /// The serialized live state at `seq`.
-    pub snapshot: &'a [u8],
-    pub status: &'a str,
-    pub summary: &'a str,
-    /// Kept so that a retried request gets the same answer.
-    pub idempotency: Option<KeyedResponse<'a>>,
-}
-
-/// An `Idempotency-Key` with the request it was used for and the answer given.
-#[derive(Debug, Clone, Copy)]
-pub struct KeyedResponse<'a> {
-    pub key: &'a str,
-    /// A hash of what identifies the request (endpoint, body, principal): the same key sent
-    /// with a different request must not be answered as a retry of the first.
-    pub fingerprint: &'a str,
-    pub response: &'a [u8],
-}
-
-/// What an `Idempotency-Key` was first used for, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct StoredResponse {
-    pub seq: i64,
-    pub response: Vec<u8>,
-    /// `None` for keys stored before fingerprints were kept.
-    pub fingerprint: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Appended {
-    pub seq: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct StoredEvent {
-    pub seq: i64,
-    pub kind: String,
-    pub payload: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct StoredSnapshot {
-    pub seq: i64,
-    /// The match's epoch now, which may be newer than the one written inside `body`.
-    pub epoch: i64,
-    pub body: Vec<u8>,
 }
 
 #[derive(Clone, Debug)]
@@ -302,6 +177,60 @@ impl Store {
     /// Live matches first, then upcoming ones by start time, then finished ones newest first.
     pub async fn list_matches(&self) -> Result<Vec<MatchRow>, StoreError> {
         dispatch!(self, s => s.list_matches())
+    }
+
+    /// Renames a tournament; `None` if there is none.
+    pub async fn update_tournament(
+        &self,
+        id: i64,
+        t: &NewTournament,
+    ) -> Result<Option<Tournament>, StoreError> {
+        dispatch!(self, s => s.update_tournament(id, t))
+    }
+
+    /// Kept while a match is in it.
+    pub async fn delete_tournament(&self, id: i64) -> Result<Deleted, StoreError> {
+        dispatch!(self, s => s.delete_tournament(id))
+    }
+
+    /// A name another team has is `StoreError::Duplicate`.
+    pub async fn update_team(&self, id: i64, t: &NewTeam) -> Result<Option<Team>, StoreError> {
+        dispatch!(self, s => s.update_team(id, t))
+    }
+
+    /// Kept while a player is in it.
+    pub async fn delete_team(&self, id: i64) -> Result<Deleted, StoreError> {
+        dispatch!(self, s => s.delete_team(id))
+    }
+
+    /// An unknown `team_id` is `StoreError::NotFound`.
+    pub async fn update_player(
+        &self,
+        id: i64,
+        p: &NewPlayer,
+    ) -> Result<Option<Player>, StoreError> {
+        dispatch!(self, s => s.update_player(id, p))
+    }
+
+    pub async fn delete_player(&self, id: i64) -> Result<Deleted, StoreError> {
+        dispatch!(self, s => s.delete_player(id))
+    }
+
+    /// The match's details; with `new_epoch`, its setup too, moving it to that epoch, and only
+    /// while it has no event. `None` if there is no such match, or it has events and the setup
+    /// was to change.
+    pub async fn update_match(
+        &self,
+        id: i64,
+        m: &NewMatch,
+        new_epoch: Option<i64>,
+    ) -> Result<Option<MatchRow>, StoreError> {
+        dispatch!(self, s => s.update_match(id, m, new_epoch))
+    }
+
+    /// Kept once it has an event.
+    pub async fn delete_match(&self, id: i64) -> Result<Deleted, StoreError> {
+        dispatch!(self, s => s.delete_match(id))
     }
 
     /// Mints a token allowed to score `match_ids` until `expires_at` (for ever if `None`). Only

@@ -11,13 +11,14 @@ use super::append::append;
 use super::clock::{BindClock, Clock};
 use super::error::SEQ_UNKNOWN;
 use super::event_reads::event_reads;
+use super::fixture_edits::fixture_edits;
 use super::fixtures::fixtures;
 use super::rows::{match_rows, MatchRecord};
 use super::tokens::scorer_tokens;
 use super::{
-    count, new_epoch, sql, tokens, Append, Appended, Grant, MatchRow, NewMatch, NewPlayer, NewTeam,
-    NewTournament, Player, ScorerToken, StoreError, StoreOptions, StoredEvent, StoredResponse,
-    StoredSnapshot, Team, Tournament, EVENTS_CHANNEL, LIVE_STATUSES, NOT_STARTED,
+    count, new_epoch, sql, tokens, Append, Appended, Deleted, Grant, MatchRow, NewMatch, NewPlayer,
+    NewTeam, NewTournament, Player, ScorerToken, StoreError, StoreOptions, StoredEvent,
+    StoredResponse, StoredSnapshot, Team, Tournament, EVENTS_CHANNEL, LIVE_STATUSES, NOT_STARTED,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -99,6 +100,7 @@ impl PgStore {
     }
 }
 
+fixture_edits!(PgStore, pool);
 fixtures!(PgStore, pool, pool);
 event_reads!(PgStore, pool, pool);
 append!(PgStore, PgConnection);

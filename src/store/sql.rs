@@ -163,3 +163,66 @@ pub(super) fn revoke_token(now: &Clock) -> String {
         now.at(2)
     )
 }
+
+/// `$1`: the tournament; `$2`, `$3`: its new name and season.
+pub(super) const UPDATE_TOURNAMENT: &str =
+    "UPDATE tournaments SET name = $2, season = $3 WHERE id = $1 RETURNING id, name, season";
+
+/// A tournament goes only with no match in it.
+pub(super) const DELETE_TOURNAMENT: &str = "DELETE FROM tournaments WHERE id = $1 \
+     AND NOT EXISTS (SELECT 1 FROM matches WHERE tournament_id = $1)";
+
+/// The matches a tournament holds; no row when there is no such tournament.
+pub(super) const TOURNAMENT_USERS: &str =
+    "SELECT (SELECT COUNT(*) FROM matches WHERE tournament_id = t.id) FROM tournaments t \
+     WHERE t.id = $1";
+
+pub(super) const UPDATE_TEAM: &str = "UPDATE teams SET name = $2, short_name = $3 WHERE id = $1 \
+     RETURNING id, name, short_name";
+
+/// A team goes only with no player in it.
+pub(super) const DELETE_TEAM: &str = "DELETE FROM teams WHERE id = $1 \
+     AND NOT EXISTS (SELECT 1 FROM players WHERE team_id = $1)";
+
+pub(super) const TEAM_USERS: &str =
+    "SELECT (SELECT COUNT(*) FROM players WHERE team_id = t.id) FROM teams t WHERE t.id = $1";
+
+pub(super) const UPDATE_PLAYER: &str =
+    "UPDATE players SET name = $2, team_id = $3 WHERE id = $1 RETURNING id, name, team_id";
+
+/// Matches name their players in their own team sheets, so nothing holds on to a player.
+pub(super) const DELETE_PLAYER: &str = "DELETE FROM players WHERE id = $1";
+
+pub(super) const PLAYER_USERS: &str = "SELECT CAST(0 AS BIGINT) FROM players WHERE id = $1";
+
+/// A match's scorer-token grants go with it, but only while it has no event.
+pub(super) const DELETE_MATCH_GRANTS: &str =
+    "DELETE FROM scorer_token_matches WHERE match_id = $1 \
+     AND EXISTS (SELECT 1 FROM matches WHERE id = $1 AND seq = 0)";
+
+/// A match goes only while it has no event: its events are the record of what happened.
+pub(super) const DELETE_MATCH: &str = "DELETE FROM matches WHERE id = $1 AND seq = 0";
+
+/// The events a match holds (its seq); no row when there is no such match.
+pub(super) const MATCH_USERS: &str = "SELECT seq FROM matches WHERE id = $1";
+
+/// The fixture's details, in any state of the match: `$2`–`$5` as in `insert_match`.
+pub(super) fn update_match_details(now: &Clock) -> String {
+    format!(
+        "UPDATE matches SET tournament_id = $2, title = $3, venue = $4, starts_at = $5, \
+         updated_at = {} WHERE id = $1 RETURNING {}",
+        now.at(6),
+        match_columns!()
+    )
+}
+
+/// The details and the setup (teams, format, playing conditions), only before the first event,
+/// moving the match to epoch `$7` so that every cache and viewer takes the new opening state.
+pub(super) fn update_match_setup(now: &Clock) -> String {
+    format!(
+        "UPDATE matches SET tournament_id = $2, title = $3, venue = $4, starts_at = $5, \
+         setup = $6, epoch = $7, updated_at = {} WHERE id = $1 AND seq = 0 RETURNING {}",
+        now.at(8),
+        match_columns!()
+    )
+}

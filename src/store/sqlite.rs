@@ -18,13 +18,14 @@ use super::append::append;
 use super::clock::{ts, BindClock, Clock};
 use super::error::SEQ_UNKNOWN;
 use super::event_reads::event_reads;
+use super::fixture_edits::fixture_edits;
 use super::fixtures::fixtures;
 use super::rows::{match_rows, MatchRecord};
 use super::tokens::scorer_tokens;
 use super::{
-    count, new_epoch, sql, tokens, Append, Appended, Grant, MatchRow, NewMatch, NewPlayer, NewTeam,
-    NewTournament, Player, ScorerToken, StoreError, StoreOptions, StoredEvent, StoredResponse,
-    StoredSnapshot, Team, Tournament, LIVE_STATUSES, NOT_STARTED,
+    count, new_epoch, sql, tokens, Append, Appended, Deleted, Grant, MatchRow, NewMatch, NewPlayer,
+    NewTeam, NewTournament, Player, ScorerToken, StoreError, StoreOptions, StoredEvent,
+    StoredResponse, StoredSnapshot, Team, Tournament, LIVE_STATUSES, NOT_STARTED,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -125,6 +126,7 @@ impl SqliteStore {
     }
 }
 
+fixture_edits!(SqliteStore, writer);
 fixtures!(SqliteStore, reader, writer);
 event_reads!(SqliteStore, reader, writer);
 append!(SqliteStore, SqliteConnection);

@@ -278,7 +278,7 @@ describe('web pages', () => {
     await scorer.ctx.close();
   });
 
-  it('creates a match in the admin page that then appears on the front page', async (t) => {
+  it('creates, renames and keeps fixtures in the admin page, and the match appears on the front page', async (t) => {
     if (!browser) return t.skip('chromium is not installed');
     const { ctx, page } = await newPage({ viewport: { width: 1024, height: 900 } });
     await page.goto(`${server.base}/admin`);
@@ -305,6 +305,15 @@ describe('web pages', () => {
     await page.waitForSelector('#new-token:not([hidden])');
     assert.ok((await page.textContent('[data-testid=new-token]')).length >= 16);
 
+    // Renamed from the list; a team with players is kept, and the page says why.
+    page.once('dialog', (d) => d.accept('Polar Final'));
+    await page.click('button[aria-label="Rename Northern Lights v Southern Cross"]');
+    await textIs(page, '#status', 'Match renamed Polar Final.', 5000);
+    page.once('dialog', (d) => d.accept());
+    await page.click('button[aria-label="Delete Northern Lights"]');
+    await page.waitForFunction(() => document.querySelector('#status').textContent.includes('has 11 players: it is kept'), null, { timeout: 5000 });
+    assert.ok(await page.isVisible('#teams >> text=Northern Lights'), 'the team is still listed');
+
     // A mistake is answered in words beside the form.
     await page.click('#tournament-form button[type=submit]');
     await page.fill('#tn-name', ' ');
@@ -312,7 +321,7 @@ describe('web pages', () => {
     await page.waitForFunction(() => document.querySelector('[data-for=tournament-form]').textContent.includes('name'), null, { timeout: 5000 });
 
     await page.goto(`${server.base}/`);
-    await page.waitForSelector('.match-card >> text=Northern Lights v Southern Cross');
+    await page.waitForSelector('.match-card >> text=Polar Final');
     await ctx.close();
   });
 });

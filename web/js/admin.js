@@ -1,5 +1,7 @@
 // The fixtures admin: with the admin token, create tournaments, teams (with players), players,
-// matches with both XIs, and scorer tokens. A new token is shown once, as the API returns it.
+// matches with both XIs, and scorer tokens; rename or delete what was made. A new token is shown
+// once, as the API returns it. What the server keeps (a team with players, a match with events)
+// is said in the status line, in its own words.
 
 import { request, getJSON, describe } from './api.js';
 import { $, el, fill } from './dom.js';
@@ -10,6 +12,8 @@ let teams = [];
 let players = [];
 
 const post = (path, body) => request('POST', path, { body, token });
+const put = (path, body) => request('PUT', path, { body, token });
+const del = (path) => request('DELETE', path, { token });
 
 function lines(text) {
   return text.split('\n').map((s) => s.trim()).filter(Boolean);
@@ -40,6 +44,60 @@ function onSubmit(id, action) {
   });
 }
 
+/** Runs a list button's action; its outcome, or the refusal in words, goes to the status line. */
+async function act(action) {
+  try {
+    const done = await action();
+    if (done) status(done);
+    await refresh();
+  } catch (x) {
+    status(describe(x));
+    if (x.status === 401 || x.status === 403) signOut();
+  }
+}
+
+/** Rename and Delete buttons for one listed fixture. */
+function edits(label, rename, remove) {
+  const ask = (current) => {
+    const name = window.prompt(`New name for ${current}`, current);
+    return name === null || name.trim() === '' || name === current ? null : name;
+  };
+  return [' ',
+    el('button', { type: 'button', class: 'small', 'aria-label': `Rename ${label}`, onclick: () => {
+      const name = ask(label);
+      if (name !== null) act(() => rename(name));
+    } }, 'Rename'), ' ',
+    el('button', { type: 'button', class: 'small', 'aria-label': `Delete ${label}`, onclick: () => {
+      if (window.confirm(`Delete ${label}?`)) act(() => remove());
+    } }, 'Delete')];
+}
+
+/** The body that re-creates a match as it stands, from GET /api/matches/{id}. */
+function matchRequest(m) {
+  const s = m.setup;
+  const body = {
+    format: s.format,
+    teams: s.teams.map((t) => ({ name: t.name, players: t.players })),
+    title: m.title,
+    balls_per_over: s.balls_per_over,
+    free_hit: s.free_hit,
+  };
+  if (m.venue) body.venue = m.venue;
+  if (m.starts_at) body.starts_at = m.starts_at;
+  if (m.tournament_id) body.tournament_id = m.tournament_id;
+  if (s.overs_per_innings) body.overs = s.overs_per_innings;
+  if (s.bowler_quota_overs) body.bowler_quota_overs = s.bowler_quota_overs;
+  if (s.noball_runs) body.noball_runs = s.noball_runs;
+  if (s.max_consecutive_overs) body.max_consecutive_overs = s.max_consecutive_overs;
+  return body;
+}
+
+async function renameMatch(id, title) {
+  const m = await getJSON(`/api/matches/${id}`);
+  const saved = await put(`/api/matches/${id}`, { ...matchRequest(m), title });
+  return `Match renamed ${saved.title}.`;
+}
+
 async function refresh() {
   const [tournaments, t, p, matches] = await Promise.all([
     getJSON('/api/tournaments'), getJSON('/api/teams'), getJSON('/api/players'), getJSON('/api/matches'),
@@ -58,10 +116,22 @@ async function refresh() {
   fill($('#t-matches'), matches.map((m) => el('label', { class: 'check' },
     el('input', { type: 'checkbox', value: m.id }), ` ${m.title} (#${m.id})`)));
   fill($('#matches'), matches.map((m) => el('li', {}, el('a', { href: `/matches/${m.id}` }, m.title),
-    ` · ${m.format.toUpperCase()} · ${m.summary || m.status} · `, el('a', { href: `/score/${m.id}` }, 'score'))));
+    ` · ${m.format.toUpperCase()} · ${m.summary || m.status} · `, el('a', { href: `/score/${m.id}` }, 'score'),
+    edits(m.title, (title) => renameMatch(m.id, title),
+      async () => { await del(`/api/matches/${m.id}`); return `Match ${m.title} deleted.`; }))));
   fill($('#teams'), teams.map((x) => el('li', {}, `${x.name}${x.short_name ? ` (${x.short_name})` : ''}: `,
-    players.filter((pl) => pl.team_id === x.id).map((pl) => pl.name).join(', ') || 'no players')));
-  fill($('#tournaments'), tournaments.map((x) => el('li', {}, `${x.name}${x.season ? ` · ${x.season}` : ''}`)));
+    players.filter((pl) => pl.team_id === x.id).map((pl) => pl.name).join(', ') || 'no players',
+    edits(x.name,
+      async (name) => { await put(`/api/teams/${x.id}`, { name, short_name: x.short_name }); return `Team renamed ${name}.`; },
+      async () => { await del(`/api/teams/${x.id}`); return `Team ${x.name} deleted.`; }))));
+  fill($('#players'), players.map((x) => el('li', {}, x.name,
+    edits(x.name,
+      async (name) => { await put(`/api/players/${x.id}`, { name, team_id: x.team_id }); return `Player renamed ${name}.`; },
+      async () => { await del(`/api/players/${x.id}`); return `Player ${x.name} deleted.`; }))));
+  fill($('#tournaments'), tournaments.map((x) => el('li', {}, `${x.name}${x.season ? ` · ${x.season}` : ''}`,
+    edits(x.name,
+      async (name) => { await put(`/api/tournaments/${x.id}`, { name, season: x.season }); return `Tournament renamed ${name}.`; },
+      async () => { await del(`/api/tournaments/${x.id}`); return `Tournament ${x.name} deleted.`; }))));
 }
 
 function wire() {

@@ -10,6 +10,7 @@ use crease_testkit::on_both_stores;
 
 mod conditions;
 mod conformance;
+mod fixture_edits;
 mod idempotency;
 mod overrides;
 pub(crate) mod refusals;
