@@ -109,14 +109,7 @@ async fn create_team(
         .collect::<Result<Vec<_>, _>>()?;
     let team = state
         .store
-        .create_team(&NewTeam {
-            name: name("name", &req.name)?,
-            short_name: req
-                .short_name
-                .as_deref()
-                .map(|s| name("short_name", s))
-                .transpose()?,
-        })
+        .create_team(&new_team(&req.name, req.short_name.as_deref())?)
         .await?;
     let mut created_players = Vec::with_capacity(players.len());
     for p in players {
@@ -155,6 +148,13 @@ async fn create_player(
     require_admin(&state, &token).await?;
     let p = new_player(&req)?;
     Ok(created(state.store.create_player(&p).await?))
+}
+
+pub(super) fn new_team(team: &str, short_name: Option<&str>) -> Result<NewTeam, ApiError> {
+    Ok(NewTeam {
+        name: name("name", team)?,
+        short_name: short_name.map(|s| name("short_name", s)).transpose()?,
+    })
 }
 
 pub(super) fn new_player(req: &PlayerRequest) -> Result<NewPlayer, ApiError> {

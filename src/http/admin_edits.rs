@@ -11,14 +11,14 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::admin::{
-    name, new_match, new_player, new_tournament, MatchRequest, PlayerRequest, TournamentRequest,
+    new_match, new_player, new_team, new_tournament, MatchRequest, PlayerRequest, TournamentRequest,
 };
 use super::auth::require_admin;
 use super::extract::{ApiJson, BearerToken};
 use super::read::MatchView;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::store::{Deleted, NewTeam};
+use crate::store::Deleted;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -104,14 +104,7 @@ async fn update_team(
 ) -> Result<Response, ApiError> {
     require_admin(&state, &token).await?;
     let id = fixture_id(&raw, "team")?;
-    let t = NewTeam {
-        name: name("name", &req.name)?,
-        short_name: req
-            .short_name
-            .as_deref()
-            .map(|s| name("short_name", s))
-            .transpose()?,
-    };
+    let t = new_team(&req.name, req.short_name.as_deref())?;
     let row = state.store.update_team(id, &t).await?;
     Ok(Json(row.ok_or(ApiError::NotFound("team"))?).into_response())
 }
