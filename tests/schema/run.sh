@@ -59,12 +59,15 @@ for _ in 1 2 3; do
 done
 [ -n "$node" ] || { cat "$work/node.log" >&2; echo "the node did not start" >&2; exit 1; }
 
+# One worker: with two, hypothesis describes its filters by parsing source in both threads at
+# once, which CPython 3.11 does not allow ("AST constructor recursion depth mismatch"), and the
+# run fails on the tool's own error rather than on anything the server did.
 run() {
   schemathesis --config-file tests/schema/schemathesis.toml run \
     "http://127.0.0.1:$port/api/openapi.json" \
     --exclude-path '/api/matches/{id}/ws' \
     --checks all --phases examples,coverage,fuzzing --max-examples "$examples" \
-    --workers 2 --seed 1 --generation-database none --no-color "$@"
+    --workers 1 --seed 1 --generation-database none --no-color "$@"
 }
 status=0
 echo "== with the admin token"
