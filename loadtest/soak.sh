@@ -11,6 +11,9 @@
 # on 127.0.0.1:5432 (user postgres, trust) and redis-server on the PATH. Knobs: DURATION,
 # CLIENTS (default 3000), LIFETIME ("MIN,MAX" seconds a viewer stays, default 5,60),
 # SSE_SHARE (default 0.3), INTERVAL_MS (default 1000), WINDOW (default 60), ENGINE_IDLE_SECS.
+# Two soaks can run side by side (one build against another under the same load at the same
+# time): give each its own CREASE_BIN (a built `crease`; then nothing is built), PORTS ("A,B",
+# default 18091,18092), REDIS_PORT and LABEL (added to the results' file names).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,15 +24,16 @@ SSE_SHARE=${SSE_SHARE:-0.3}
 INTERVAL_MS=${INTERVAL_MS:-1000}
 WINDOW=${WINDOW:-60}
 ENGINE_IDLE_SECS=${ENGINE_IDLE_SECS:-120}
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)${LABEL:+-$LABEL}
 OUT=loadtest/results/$(date -u +%Y-%m-%d)
 mkdir -p "$OUT"
 TOKEN=soak-admin-token
 PG=${PG_URL:-postgres://postgres@127.0.0.1:5432}
-DB=crease_soak_$(date +%s)
+DB=crease_soak_$(date +%s)_$$
 REDIS_PORT=${REDIS_PORT:-16391}
 REDIS_DIR=$(mktemp -d)
-CREASE=target/release/crease
+CREASE=${CREASE_BIN:-target/release/crease}
+PORT_A=${PORTS:-18091,18092}; PORT_B=${PORT_A#*,}; PORT_A=${PORT_A%,*}
 LT=target/release/crease-loadtest
 # FILE@SECS: the match's scorer starts SECS into the soak.
 MATCHES=(
@@ -74,7 +78,8 @@ start_node() { # PORT → pid on stdout once /readyz answers
 }
 
 log "building (release)"
-cargo build --release -q -p crease -p crease-loadtest
+if [ -n "${CREASE_BIN:-}" ]; then cargo build --release -q -p crease-loadtest
+else cargo build --release -q -p crease -p crease-loadtest; fi
 
 log "fresh database $DB, Redis of its own on port $REDIS_PORT"
 psql "$PG/postgres" -qc "create database $DB"
@@ -88,15 +93,15 @@ for m in "${MATCHES[@]}"; do
   id=$($CREASE import --live-at 10 "$f" | jq -r .match_id)
   args+=(--match "$id=$m")
 done
-a=$(start_node 18091); PIDS+=("$a")
-b=$(start_node 18092); PIDS+=("$b")
+a=$(start_node "$PORT_A"); PIDS+=("$a")
+b=$(start_node "$PORT_B"); PIDS+=("$b")
 
 # Halfway: Redis stops and comes back empty, as after a crash with no persistence. Single
 # quotes: the command expands its variables when it runs, so the report names no directory.
 export SOAK_REDIS_PORT=$REDIS_PORT SOAK_REDIS_DIR=$REDIS_DIR
 midway='redis-cli -p "$SOAK_REDIS_PORT" shutdown nosave; sleep 2; redis-server --port "$SOAK_REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$SOAK_REDIS_DIR" --daemonize yes --logfile "$SOAK_REDIS_DIR/redis.log"'
 
-cmd=(soak --url http://127.0.0.1:18091,http://127.0.0.1:18092 "${args[@]}"
+cmd=(soak --url "http://127.0.0.1:$PORT_A,http://127.0.0.1:$PORT_B" "${args[@]}"
   --clients "$CLIENTS" --lifetime-secs "$LIFETIME" --sse-share "$SSE_SHARE"
   --interval-ms "$INTERVAL_MS" --duration-secs "$DURATION" --window-secs "$WINDOW"
   --node-pid "$a,$b" --token "$TOKEN")

@@ -25,6 +25,7 @@
 
 pub use crease_domain as domain;
 
+pub mod allocator;
 pub mod bus;
 pub mod cache;
 pub mod cli;

@@ -264,7 +264,7 @@ impl App {
         if state.config.demo {
             crate::demo::start(&state).await?;
         }
-        tracing::info!(addr = %listener.local_addr()?, store = state.store.kind(), bus = state.bus.name(), "crease is serving");
+        tracing::info!(addr = %listener.local_addr()?, store = state.store.kind(), bus = state.bus.name(), allocator = crate::allocator::NAME, "crease is serving");
         let router = crate::http::app(state.clone());
         if let Some(metrics_listener) = metrics_listener {
             tracing::info!(addr = %metrics_listener.local_addr()?, "metrics are served apart");

@@ -59,10 +59,10 @@ pub async fn run_metrics_upkeep(handle: PrometheusHandle, shutdown: Cancellation
                 ticks = ticks.wrapping_add(1);
                 if ticks.is_multiple_of(TRIM_EVERY_TICKS) {
                     let started = std::time::Instant::now();
-                    return_free_memory();
+                    crate::allocator::return_free_memory();
                     metrics::histogram!("crease_memory_trim_seconds").record(started.elapsed());
                 }
-                if let Some(bytes) = heap_in_use() {
+                if let Some(bytes) = crate::allocator::in_use() {
                     metrics::gauge!("crease_heap_bytes").set(bytes as f64);
                 }
             }
@@ -72,35 +72,3 @@ pub async fn run_metrics_upkeep(handle: PrometheusHandle, shutdown: Cancellation
 
 /// Upkeep rounds between two trims: once a minute.
 const TRIM_EVERY_TICKS: u32 = 12;
-
-/// Gives the pages the allocator holds free back to the system. glibc keeps what a burst of
-/// connections freed (in each thread's arena) for reuse, so resident memory would otherwise
-/// stay at its highest and creep with churn while the heap in use stays flat. The walk holds
-/// each arena's lock while it runs (`crease_memory_trim_seconds`), once a minute.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn return_free_memory() {
-    // SAFETY: malloc_trim only reads and releases the allocator's own free memory, under its
-    // own locks; 0 keeps no padding at the top of the heap.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn return_free_memory() {}
-
-/// Bytes the allocator has handed out and not had back: what the node holds, apart from what
-/// the allocator keeps for reuse. Resident memory can creep while this stays flat, as freed
-/// memory is kept rather than returned; this tells a leak from that.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn heap_in_use() -> Option<usize> {
-    // SAFETY: mallinfo2 takes no argument and only reads the allocator's own counters, under
-    // its own locks; glibc has had it since 2.33.
-    let info = unsafe { libc::mallinfo2() };
-    Some(info.uordblks + info.hblkhd)
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn heap_in_use() -> Option<usize> {
-    None
-}
