@@ -44,8 +44,16 @@ pub enum MatchEvent {
     /// The overs of the innings in progress cut (rain, bad light) to this many; the innings
     /// ends there, and the bowlers' quota shrinks in proportion.
     ReducedOvers(ReducedOvers),
+    /// Play stops: rain, bad light, a meal or drinks break, an injury. No ball is bowled until
+    /// play resumes.
+    Interruption(Interruption),
+    /// Play resumes after an interruption.
+    Resumption(Resumption),
     /// Takes back the last event that is still in force.
     Undo,
+    /// Amends, deletes or inserts before an event still in force, named by its seq: the log
+    /// keeps both the event and its correction, and the state is the corrected sequence's.
+    Correction(Correction),
 }
 
 impl MatchEvent {
@@ -67,7 +75,10 @@ impl MatchEvent {
             MatchEvent::Result(_) => "result",
             MatchEvent::NoFurtherBatter(_) => "no_further_batter",
             MatchEvent::ReducedOvers(_) => "reduced_overs",
+            MatchEvent::Interruption(_) => "interruption",
+            MatchEvent::Resumption(_) => "resumption",
             MatchEvent::Undo => "undo",
+            MatchEvent::Correction(_) => "correction",
         }
     }
 }
@@ -395,4 +406,85 @@ pub struct DeclaredResult {
     /// e.g. "bowl-out", "boundary count", "D/L".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
+}
+
+/// What a correction does to the event it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CorrectionAction {
+    /// The named event is replaced by `event`, in its place.
+    Amend,
+    /// `event` is put in just before the named event.
+    Insert,
+    /// The named event no longer stands.
+    Delete,
+}
+
+impl CorrectionAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CorrectionAction::Amend => "amend",
+            CorrectionAction::Insert => "insert",
+            CorrectionAction::Delete => "delete",
+        }
+    }
+}
+
+/// A scorer's correction of an event still in force, named by the seq the log gave it. An
+/// amended event keeps its seq; an inserted one takes the correction's own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Correction {
+    pub seq: u64,
+    pub action: CorrectionAction,
+    /// The event that stands instead (amend) or before it (insert), with its own override when
+    /// the umpires allowed what the checks refuse; absent for a deletion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Box<Recorded>>,
+}
+
+/// Why play stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InterruptionCause {
+    Rain,
+    BadLight,
+    Lunch,
+    Tea,
+    Drinks,
+    Injury,
+    Other,
+}
+
+impl InterruptionCause {
+    /// The word a scoreboard shows: "Rain", "Bad light", "Lunch".
+    pub fn label(self) -> &'static str {
+        match self {
+            InterruptionCause::Rain => "Rain",
+            InterruptionCause::BadLight => "Bad light",
+            InterruptionCause::Lunch => "Lunch",
+            InterruptionCause::Tea => "Tea",
+            InterruptionCause::Drinks => "Drinks",
+            InterruptionCause::Injury => "Injury",
+            InterruptionCause::Other => "Play suspended",
+        }
+    }
+}
+
+/// Play stops at `at`, the time at the ground as the scorebook writes it ("14:05").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interruption {
+    pub cause: InterruptionCause,
+    /// The scorer's words ("wet outfield", "floodlight failure"), when the cause needs them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub at: String,
+}
+
+/// Play resumes at `at`, the time at the ground ("14:40").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resumption {
+    pub at: String,
 }

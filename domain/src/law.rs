@@ -71,6 +71,12 @@ pub enum LawViolation {
     NoBallValue { value: u8 },
     #[error("the Laws checks accept this event: send it without an override")]
     OverrideNotNeeded,
+    #[error("no event in force has seq {seq}: it was never scored, undone, deleted, or is itself an undo or a correction")]
+    NoSuchEvent { seq: u64 },
+    #[error("with this correction the event at seq {seq} would be refused: {cause}")]
+    LaterEventRefused { seq: u64, cause: Box<LawViolation> },
+    #[error("play is suspended ({what}): resume play before the next ball")]
+    PlaySuspended { what: String },
     #[error("{0}")]
     InvalidEvent(&'static str),
 }
@@ -104,6 +110,9 @@ impl LawViolation {
             Self::NothingToUndo => "nothing-to-undo",
             Self::NoBallValue { .. } => "no-ball-value",
             Self::OverrideNotNeeded => "override-not-needed",
+            Self::NoSuchEvent { .. } => "no-such-event",
+            Self::LaterEventRefused { .. } => "later-event-refused",
+            Self::PlaySuspended { .. } => "play-suspended",
             Self::InvalidEvent(_) => "invalid-event",
         }
     }
@@ -146,6 +155,7 @@ impl LawViolation {
                 Some("extras")
             }
             Self::OverrideNotNeeded => Some("override"),
+            Self::NoSuchEvent { .. } => Some("seq"),
             Self::TooManyWickets
             | Self::DismissalNotPossible { .. }
             | Self::FreeHitDismissal

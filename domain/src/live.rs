@@ -34,6 +34,63 @@ pub struct LiveState {
     /// Every event that stands by the umpires' decision although the Laws checks refused it.
     #[serde(default)]
     pub overrides: Vec<OverrideNote>,
+    /// Every correction made to the match's past, oldest first.
+    #[serde(default)]
+    pub corrections: Vec<CorrectionNote>,
+    /// The stoppage in progress: no ball until play resumes.
+    #[serde(default)]
+    pub interruption: Option<Stoppage>,
+    /// Every stoppage of the match, oldest first, with when play resumed.
+    #[serde(default)]
+    pub stoppages: Vec<Stoppage>,
+}
+
+/// Play stopped: why, and from when to when, in the ground's time as the scorer gave it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stoppage {
+    /// `rain`, `bad_light`, `lunch`, `tea`, `drinks`, `injury` or `other`.
+    pub cause: crate::event::InterruptionCause,
+    pub reason: Option<String>,
+    /// The innings it happened in (0 before the first) and the overs bowled then.
+    pub innings: u8,
+    pub overs: String,
+    pub since: String,
+    pub until: Option<String>,
+    /// "Rain: play suspended since 14:05", "Lunch: play suspended since 12:30".
+    pub text: String,
+}
+
+/// What a correction changed, in words and in figures: "14.3: FOUR → SIX, Kohli 48* → 50*,
+/// India 120/3 → 122/3".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorrectionNote {
+    /// The seq of the event corrected.
+    pub seq: u64,
+    /// `amend`, `insert` or `delete`.
+    pub action: String,
+    /// The innings it happened in (0 before the first).
+    pub innings: u8,
+    /// The corrected delivery's over and ball ("14.3"), or "after 14.2" for another event.
+    pub ball: String,
+    /// The event as it stood, in a few words ("FOUR"); absent for an insertion.
+    pub before: Option<String>,
+    /// The event that stands now; absent for a deletion.
+    pub after: Option<String>,
+    pub changes: Vec<FigureChange>,
+    /// All of it in one line, for the commentary.
+    pub text: String,
+}
+
+/// One figure a correction changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FigureChange {
+    /// `batter` (runs, `*` when not out), `bowler` (wickets-runs) or `score` (runs/wickets).
+    pub what: String,
+    pub innings: u8,
+    /// The player, or the batting side for a score.
+    pub name: String,
+    pub from: String,
+    pub to: String,
 }
 
 /// One event recorded with an override, for the audit trail every viewer can see.

@@ -86,6 +86,11 @@ fn runs_word(n: u32, one: &str, many: &str) -> String {
 
 /// "Cummins to Kohli, FOUR", "… 1 run", "… OUT, c Smith b Cummins", "… wide".
 pub(super) fn generate(d: &Delivery) -> String {
+    format!("{} to {}, {}", d.bowler, d.batter, outcome(d))
+}
+
+/// What a delivery brought: "FOUR", "1 run", "OUT, c Smith b Cummins", "wide", "no run".
+pub(super) fn outcome(d: &Delivery) -> String {
     let e = &d.extras;
     let mut parts: Vec<String> = Vec::new();
     if let Some(w) = d.wickets.iter().find(|w| w.kind.counts_as_wicket()) {
@@ -130,5 +135,5 @@ pub(super) fn generate(d: &Delivery) -> String {
     if parts.is_empty() {
         parts.push("no run".into());
     }
-    format!("{} to {}, {}", d.bowler, d.batter, parts.join(", "))
+    parts.join(", ")
 }

@@ -7,8 +7,12 @@
 mod ball;
 mod changes;
 mod commentary;
+mod correction;
 mod cut_short;
+mod history;
+pub use history::{ball_history, Fate, HistoryEntry};
 mod innings;
+mod interruptions;
 mod overrides;
 mod result;
 mod state;
@@ -21,7 +25,7 @@ mod tests;
 
 use crate::event::{MatchEvent, Recorded};
 use crate::law::LawViolation;
-use crate::live::{BallLine, LiveState, MatchStatus};
+use crate::live::{BallLine, CorrectionNote, LiveState, MatchStatus};
 use crate::setup::MatchSetup;
 
 use state::InningsCtx;
@@ -30,6 +34,13 @@ use state::InningsCtx;
 pub struct Match {
     setup: MatchSetup,
     events: Vec<Recorded>,
+    /// The log's seq of each event in `events`: the log numbers every event it keeps (undos
+    /// and corrections too) from 1, so after an undo or a correction they are not `1..=n`.
+    seqs: Vec<u64>,
+    /// How many events of the log this match has recorded: the last seq.
+    logged: u64,
+    /// What the last event changed, when it was a correction.
+    corrected: Option<CorrectionNote>,
     live: LiveState,
     st: State,
     /// Set while an event with an override is applied: the checks an umpire may overrule
@@ -75,6 +86,9 @@ impl Match {
             summary: String::new(),
             commentary: vec![],
             overrides: vec![],
+            corrections: vec![],
+            interruption: None,
+            stoppages: vec![],
         };
         let st = State {
             rosters: [
@@ -86,6 +100,9 @@ impl Match {
         let mut m = Self {
             setup,
             events: vec![],
+            seqs: vec![],
+            logged: 0,
+            corrected: None,
             live,
             st,
             overriding: false,
@@ -119,11 +136,22 @@ impl Match {
     /// checks refuse stands, and the override is completed with the rule it overrules.
     /// On refusal the match is unchanged.
     pub fn record(&mut self, mut rec: Recorded) -> Result<(), LawViolation> {
-        if let MatchEvent::Undo = rec.event {
-            if rec.overridden.is_some() {
+        match &rec.event {
+            MatchEvent::Undo if rec.overridden.is_some() => {
                 return Err(LawViolation::InvalidEvent("an undo needs no override"));
             }
-            return self.undo();
+            MatchEvent::Correction(_) if rec.overridden.is_some() => {
+                return Err(LawViolation::InvalidEvent(
+                    "a correction's override goes on the event it puts in",
+                ));
+            }
+            MatchEvent::Undo => {
+                self.undo()?;
+                self.logged += 1;
+                return Ok(());
+            }
+            MatchEvent::Correction(c) => return self.correct(c),
+            _ => {}
         }
         match rec.overridden.as_mut() {
             None => self.apply_event(&rec.event)?,
@@ -149,6 +177,9 @@ impl Match {
             }
         }
         self.events.push(rec);
+        self.logged += 1;
+        self.seqs.push(self.logged);
+        self.corrected = None;
         self.refresh();
         Ok(())
     }
@@ -158,6 +189,11 @@ impl Match {
             MatchEvent::Toss(t) => self.apply_toss(t),
             MatchEvent::InningsStart(s) => self.apply_innings_start(s),
             MatchEvent::Ball(d) => {
+                if let Some(s) = &self.live.interruption {
+                    return Err(LawViolation::PlaySuspended {
+                        what: s.text.clone(),
+                    });
+                }
                 let plan = self.check_ball(d)?;
                 let idx = plan.idx;
                 self.commit_ball(plan, d);
@@ -176,7 +212,9 @@ impl Match {
             MatchEvent::Result(r) => self.apply_result(r),
             MatchEvent::NoFurtherBatter(n) => self.apply_no_further_batter(n),
             MatchEvent::ReducedOvers(r) => self.apply_reduced_overs(r),
-            MatchEvent::Undo => Ok(()),
+            MatchEvent::Interruption(i) => self.apply_interruption(i),
+            MatchEvent::Resumption(r) => self.apply_resumption(r),
+            MatchEvent::Undo | MatchEvent::Correction(_) => Ok(()),
         }
     }
 
@@ -190,14 +228,58 @@ impl Match {
     }
 
     fn undo(&mut self) -> Result<(), LawViolation> {
-        let mut events = self.events.clone();
+        let mut events = self.in_force();
         if events.pop().is_none() {
             return Err(LawViolation::NothingToUndo);
         }
-        // Every remaining event was accepted in this order before, so the replay succeeds.
-        let rebuilt = Match::replay(self.setup.clone(), events).map_err(|(_, e)| e)?;
+        // Every remaining event was accepted in this order before, so the rebuild succeeds.
+        let mut rebuilt = self.rebuild(events).map_err(|(_, e)| e)?;
+        // Corrections are not events in force, but what they changed stays told.
+        rebuilt.live.corrections = std::mem::take(&mut self.live.corrections);
         *self = rebuilt;
         Ok(())
+    }
+
+    /// The events in force with their seqs, oldest first.
+    fn in_force(&self) -> Vec<(u64, Recorded)> {
+        self.seqs
+            .iter()
+            .copied()
+            .zip(self.events.iter().cloned())
+            .collect()
+    }
+
+    /// This match from its setup and `events` in force, each keeping its seq, with the same
+    /// count of events logged; on a refusal, the seq refused. An override the checks no longer
+    /// need (an earlier event corrected) leaves the event standing on its own.
+    fn rebuild(
+        &self,
+        events: impl IntoIterator<Item = (u64, Recorded)>,
+    ) -> Result<Match, (u64, LawViolation)> {
+        let mut m = Match::new(self.setup.clone());
+        for (seq, rec) in events {
+            let plain = rec.event.clone();
+            match m.record(rec) {
+                Err(LawViolation::OverrideNotNeeded) => m.record(plain.into()),
+                other => other,
+            }
+            .map_err(|e| (seq, e))?;
+            if let Some(last) = m.seqs.last_mut() {
+                *last = seq;
+            }
+        }
+        m.logged = self.logged;
+        Ok(m)
+    }
+
+    /// The seq of each event in force, parallel to [`Match::events`].
+    pub fn seqs(&self) -> &[u64] {
+        &self.seqs
+    }
+
+    /// What the last event changed in words and figures, when it was a correction.
+    pub fn last_correction(&self) -> Option<&CorrectionNote> {
+        self.corrected.as_ref()
     }
 
     /// The events in force, oldest first (undone events and undos themselves are gone).

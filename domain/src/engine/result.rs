@@ -300,7 +300,13 @@ impl Match {
             }
         }
         self.live.due = due;
-        self.live.summary = self.summary_line();
+        self.live.summary = match &self.live.interruption {
+            // A stoppage is the first thing a viewer of the list needs to know.
+            Some(s) if self.live.status != MatchStatus::Finished => {
+                format!("{} · {}", s.text, self.summary_line())
+            }
+            _ => self.summary_line(),
+        };
     }
 
     fn summary_line(&self) -> String {
