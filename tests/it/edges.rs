@@ -245,7 +245,10 @@ async fn a_hung_database_gets_503_with_retry_after_and_no_internals() {
         None,
         &[
             ("DATABASE_URL", url.as_str()),
-            ("CREASE_DB_ACQUIRE_TIMEOUT_MS", "300"),
+            // Long enough for a node starting on a busy machine to open its first connection
+            // through the proxy (300 ms was not, with other suites running), short beside the
+            // request timeout.
+            ("CREASE_DB_ACQUIRE_TIMEOUT_MS", "1500"),
             // Far past the acquire timeout: a 503 here can only be the pool's.
             ("CREASE_REQUEST_TIMEOUT_MS", "60000"),
         ],
