@@ -125,6 +125,11 @@ pub struct ServeConfig {
     /// the matches being scored. Longer than any break in play short of a day's end.
     #[arg(long, env = "CREASE_ENGINE_IDLE_SECS", default_value_t = 1_800)]
     pub engine_idle_secs: u64,
+
+    /// Seconds a scoring device keeps a match's scoring lock without renewing it (the pad
+    /// renews it every ten seconds): then another device may take it.
+    #[arg(long, env = "CREASE_SCORING_LOCK_SECS", default_value_t = 30)]
+    pub scoring_lock_secs: u64,
 }
 
 impl ServeConfig {
@@ -134,6 +139,10 @@ impl ServeConfig {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+
+    pub fn scoring_lock_lapse(&self) -> Duration {
+        Duration::from_secs(self.scoring_lock_secs.max(1))
     }
 
     pub fn engine_idle(&self) -> Duration {
@@ -176,6 +185,7 @@ impl ServeConfig {
             header_timeout_ms: 10_000,
             write_timeout_ms: 30_000,
             engine_idle_secs: 1_800,
+            scoring_lock_secs: 30,
         }
     }
 }

@@ -5,8 +5,8 @@
 //! without parsing the rest. Snapshot bodies open the same way, without `type`.
 
 use bytes::Bytes;
-use crease_domain::live::{BattingLine, BowlingLine, InningsState};
-use crease_domain::{LiveState, MatchEvent};
+use crease_domain::live::{BattingLine, BowlingLine, CorrectionNote, InningsState};
+use crease_domain::{LiveState, Match, MatchEvent};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -39,6 +39,8 @@ struct StateMessage<'a> {
     epoch: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     event: Option<&'a MatchEvent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correction: Option<&'a CorrectionNote>,
     #[serde(flatten)]
     state: &'a LiveState,
 }
@@ -125,15 +127,17 @@ fn innings_line(inn: &InningsState) -> InningsLine<'_> {
     }
 }
 
-/// The realtime message for a stored event: `ball` carries the ball and its line; `undo` and
+/// The realtime message for a stored event, from the match that applied it: `ball` carries the
+/// ball and its line; `undo`, `correction` (with what it changed, in words and figures) and
 /// every other event carry the full state, since they can change anything.
 pub fn event_message(
     match_id: i64,
     seq: i64,
     epoch: i64,
     event: &MatchEvent,
-    live: &LiveState,
+    game: &Match,
 ) -> Bytes {
+    let live = game.live();
     match event {
         MatchEvent::Ball(ball) => to_bytes(&BallMessage {
             kind: "ball",
@@ -144,6 +148,15 @@ pub fn event_message(
             line: line(live),
         }),
         MatchEvent::Undo => state_message("undo", match_id, seq, epoch, None, live),
+        MatchEvent::Correction(_) => to_bytes(&StateMessage {
+            kind: "correction",
+            match_id,
+            seq,
+            epoch,
+            event: None,
+            correction: game.last_correction(),
+            state: live,
+        }),
         other => state_message("event", match_id, seq, epoch, Some(other), live),
     }
 }
@@ -163,6 +176,7 @@ pub fn state_message(
         seq,
         epoch,
         event,
+        correction: None,
         state: live,
     })
 }

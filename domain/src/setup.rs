@@ -43,6 +43,11 @@ pub struct MatchSetup {
     /// Overs in a row one bowler may bowl: 1 under the Laws, 2 in The Hundred (two sets of five).
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub max_consecutive_overs: u8,
+    /// The first-innings lead with which the side batting first may make the other follow on
+    /// (Law 14.1: 200 in a match of five days or more, 150 in three or four, 100 in two, 75 in
+    /// one). Unset, the smallest the Law allows, since a match's length is not otherwise known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_on_lead: Option<u32>,
 }
 
 fn one() -> u8 {
@@ -117,6 +122,7 @@ impl MatchSetup {
             free_hit: FreeHits::All,
             noball_runs: 1,
             max_consecutive_overs: 1,
+            follow_on_lead: None,
         }
     }
 
@@ -132,6 +138,7 @@ impl MatchSetup {
             free_hit: FreeHits::None,
             noball_runs: 1,
             max_consecutive_overs: 1,
+            follow_on_lead: None,
         }
     }
 

@@ -243,6 +243,12 @@ pub(super) struct MatchRequest {
     max_consecutive_overs: Option<u8>,
     #[serde(default)]
     bowler_quota_overs: Option<u16>,
+    /// Innings a side bats: 2 in a Test (its default) or a two-innings limited-overs match.
+    #[serde(default)]
+    innings_per_side: Option<u8>,
+    /// The first-innings lead that allows the follow-on (Law 14.1), in a two-innings match.
+    #[serde(default)]
+    follow_on_lead: Option<u32>,
 }
 
 fn setup_from(req: &MatchRequest) -> Result<MatchSetup, ApiError> {
@@ -351,6 +357,30 @@ fn conditions(req: &MatchRequest, setup: &mut MatchSetup) -> Result<(), ApiError
             ));
         }
         setup.bowler_quota_overs = Some(q);
+    }
+    if let Some(n) = req.innings_per_side {
+        if !(1..=2).contains(&n) {
+            return Err(ApiError::invalid_field(
+                "innings_per_side",
+                "a side bats 1 or 2 innings",
+            ));
+        }
+        setup.innings_per_side = n;
+    }
+    if let Some(lead) = req.follow_on_lead {
+        if setup.innings_per_side < 2 {
+            return Err(ApiError::inconsistent(
+                "follow_on_lead",
+                "only a match of two innings a side has a follow-on",
+            ));
+        }
+        if !(75..=200).contains(&lead) {
+            return Err(ApiError::invalid_field(
+                "follow_on_lead",
+                "the follow-on lead is 75 to 200 runs (Law 14.1)",
+            ));
+        }
+        setup.follow_on_lead = Some(lead);
     }
     Ok(())
 }

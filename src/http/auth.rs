@@ -63,11 +63,31 @@ pub async fn authorize_scorer(
         return Err(refused("unknown"));
     }
     match state.store.token_grant(token, match_id).await? {
-        Grant::ThisMatch => Ok(()),
+        Grant::ThisMatch => {
+            note_use(state, token).await;
+            Ok(())
+        }
         Grant::OtherMatches => Err(ApiError::Forbidden),
         Grant::Unknown => Err(refused("unknown")),
         Grant::Expired => Err(refused("expired")),
         Grant::Revoked => Err(refused("revoked")),
+    }
+}
+
+/// How stale a token's "last used" may grow before a use is written again: the list shows it to
+/// the minute, and scoring does not write a row per ball for it.
+const LAST_USED_GRAIN_MS: i64 = 60_000;
+
+/// Records that a scorer token was used. What it costs is a conditional update that changes no
+/// row within the minute; a failure only leaves "last used" older, so it is logged, not raised.
+async fn note_use(state: &AppState, token: &str) {
+    let now = chrono::Utc::now().timestamp_millis();
+    if let Err(e) = state
+        .store
+        .touch_token(token, (now, now - LAST_USED_GRAIN_MS))
+        .await
+    {
+        tracing::debug!(error = %e, "could not record a scorer token's use");
     }
 }
 

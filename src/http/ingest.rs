@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::authorize_scorer;
 use super::extract::{parse_json, ApiJson, BearerToken, MatchId};
+use super::locks::check_lock;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::ingest::{IdempotencyKey, Scored};
@@ -55,12 +56,15 @@ struct BallRequest {
 /// The umpires' word for an event the Laws checks refused: it is recorded as it happened.
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct OverrideRequest {
+pub(super) struct OverrideRequest {
     reason: String,
 }
 
 /// The event as the log will record it, with its override checked for a usable reason.
-fn recorded(event: MatchEvent, o: Option<OverrideRequest>) -> Result<Recorded, ApiError> {
+pub(super) fn recorded(
+    event: MatchEvent,
+    o: Option<OverrideRequest>,
+) -> Result<Recorded, ApiError> {
     let overridden = match o {
         None => None,
         Some(o) => {
@@ -96,7 +100,7 @@ struct EventRequest {
 /// The request's `Idempotency-Key`, with the fingerprint of what makes a retry the same
 /// request: the endpoint, the event as parsed (so whitespace and key order do not matter), the
 /// seq it expects, and who sent it.
-fn idempotency<'h>(
+pub(super) fn idempotency<'h>(
     headers: &'h HeaderMap,
     endpoint: &str,
     token: &BearerToken,
@@ -181,7 +185,30 @@ fn check_event_data(value: &serde_json::Value, field: String) -> Result<(), ApiE
     }
 }
 
-fn validate_ball(b: &BallRequest) -> Result<(), ApiError> {
+/// A `{kind, data}` pair as the event it names, each field checked as the routes check it.
+pub(super) fn parse_event(
+    kind: String,
+    data: Option<serde_json::Value>,
+) -> Result<MatchEvent, ApiError> {
+    let mut envelope = serde_json::Map::new();
+    envelope.insert("kind".into(), serde_json::Value::String(kind));
+    if let Some(data) = data {
+        envelope.insert("data".into(), data);
+    }
+    let text = serde_json::to_vec(&envelope).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let event: MatchEvent = parse_json(&text)?;
+    match &event {
+        MatchEvent::Ball(d) => validate_delivery(d)?,
+        _ => {
+            if let Some(data) = envelope.get("data") {
+                check_event_data(data, "data".to_owned())?;
+            }
+        }
+    }
+    Ok(event)
+}
+
+fn validate_delivery(b: &Delivery) -> Result<(), ApiError> {
     check_len("batter", &b.batter, MAX_NAME)?;
     check_len("non_striker", &b.non_striker, MAX_NAME)?;
     check_len("bowler", &b.bowler, MAX_NAME)?;
@@ -201,7 +228,7 @@ fn validate_ball(b: &BallRequest) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn respond(scored: Scored) -> Response {
+pub(super) fn respond(scored: Scored) -> Response {
     let status = if scored.replayed {
         StatusCode::OK
     } else {
@@ -227,7 +254,7 @@ async fn post_ball(
     ApiJson(req): ApiJson<BallRequest>,
 ) -> Result<Response, ApiError> {
     authorize_scorer(&state, &token, id).await?;
-    validate_ball(&req)?;
+    check_lock(&state, id, &headers).await?;
     let expected = req.expected_seq;
     let ball = Delivery {
         batter: req.batter,
@@ -239,6 +266,7 @@ async fn post_ball(
         non_boundary: req.non_boundary,
         commentary: req.commentary,
     };
+    validate_delivery(&ball)?;
     let event = recorded(MatchEvent::Ball(ball), req.overridden)?;
     let key = idempotency(&headers, "balls", &token, &event, expected)?;
     let scored = state
@@ -256,6 +284,7 @@ async fn post_undo(
     body: bytes::Bytes,
 ) -> Result<Response, ApiError> {
     authorize_scorer(&state, &token, id).await?;
+    check_lock(&state, id, &headers).await?;
     let req: UndoRequest = if body.iter().all(u8::is_ascii_whitespace) {
         UndoRequest::default()
     } else {
@@ -278,26 +307,20 @@ async fn post_event(
     ApiJson(req): ApiJson<EventRequest>,
 ) -> Result<Response, ApiError> {
     authorize_scorer(&state, &token, id).await?;
-    if matches!(req.kind.as_str(), "ball" | "undo") {
+    check_lock(&state, id, &headers).await?;
+    let route = match req.kind.as_str() {
+        "ball" => Some("balls"),
+        "undo" => Some("undo"),
+        "correction" => Some("corrections"),
+        _ => None,
+    };
+    if let Some(route) = route {
         return Err(ApiError::invalid_field(
             "kind",
-            format!(
-                "post a {} to /api/matches/{id}/{}",
-                req.kind,
-                if req.kind == "ball" { "balls" } else { "undo" }
-            ),
+            format!("post a {} to /api/matches/{id}/{route}", req.kind),
         ));
     }
-    let mut envelope = serde_json::Map::new();
-    envelope.insert("kind".into(), serde_json::Value::String(req.kind));
-    if let Some(data) = req.data {
-        envelope.insert("data".into(), data);
-    }
-    let text = serde_json::to_vec(&envelope).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let event: MatchEvent = parse_json(&text)?;
-    if let Some(data) = envelope.get("data") {
-        check_event_data(data, "data".to_owned())?;
-    }
+    let event = parse_event(req.kind, req.data)?;
     let event = recorded(event, req.overridden)?;
     let key = idempotency(&headers, "events", &token, &event, req.expected_seq)?;
     let scored = state

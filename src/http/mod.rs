@@ -4,11 +4,13 @@ pub mod admin;
 pub mod admin_edits;
 pub mod auth;
 pub mod auth_failures;
+pub mod corrections;
 pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod health;
 pub mod ingest;
+pub mod locks;
 pub mod middleware;
 pub mod openapi;
 pub mod origins;
@@ -36,6 +38,8 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .merge(read::router())
         .merge(ingest::router())
+        .merge(corrections::router())
+        .merge(locks::router())
         .merge(realtime::router())
         .merge(admin::router())
         .merge(admin_edits::router())

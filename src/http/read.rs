@@ -220,12 +220,14 @@ struct BallsQuery {
 const MAX_BALLS_PAGE: i64 = 500;
 
 #[derive(Serialize)]
-struct BallItem {
-    seq: i64,
-    created_at: chrono::DateTime<chrono::Utc>,
-    ball: serde_json::Value,
+struct BallItem<'a> {
+    created_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(flatten)]
+    entry: &'a crease_domain::engine::HistoryEntry,
 }
 
+/// Every delivery with a seq above `since`, in the order of play, each with its commentary and
+/// whether it stands or was undone, amended or deleted (and by which seq).
 async fn get_balls(
     State(state): State<AppState>,
     MatchId(id): MatchId,
@@ -242,23 +244,18 @@ async fn get_balls(
             format!("limit must be 1 to {MAX_BALLS_PAGE}"),
         ));
     }
-    if state.store.get_match(id).await?.is_none() {
+    let Some(history) = state.scoring.history(id).await? else {
         return Err(ApiError::NotFound("match"));
-    }
-    let events = state.store.balls(id, since, limit).await?;
-    let items: Vec<BallItem> = events
-        .into_iter()
-        .map(|e| {
-            let event: serde_json::Value =
-                serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null);
-            BallItem {
-                seq: e.seq,
-                created_at: e.created_at,
-                ball: event
-                    .get("data")
-                    .cloned()
-                    .unwrap_or(serde_json::Value::Null),
-            }
+    };
+    let since = u64::try_from(since).unwrap_or(0);
+    let items: Vec<BallItem> = history
+        .entries
+        .iter()
+        .filter(|(e, _)| e.seq > since)
+        .take(usize::try_from(limit).unwrap_or(0))
+        .map(|(entry, at)| BallItem {
+            created_at: *at,
+            entry,
         })
         .collect();
     Ok(axum::Json(items).into_response())

@@ -196,7 +196,7 @@ fn prepare(
     Ok(Prepared {
         payload: serde_json::to_string(event)?,
         snapshot: message::snapshot_body(match_id, seq, epoch, live),
-        message: message::event_message(match_id, seq, epoch, &event.event, live),
+        message: message::event_message(match_id, seq, epoch, &event.event, game),
         body: Bytes::from(body),
         status,
     })

@@ -37,7 +37,7 @@ impl Scoring {
         }
         // The engine completes an override with the rule it overrules: store its copy.
         let stored = match (&event.event, loaded.game.events().last()) {
-            (MatchEvent::Undo, _) | (_, None) => event.clone(),
+            (MatchEvent::Undo | MatchEvent::Correction(_), _) | (_, None) => event.clone(),
             (_, Some(applied)) => applied.clone(),
         };
         Ok(Some(stored))

@@ -14,6 +14,7 @@ mod append;
 mod apply;
 mod engines;
 mod error;
+mod history;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,6 +31,7 @@ use crate::store::Store;
 use append::{tally, Appended};
 use engines::Loaded;
 pub use error::IngestError;
+pub use history::History;
 
 /// How often an append that lost a race is retried after reloading.
 const RACE_RETRIES: usize = 3;
@@ -43,6 +45,8 @@ pub struct Scoring {
     /// order. A tokio mutex because it is
     /// held across those awaits; it is never taken while a DashMap guard is alive.
     engines: DashMap<i64, Arc<Mutex<Option<Loaded>>>>,
+    /// Each read match's ball-by-ball history, as of the seq it was built at.
+    histories: DashMap<i64, history::HistorySlot>,
 }
 
 /// An `Idempotency-Key` with the fingerprint of the request that carries it.
@@ -66,6 +70,7 @@ impl Scoring {
             cache,
             bus,
             engines: DashMap::new(),
+            histories: DashMap::new(),
         }
     }
 

@@ -13,6 +13,7 @@ mod error;
 mod event_reads;
 mod fixture_edits;
 mod fixtures;
+mod locks;
 mod postgres;
 mod records;
 mod rows;
@@ -28,6 +29,7 @@ use chrono::{DateTime, Utc};
 use crate::config::StoreConfig;
 
 pub use error::StoreError;
+pub use locks::ScoringLock;
 pub use postgres::PgStore;
 pub use records::{
     Append, Appended, Deleted, KeyedResponse, MatchRow, NewMatch, NewPlayer, NewTeam,
@@ -196,6 +198,46 @@ impl Store {
     /// A name another team has is `StoreError::Duplicate`.
     pub async fn update_team(&self, id: i64, t: &NewTeam) -> Result<Option<Team>, StoreError> {
         dispatch!(self, s => s.update_team(id, t))
+    }
+
+    /// Records a scorer token's use at `now_ms`, unless one since `since_ms` is recorded.
+    pub async fn touch_token(&self, plaintext: &str, times: (i64, i64)) -> Result<(), StoreError> {
+        dispatch!(self, s => s.touch_token(plaintext, times))
+    }
+
+    /// Takes or renews the scoring lock for `holder` until `expires_ms`; `None` when another
+    /// device holds it past `now_ms`.
+    pub async fn take_lock(
+        &self,
+        match_id: i64,
+        holder: (&str, &str),
+        times: (i64, i64),
+    ) -> Result<Option<ScoringLock>, StoreError> {
+        dispatch!(self, s => s.take_lock(match_id, holder, times))
+    }
+
+    /// The match's scoring lock, lapsed or not.
+    pub async fn lock(&self, match_id: i64) -> Result<Option<ScoringLock>, StoreError> {
+        dispatch!(self, s => s.lock(match_id))
+    }
+
+    /// Lets go of the lock if `holder` holds it; with `None`, whoever holds it.
+    pub async fn release_lock(
+        &self,
+        match_id: i64,
+        holder: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.release_lock(match_id, holder))
+    }
+
+    /// Asks the device holding the lock (past `now_ms`) to hand it to `asker`.
+    pub async fn ask_for_lock(
+        &self,
+        match_id: i64,
+        asker: (&str, &str),
+        now_ms: i64,
+    ) -> Result<Option<ScoringLock>, StoreError> {
+        dispatch!(self, s => s.ask_for_lock(match_id, asker, now_ms))
     }
 
     /// Kept while a player is in it.

@@ -13,6 +13,7 @@ use super::error::SEQ_UNKNOWN;
 use super::event_reads::event_reads;
 use super::fixture_edits::fixture_edits;
 use super::fixtures::fixtures;
+use super::locks::{scoring_locks, ScoringLock};
 use super::rows::{match_rows, MatchRecord};
 use super::tokens::scorer_tokens;
 use super::{
@@ -105,3 +106,4 @@ fixtures!(PgStore, pool, pool);
 event_reads!(PgStore, pool, pool);
 append!(PgStore, PgConnection);
 scorer_tokens!(PgStore, PgConnection, pool, pool);
+scoring_locks!(PgStore, pool, pool);

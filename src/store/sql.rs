@@ -72,8 +72,12 @@ pub(super) const UPSERT_SNAPSHOT: &str =
      ON CONFLICT (match_id) DO UPDATE SET seq = excluded.seq, body = excluded.body \
      WHERE match_snapshots.seq < excluded.seq";
 
-pub(super) const LIST_TOKENS: &str =
-    "SELECT id, label, created_at, expires_at, revoked_at FROM scorer_tokens ORDER BY id";
+pub(super) const LIST_TOKENS: &str = "SELECT id, label, created_at, expires_at, revoked_at, \
+     last_used_ms FROM scorer_tokens ORDER BY id";
+
+/// `$1`: the token's hash, `$2`: now, `$3`: the time before which a use is worth writing (ms).
+pub(super) const TOUCH_TOKEN: &str = "UPDATE scorer_tokens SET last_used_ms = $2 \
+     WHERE token_hash = $1 AND (last_used_ms IS NULL OR last_used_ms < $3)";
 
 pub(super) const LIST_GRANTS: &str =
     "SELECT token_id, match_id FROM scorer_token_matches ORDER BY token_id, match_id";
@@ -226,3 +230,46 @@ pub(super) fn update_match_setup(now: &Clock) -> String {
         match_columns!()
     )
 }
+
+/// The columns of a scoring lock, as [`super::locks::ScoringLock`] reads them.
+macro_rules! lock_columns {
+    () => {
+        "holder, label, since_ms, expires_ms, wanted_by, wanted_label"
+    };
+}
+
+/// `$1` match, `$2` holder, `$3` label, `$4` now, `$5` expiry (ms). Taken when free or lapsed,
+/// renewed by its holder (who keeps its `since_ms` and any hand-over asked of it); a new holder
+/// starts with no request pending. In both dialects the right-hand sides read the old row.
+pub(super) const TAKE_LOCK: &str = concat!(
+    "INSERT INTO scoring_locks (match_id, holder, label, since_ms, expires_ms) \
+     VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (match_id) DO UPDATE SET \
+       since_ms = CASE WHEN scoring_locks.holder = excluded.holder \
+                  THEN scoring_locks.since_ms ELSE excluded.since_ms END, \
+       wanted_by = CASE WHEN scoring_locks.holder = excluded.holder \
+                   THEN scoring_locks.wanted_by ELSE NULL END, \
+       wanted_label = CASE WHEN scoring_locks.holder = excluded.holder \
+                      THEN scoring_locks.wanted_label ELSE NULL END, \
+       holder = excluded.holder, label = excluded.label, expires_ms = excluded.expires_ms \
+     WHERE scoring_locks.holder = excluded.holder OR scoring_locks.expires_ms <= excluded.since_ms \
+     RETURNING ",
+    lock_columns!()
+);
+
+pub(super) const GET_LOCK: &str = concat!(
+    "SELECT ",
+    lock_columns!(),
+    " FROM scoring_locks WHERE match_id = $1"
+);
+
+/// `$2`: the holder that lets go, or NULL for any (the admin's release).
+pub(super) const RELEASE_LOCK: &str =
+    "DELETE FROM scoring_locks WHERE match_id = $1 AND ($2 IS NULL OR holder = $2)";
+
+/// `$2`, `$3`: who asks, `$4`: now (ms).
+pub(super) const ASK_FOR_LOCK: &str = concat!(
+    "UPDATE scoring_locks SET wanted_by = $2, wanted_label = $3 \
+     WHERE match_id = $1 AND holder <> $2 AND expires_ms > $4 RETURNING ",
+    lock_columns!()
+);

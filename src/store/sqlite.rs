@@ -20,6 +20,7 @@ use super::error::SEQ_UNKNOWN;
 use super::event_reads::event_reads;
 use super::fixture_edits::fixture_edits;
 use super::fixtures::fixtures;
+use super::locks::{scoring_locks, ScoringLock};
 use super::rows::{match_rows, MatchRecord};
 use super::tokens::scorer_tokens;
 use super::{
@@ -131,3 +132,4 @@ fixtures!(SqliteStore, reader, writer);
 event_reads!(SqliteStore, reader, writer);
 append!(SqliteStore, SqliteConnection);
 scorer_tokens!(SqliteStore, SqliteConnection, reader, writer);
+scoring_locks!(SqliteStore, reader, writer);

@@ -94,6 +94,22 @@ macro_rules! scorer_tokens {
                 Ok(tokens::with_grants(rows, &grants))
             }
 
+            /// Records that the token was used at `now_ms`, unless a use since `since_ms` was.
+            pub(super) async fn touch_token(
+                &self,
+                plaintext: &str,
+                (now_ms, since_ms): (i64, i64),
+            ) -> Result<(), StoreError> {
+                count("touch_token");
+                sqlx::query(sql::TOUCH_TOKEN)
+                    .bind(tokens::token_hash(plaintext))
+                    .bind(now_ms)
+                    .bind(since_ms)
+                    .execute(&self.$writer)
+                    .await?;
+                Ok(())
+            }
+
             pub(super) async fn revoke_scorer_token(&self, id: i64) -> Result<bool, StoreError> {
                 let now = Self::clock();
                 count("revoke_scorer_token");
@@ -146,6 +162,8 @@ pub struct ScorerToken {
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When it last authorized a request (to within a minute); never used, `None`.
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// A token's row without its grants.
@@ -156,6 +174,7 @@ pub(super) struct TokenRow {
     created_at: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
+    last_used_ms: Option<i64>,
 }
 
 /// Joins token rows (by id) with `(token_id, match_id)` grant rows (by token id, then match id).
@@ -171,6 +190,7 @@ pub(super) fn with_grants(rows: Vec<TokenRow>, grants: &[(i64, i64)]) -> Vec<Sco
                 created_at: r.created_at,
                 expires_at: r.expires_at,
                 revoked_at: r.revoked_at,
+                last_used_at: r.last_used_ms.and_then(DateTime::from_timestamp_millis),
             }
         })
         .collect()

@@ -35,6 +35,7 @@ async function signIn(page, token) {
   await page.fill('#token', token);
   await page.click('#signin button[type=submit]');
   await page.waitForSelector('#pad:not([hidden])');
+  await page.waitForSelector('body[data-lock=scoring]');
   await page.waitForFunction(() => document.querySelector('#striker').value !== '');
 }
 
@@ -278,6 +279,148 @@ describe('web pages', () => {
     await scorer.ctx.close();
   });
 
+  it('corrects a past ball from the pad; every viewer shows the correction and the new figures', async (t) => {
+    if (!browser) return t.skip('chromium is not installed');
+    const call = api(server.base);
+    const m = await setupMatch(server.base, 'Amend v Insert');
+    const viewer = await newPage();
+    await viewer.page.goto(`${server.base}/matches/${m.id}`);
+    await textIs(viewer.page, '#conn', 'Live', 5000);
+    const scorer = await newPage();
+    await scorer.page.goto(`${server.base}/score/${m.id}`);
+    await signIn(scorer.page, 'browser-test-admin-token');
+    const s = scorer.page;
+
+    // A four, a dot and a two: the four was a six, and the batters' ends do not change for it.
+    await s.keyboard.press('4');
+    await s.keyboard.press('0');
+    await s.keyboard.press('2');
+    await textIs(viewer.page, '[data-testid=score]', '6/0');
+    await s.waitForFunction(() => document.querySelectorAll('[data-testid=pad-history] li[data-seq]').length === 3, null, { timeout: 5000 });
+    const four = s.locator('[data-testid=pad-history] li', { hasText: 'FOUR' });
+    await four.locator('button[data-action=amend]').click();
+    await s.waitForSelector('[data-testid=correct]:not([hidden])');
+    assert.equal(await s.inputValue('#c-bat'), '4');
+    await s.fill('#c-bat', '6');
+    await s.screenshot({ path: shotPath('scorer-correction.png') });
+    await s.click('[data-testid=correct] button[type=submit]');
+
+    await textIs(viewer.page, '[data-testid=score]', '8/0', 5000);
+    await viewer.page.waitForFunction(() => {
+      const li = document.querySelector('#commentary li.correction');
+      return li && li.textContent.includes('FOUR → SIX');
+    }, null, { timeout: SHOWN_WITHIN_MS });
+    await viewer.page.waitForSelector('[data-testid=corrections]:not([hidden])');
+    await viewer.page.click('#history-btn');
+    await viewer.page.waitForSelector('[data-testid=history] li[data-status=amended]');
+    assert.equal((await viewer.page.$$('[data-testid=history] li[data-status=stands]')).length, 3);
+    await viewer.page.screenshot({ path: shotPath('viewer-correction.png'), fullPage: true });
+
+    // Deleted from the pad: the dot ball goes, the over is a ball shorter.
+    await s.waitForFunction(() => [...document.querySelectorAll('[data-testid=pad-history] li')].some((li) => li.textContent.includes('SIX')), null, { timeout: 5000 });
+    s.once('dialog', (d) => d.accept());
+    await s.locator('[data-testid=pad-history] li', { hasText: 'no run' }).locator('button[data-action=delete]').click();
+    await textIs(viewer.page, '[data-testid=overs]', '(0.2 ov)', 5000);
+    const live = await call('GET', `/api/matches/${m.id}/live`);
+    assert.equal(live.innings[0].runs, 8);
+    assert.equal(live.corrections.length, 2);
+    await viewer.ctx.close();
+    await scorer.ctx.close();
+  });
+
+  it('stops play for rain and resumes it from the pad; viewers see why and since when', async (t) => {
+    if (!browser) return t.skip('chromium is not installed');
+    const call = api(server.base);
+    const m = await setupMatch(server.base, 'Rain v Shine');
+    const viewer = await newPage();
+    await viewer.page.goto(`${server.base}/matches/${m.id}`);
+    await textIs(viewer.page, '#conn', 'Live', 5000);
+    const scorer = await newPage();
+    await scorer.page.goto(`${server.base}/score/${m.id}`);
+    await signIn(scorer.page, 'browser-test-admin-token');
+    const s = scorer.page;
+    await s.keyboard.press('1');
+    await textIs(viewer.page, '[data-testid=score]', '1/0', 5000);
+
+    await s.click('[data-testid=stop-play]');
+    await s.selectOption('#st-cause', 'rain');
+    await s.fill('#st-at', '14:05');
+    await s.click('[data-testid=stop] button[type=submit]');
+    await textIs(viewer.page, '[data-testid=stopped]', 'Rain: play suspended since 14:05', 5000);
+    await textIs(s, '[data-testid=stopped]', 'Rain: play suspended since 14:05', 5000);
+    const list = await call('GET', '/api/matches');
+    assert.match(list.find((x) => x.id === m.id).summary, /^Rain: play suspended since 14:05/);
+
+    // A ball while play is stopped is refused, and says why.
+    await s.keyboard.press('2');
+    await s.waitForFunction(() => /suspended/.test(document.querySelector('[data-testid=error]').textContent), null, { timeout: 5000 });
+    // Nothing waited behind it, so the refused ball is dropped, not held.
+    assert.ok(await s.isHidden('#blocked'));
+
+    await s.click('[data-testid=resume-play]');
+    await s.fill('#re-at', '14:40');
+    await s.click('[data-testid=resume] button[type=submit]');
+    await viewer.page.waitForFunction(() => !document.querySelector('[data-testid=stopped]'), null, { timeout: 5000 });
+    await s.keyboard.press('2');
+    await textIs(viewer.page, '[data-testid=score]', '3/0', 5000);
+    const live = await call('GET', `/api/matches/${m.id}/live`);
+    assert.deepEqual(live.stoppages.map((x) => [x.cause, x.since, x.until]), [['rain', '14:05', '14:40']]);
+    await viewer.ctx.close();
+    await scorer.ctx.close();
+  });
+
+  it('lets one pad score at a time; a second follows, asks, and takes over once the first hands over', async (t) => {
+    if (!browser) return t.skip('chromium is not installed');
+    const call = api(server.base);
+    const m = await setupMatch(server.base, 'First v Second');
+    const first = await newPage();
+    await first.page.goto(`${server.base}/score/${m.id}`);
+    await signIn(first.page, 'browser-test-admin-token');
+    const a = first.page;
+    const second = await newPage();
+    const b = second.page;
+    await b.goto(`${server.base}/score/${m.id}`);
+    await b.fill('#token', 'browser-test-admin-token');
+    await b.click('#signin button[type=submit]');
+    await b.waitForSelector('body[data-lock=following]', { timeout: 5000 });
+    await b.waitForFunction(() => /is scoring .*read-only/.test(document.querySelector('[data-testid=lock-state]').textContent), null, { timeout: 5000 });
+    assert.ok(await b.isDisabled('button[data-runs="4"]'), 'the follower cannot score');
+
+    // The API refuses the follower's device too, naming who scores.
+    const refused = await b.evaluate(async (matchId) => {
+      const res = await fetch(`/api/matches/${matchId}/balls`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: 'Bearer browser-test-admin-token', 'Scoring-Device': localStorage.getItem('crease-device') },
+        body: JSON.stringify({ batter: 'x', non_striker: 'y', bowler: 'z', runs: { batter: 0, extras: 0, total: 0 } }),
+      });
+      return { status: res.status, body: await res.json() };
+    }, m.id);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.type, '/problems/scoring-locked');
+
+    // The first pad scores offline, the second asks; the hand-over waits for the outbox.
+    await a.keyboard.press('1');
+    await first.ctx.setOffline(true);
+    await a.keyboard.press('2');
+    await b.click('[data-testid=lock-ask]');
+    await first.ctx.setOffline(false);
+    await a.waitForSelector('[data-testid=lock-handover]:not([hidden])', { timeout: 15000 });
+    await a.click('[data-testid=lock-handover]');
+    await a.waitForSelector('body[data-lock=following]', { timeout: 10000 });
+    await b.waitForSelector('body[data-lock=scoring]', { timeout: 10000 });
+    let live = await call('GET', `/api/matches/${m.id}/live`);
+    assert.equal(live.innings[0].runs, 3, 'both balls of the first pad were stored before the hand-over');
+
+    await b.waitForFunction(() => !document.querySelector('button[data-runs="4"]').disabled);
+    await b.waitForFunction(() => document.querySelector('#striker').value !== '');
+    await b.keyboard.press('4');
+    await b.waitForFunction(() => document.querySelector('[data-testid=pad-score]').textContent === '7/0', null, { timeout: 5000 });
+    live = await call('GET', `/api/matches/${m.id}/live`);
+    assert.equal(live.innings[0].runs, 7);
+    await first.ctx.close();
+    await second.ctx.close();
+  });
+
   it('creates, renames and keeps fixtures in the admin page, and the match appears on the front page', async (t) => {
     if (!browser) return t.skip('chromium is not installed');
     const { ctx, page } = await newPage({ viewport: { width: 1024, height: 900 } });
@@ -295,15 +438,45 @@ describe('web pages', () => {
     await page.selectOption('#m-team1', { label: 'Southern Cross' });
     assert.equal((await page.inputValue('#m-xi0')).split('\n').length, 11, 'picking a team fills its XI');
     await page.fill('#m-venue', 'Polar Park');
+    // Playing conditions at creation: a quota of 3 overs and 2-run no-balls.
+    await page.fill('#m-quota', '3');
+    await page.selectOption('#m-nbruns', '2');
     await page.click('#match-form button[type=submit]');
     await page.waitForFunction(() => /^Match Northern Lights v Southern Cross created/.test(document.querySelector('#status').textContent), null, { timeout: 5000 });
+    const call = api(server.base);
+    const made = (await call('GET', '/api/matches')).find((x) => x.title === 'Northern Lights v Southern Cross');
+    let setup = (await call('GET', `/api/matches/${made.id}`)).setup;
+    assert.deepEqual([setup.bowler_quota_overs, setup.noball_runs], [3, 2]);
+
+    // Edited before play: 10 overs and free hits after front-foot no-balls only.
+    await page.click('button[aria-label="Edit Northern Lights v Southern Cross"]');
+    await page.waitForFunction(() => document.querySelector('#m-submit').textContent.startsWith('Save match'), null, { timeout: 5000 });
+    assert.equal(await page.inputValue('#m-quota'), '3');
+    await page.fill('#m-overs', '10');
+    await page.fill('#m-quota', '2');
+    await page.selectOption('#m-freehit', 'front_foot');
+    await page.click('#match-form button[type=submit]');
+    await textIs(page, '#status', 'Match Northern Lights v Southern Cross saved.', 5000);
+    setup = (await call('GET', `/api/matches/${made.id}`)).setup;
+    assert.deepEqual([setup.overs_per_innings, setup.bowler_quota_overs, setup.free_hit, setup.noball_runs], [10, 2, 'front_foot', 2]);
 
     // A scorer token for it, shown once.
     await page.fill('#t-label', 'north stand');
     await page.check('#t-matches label:has-text("Northern Lights v Southern Cross") input');
     await page.click('#token-form button[type=submit]');
     await page.waitForSelector('#new-token:not([hidden])');
-    assert.ok((await page.textContent('[data-testid=new-token]')).length >= 16);
+    const secret = await page.textContent('[data-testid=new-token]');
+    assert.ok(secret.length >= 16);
+    // Listed without its secret, never used yet; revoked from the list, it is refused at once.
+    await page.waitForSelector('[data-testid=tokens] >> text=north stand');
+    const listed = await page.textContent('[data-testid=tokens]');
+    assert.ok(listed.includes('last used never') && !listed.includes(secret), listed);
+    page.once('dialog', (d) => d.accept());
+    await page.click('button[aria-label="Revoke north stand"]');
+    await textIs(page, '#status', 'Token of north stand revoked.', 5000);
+    await page.waitForFunction(() => document.querySelector('[data-testid=tokens]').textContent.includes('revoked'), null, { timeout: 5000 });
+    const refused = await fetch(`${server.base}/api/matches/${made.id}/lock`, { headers: { Authorization: `Bearer ${secret}` } });
+    assert.equal(refused.status, 401);
 
     // Renamed from the list; a team with players is kept, and the page says why.
     page.once('dialog', (d) => d.accept('Polar Final'));

@@ -89,7 +89,89 @@ function matchRequest(m) {
   if (s.bowler_quota_overs) body.bowler_quota_overs = s.bowler_quota_overs;
   if (s.noball_runs) body.noball_runs = s.noball_runs;
   if (s.max_consecutive_overs) body.max_consecutive_overs = s.max_consecutive_overs;
+  if (s.innings_per_side) body.innings_per_side = s.innings_per_side;
+  if (s.follow_on_lead) body.follow_on_lead = s.follow_on_lead;
   return body;
+}
+
+/** The match form's fields as a request body; the conditions left blank keep the format's. */
+function matchForm() {
+  const side = (i) => {
+    const team = teams.find((t) => String(t.id) === $(`#m-team${i}`).value);
+    return { name: team ? team.name : $(`#m-team${i}`).dataset.name || '', players: lines($(`#m-xi${i}`).value) };
+  };
+  const format = $('#m-format').value;
+  const body = { format, teams: [side(0), side(1)] };
+  const num = (id) => ($(id).value.trim() === '' ? null : Number($(id).value));
+  if ($('#m-title').value.trim()) body.title = $('#m-title').value;
+  if ($('#m-venue').value.trim()) body.venue = $('#m-venue').value;
+  if ($('#m-tournament').value) body.tournament_id = Number($('#m-tournament').value);
+  if ($('#m-start').value) body.starts_at = new Date($('#m-start').value).toISOString();
+  if (format !== 'test') body.overs = Number($('#m-overs').value);
+  if (Number($('#m-bpo').value) !== 6) body.balls_per_over = Number($('#m-bpo').value);
+  if (num('#m-quota') !== null && format !== 'test') body.bowler_quota_overs = num('#m-quota');
+  if ($('#m-freehit').value) body.free_hit = $('#m-freehit').value;
+  if ($('#m-nbruns').value) body.noball_runs = Number($('#m-nbruns').value);
+  if ($('#m-consec').value) body.max_consecutive_overs = Number($('#m-consec').value);
+  if ($('#m-innings').value) body.innings_per_side = Number($('#m-innings').value);
+  if (num('#m-followon') !== null) body.follow_on_lead = num('#m-followon');
+  return body;
+}
+
+/** Fills the match form with a match that has not begun, to change its setup. */
+async function editMatch(id) {
+  const m = await getJSON(`/api/matches/${id}`);
+  const s = m.setup;
+  $('#m-editing').value = String(id);
+  $('#m-title').value = m.title || '';
+  $('#m-venue').value = m.venue || '';
+  $('#m-tournament').value = m.tournament_id ? String(m.tournament_id) : '';
+  $('#m-format').value = s.format;
+  $('#m-overs').value = s.overs_per_innings || '';
+  $('#m-overs').disabled = s.format === 'test';
+  $('#m-bpo').value = s.balls_per_over;
+  $('#m-quota').value = s.bowler_quota_overs || '';
+  $('#m-freehit').value = typeof s.free_hit === 'string' ? s.free_hit : s.free_hit ? 'all' : 'none';
+  $('#m-nbruns').value = s.noball_runs === 2 ? '2' : '';
+  $('#m-consec').value = s.max_consecutive_overs === 2 ? '2' : '';
+  $('#m-innings').value = String(s.innings_per_side || '');
+  $('#m-followon').value = s.follow_on_lead || '';
+  for (const i of [0, 1]) {
+    const team = teams.find((t) => t.name === s.teams[i].name);
+    $(`#m-team${i}`).value = team ? String(team.id) : '';
+    $(`#m-team${i}`).dataset.name = s.teams[i].name;
+    $(`#m-xi${i}`).value = s.teams[i].players.join('\n');
+  }
+  $('#m-submit').textContent = `Save match #${id}`;
+  $('#m-cancel-edit').hidden = false;
+  $('#match-form').scrollIntoView();
+  return `Editing ${m.title}: its setup can change until its first event.`;
+}
+
+function stopEditing() {
+  $('#m-editing').value = '';
+  $('#m-submit').textContent = 'Create match';
+  $('#m-cancel-edit').hidden = true;
+  for (const i of [0, 1]) delete $(`#m-team${i}`).dataset.name;
+  $('#match-form').reset();
+}
+
+const when = (t) => (t ? new Date(t).toLocaleString() : 'never');
+
+/** A scorer token as listed: never its secret. */
+function tokenLine(t) {
+  const state = t.revoked_at ? `revoked ${when(t.revoked_at)}`
+    : t.expires_at && new Date(t.expires_at) < new Date() ? `expired ${when(t.expires_at)}`
+      : `expires ${when(t.expires_at)}`;
+  return el('li', { 'data-token-id': String(t.id) },
+    el('strong', {}, t.label), ` · matches ${t.match_ids.map((x) => `#${x}`).join(', ') || 'none'}`,
+    ` · created ${when(t.created_at)} · last used ${when(t.last_used_at)} · ${state}`,
+    t.revoked_at ? null : [' ', el('button', { type: 'button', class: 'small danger', 'aria-label': `Revoke ${t.label}`,
+      onclick: () => {
+        if (window.confirm(`Revoke the token of ${t.label}? Its scorer is refused at once.`)) {
+          act(async () => { await del(`/api/tokens/${t.id}`); return `Token of ${t.label} revoked.`; });
+        }
+      } }, 'Revoke')]);
 }
 
 async function renameMatch(id, title) {
@@ -99,8 +181,9 @@ async function renameMatch(id, title) {
 }
 
 async function refresh() {
-  const [tournaments, t, p, matches] = await Promise.all([
+  const [tournaments, t, p, matches, tokens] = await Promise.all([
     getJSON('/api/tournaments'), getJSON('/api/teams'), getJSON('/api/players'), getJSON('/api/matches'),
+    request('GET', '/api/tokens', { token }),
   ]);
   teams = t;
   players = p;
@@ -118,7 +201,11 @@ async function refresh() {
   fill($('#matches'), matches.map((m) => el('li', {}, el('a', { href: `/matches/${m.id}` }, m.title),
     ` · ${m.format.toUpperCase()} · ${m.summary || m.status} · `, el('a', { href: `/score/${m.id}` }, 'score'),
     edits(m.title, (title) => renameMatch(m.id, title),
-      async () => { await del(`/api/matches/${m.id}`); return `Match ${m.title} deleted.`; }))));
+      async () => { await del(`/api/matches/${m.id}`); return `Match ${m.title} deleted.`; }),
+    // The setup (teams, format, playing conditions) changes only until the first event.
+    m.status === 'not_started' ? [' ', el('button', { type: 'button', class: 'small', 'aria-label': `Edit ${m.title}`,
+      onclick: () => act(() => editMatch(m.id)) }, 'Edit setup')] : null)));
+  fill($('#tokens'), tokens.length ? tokens.map(tokenLine) : el('li', { class: 'muted' }, 'No scorer tokens yet.'));
   fill($('#teams'), teams.map((x) => el('li', {}, `${x.name}${x.short_name ? ` (${x.short_name})` : ''}: `,
     players.filter((pl) => pl.team_id === x.id).map((pl) => pl.name).join(', ') || 'no players',
     edits(x.name,
@@ -157,24 +244,21 @@ function wire() {
     $('#player-form').reset();
   });
   onSubmit('match-form', async () => {
-    const side = (i) => {
-      const team = teams.find((t) => String(t.id) === $(`#m-team${i}`).value);
-      return { name: team ? team.name : '', players: lines($(`#m-xi${i}`).value) };
-    };
-    const format = $('#m-format').value;
-    const body = { format, teams: [side(0), side(1)] };
-    if ($('#m-title').value.trim()) body.title = $('#m-title').value;
-    if ($('#m-venue').value.trim()) body.venue = $('#m-venue').value;
-    if ($('#m-tournament').value) body.tournament_id = Number($('#m-tournament').value);
-    if ($('#m-start').value) body.starts_at = new Date($('#m-start').value).toISOString();
-    if (format !== 'test') body.overs = Number($('#m-overs').value);
-    if (Number($('#m-bpo').value) !== 6) body.balls_per_over = Number($('#m-bpo').value);
+    const body = matchForm();
+    const editing = $('#m-editing').value;
+    if (editing) {
+      const m = await put(`/api/matches/${editing}`, body);
+      status(`Match ${m.title} saved.`);
+      stopEditing();
+      return;
+    }
     const m = await post('/api/matches', body);
     status(`Match ${m.title} created (#${m.id}).`);
   });
+  $('#m-cancel-edit').addEventListener('click', stopEditing);
   onSubmit('token-form', async () => {
     const ids = [...document.querySelectorAll('#t-matches input:checked')].map((c) => Number(c.value));
-    const t = await post('/api/tokens', { label: $('#t-label').value, match_ids: ids });
+    const t = await post('/api/tokens', { label: $('#t-label').value, match_ids: ids, expires_in_secs: Number($('#t-expiry').value) });
     $('#token-value').textContent = t.token;
     fill($('#token-links'), 'Scorer pads: ', t.match_ids.map((mid, i) => [i ? ', ' : '', el('a', { href: `/score/${mid}` }, `/score/${mid}`)]));
     $('#new-token').hidden = false;

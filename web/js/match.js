@@ -5,20 +5,23 @@
 import { getJSON, describe } from './api.js';
 import { $, el, fill, matchIdFromPath, statusText } from './dom.js';
 import { LiveFeed } from './feed.js';
-import { applyBall, currentInnings, renderBoard, renderCommentary, renderInnings, renderOverrides } from './scorecard.js';
+import { applyBall, currentInnings, historyLine, renderBoard, renderCommentary, renderCorrections, renderInnings, renderOverrides } from './scorecard.js';
 import { manhattan, worm, wormKey } from './charts.js';
 
 const id = matchIdFromPath();
 let state = null;
 let refreshTimer = null;
+/** Corrections made while this page was open, told at the top of the commentary. */
+const seenCorrections = [];
 const REFRESH_AFTER_MS = 700;
 
 function render() {
   if (!state) return;
   renderBoard($('#board'), state);
-  renderCommentary($('#commentary'), state);
+  renderCommentary($('#commentary'), state, seenCorrections);
   renderInnings($('#innings'), state);
   renderOverrides($('#overrides'), state);
+  renderCorrections($('#corrections'), state);
   const inn = currentInnings(state);
   const maxOvers = state.overs_per_innings || 0;
   fill($('#manhattan'), inn ? manhattan(inn, maxOvers) : el('p', { class: 'muted' }, 'No overs yet.'));
@@ -60,7 +63,8 @@ async function main() {
   }
   const feed = new LiveFeed(id, {
     onSnapshot(msg) {
-      const { type, event, ...snap } = msg;
+      const { type, event, correction, ...snap } = msg;
+      if (type === 'correction' && correction) seenCorrections.push(correction);
       state = snap;
       render();
     },
@@ -77,6 +81,31 @@ async function main() {
     },
   });
   feed.start();
+  $('#history-btn').addEventListener('click', () => loadHistory());
+}
+
+/** Every delivery of the match, page by page, in the order of play. */
+async function loadHistory() {
+  const btn = $('#history-btn');
+  btn.disabled = true;
+  const all = [];
+  try {
+    let since = 0;
+    for (;;) {
+      const page = await getJSON(`/api/matches/${id}/balls?since=${since}&limit=500`);
+      all.push(...page);
+      if (page.length < 500) break;
+      since = Math.max(...page.map((b) => b.seq));
+    }
+  } catch (e) {
+    fill($('#history'), el('li', { class: 'muted' }, describe(e)));
+    btn.disabled = false;
+    return;
+  }
+  fill($('#history'), all.length ? all.map(historyLine) : el('li', { class: 'muted' }, 'No balls yet.'));
+  $('#history').hidden = false;
+  btn.textContent = 'Reload the whole commentary';
+  btn.disabled = false;
 }
 
 main();

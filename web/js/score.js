@@ -11,6 +11,8 @@ import { Outbox } from './queue.js';
 import { applyBall, chips, currentInnings } from './scorecard.js';
 import { renderPrompts, resetPrompts } from './prompts.js';
 import { label, makeBall, runsRun } from './ball.js';
+import { PadCorrections } from './corrections.js';
+import { ScoringLock, deviceId } from './lock.js';
 
 const id = matchIdFromPath();
 const TOKEN_KEY = 'crease-token';
@@ -29,7 +31,11 @@ let sentSeq = -1;
 const fields = { striker: $('#striker'), non_striker: $('#non_striker'), bowler: $('#bowler') };
 
 const outbox = new Outbox(id, {
-  send: (item) => request('POST', item.path, { body: item.body, token, headers: { 'Idempotency-Key': item.key } }),
+  send: (item) => request('POST', item.path, {
+    body: item.body,
+    token,
+    headers: { 'Idempotency-Key': item.key, 'Scoring-Device': deviceId() },
+  }),
   onChange: renderOutbox,
   // The stream often brings the new state before the POST answers; once nothing waits, the
   // server's state (not the pad's guess) fills the players.
@@ -52,6 +58,17 @@ const outbox = new Outbox(id, {
 });
 
 /** Shows (or, with no text, clears) a problem; `overridable` offers the umpires' override. */
+/** Scoring is for the pad holding the lock; another follows read-only until it is handed over. */
+const lock = new ScoringLock(id, () => token, outbox, (mode) => {
+  const following = mode !== 'scoring';
+  for (const b of document.querySelectorAll('#pad .runs-keys button, #pad .mod, #pad .actions button, #pad-history button')) b.disabled = following;
+});
+
+const corrections = new PadCorrections(id, (path, body, what) => {
+  showError('');
+  outbox.add(path, body, what);
+});
+
 function showError(text, overridable) {
   $('#error').textContent = text || '';
   refused = overridable || null;
@@ -116,8 +133,28 @@ function renderState() {
   fill($('#fielders'), bowl.players.map((p) => el('option', { value: p })));
   fill($('#pen-team'), setup.teams.map((t) => el('option', { value: t.name }, t.name)));
   $('#declare-btn').hidden = !(setup.innings_per_side > 1 && inn && !inn.closed);
+  // The umpire's count rules the over: end it short, or reopen it after its last ball.
+  const open = inn && !inn.closed && state.status === 'in_progress';
+  const due = state.due || [];
+  const legal = legalInOver(inn);
+  $('#end-over-btn').hidden = !(open && state.bowler && legal > 0 && !due.includes('new_bowler'));
+  $('#stop-btn').hidden = Boolean(state.interruption) || state.status === 'finished';
+  $('#resume-btn').hidden = !state.interruption;
+  $('#p-stopped').textContent = state.interruption ? state.interruption.text : '';
+  $('#reopen-over-btn').hidden = !(open && due.includes('new_bowler') && legal > 0);
   renderPrompts($('#prompts'), state, setup, postEvent);
   document.body.dataset.seq = String(state.seq);
+}
+
+/** The device's clock as HH:MM: the ground's time, for a scorer at the ground. */
+function clock() {
+  const d = new Date();
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** Legal balls in the over in progress (or the one just ended), from its chips. */
+function legalInOver(inn) {
+  return inn ? inn.this_over.filter((c) => !/wd|nb/.test(c)).length : 0;
 }
 
 function renderOutbox(box) {
@@ -215,6 +252,49 @@ function wire() {
   $('#declare-btn').addEventListener('click', () => {
     if (confirm('Declare the innings closed?')) postEvent('declaration', undefined, 'Declaration');
   });
+  $('#stop-btn').addEventListener('click', () => {
+    $('#st-at').value = clock();
+    openPanel($('#stop'));
+  });
+  $('#resume-btn').addEventListener('click', () => {
+    $('#re-at').value = clock();
+    openPanel($('#resume'));
+  });
+  $('#stop').addEventListener('submit', (e) => {
+    e.preventDefault();
+    closePanels();
+    const data = { cause: $('#st-cause').value, at: $('#st-at').value || clock() };
+    const reason = $('#st-reason').value.trim();
+    if (reason) data.reason = reason;
+    postEvent('interruption', data, `Play stopped: ${$('#st-cause').selectedOptions[0].textContent}`);
+    $('#st-reason').value = '';
+  });
+  $('#resume').addEventListener('submit', (e) => {
+    e.preventDefault();
+    closePanels();
+    postEvent('resumption', { at: $('#re-at').value || clock() }, 'Play resumed');
+    // What the umpires decided in the break applies to the rest of the innings.
+    const overs = Number($('#re-overs').value);
+    if ($('#re-overs').value.trim() && overs > 0) postEvent('reduced_overs', { overs }, `Overs reduced to ${overs}`);
+    const runs = Number($('#re-target').value);
+    if (runs > 0) {
+      const data = { runs };
+      const tOvers = Number($('#re-target-overs').value);
+      if ($('#re-target-overs').value.trim() && tOvers > 0) data.overs = tOvers;
+      postEvent('revised_target', data, `Target revised to ${runs}`);
+    }
+    for (const f of ['#re-overs', '#re-target', '#re-target-overs']) $(f).value = '';
+  });
+  $('#end-over-btn').addEventListener('click', () => {
+    const legal = legalInOver(currentInnings(state));
+    if (confirm(`End the over after ${legal} balls, as the umpire called it?`)) {
+      postEvent('miscounted_over', { balls: legal }, `Over ended after ${legal} balls`);
+    }
+  });
+  $('#reopen-over-btn').addEventListener('click', () => {
+    const legal = legalInOver(currentInnings(state));
+    if (confirm(`The umpire gave ball ${legal + 1} in this over?`)) corrections.reopenOver(state, legal);
+  });
   $('#wicket-btn').addEventListener('click', () => {
     fill($('#w-out'), [fields.striker.value, fields.non_striker.value].filter(Boolean).map((p) => el('option', { value: p }, p)));
     openPanel($('#wicket'));
@@ -262,7 +342,7 @@ function wire() {
 }
 
 function onKey(e) {
-  if (e.ctrlKey || e.metaKey || e.altKey || $('#pad').hidden) return;
+  if (e.ctrlKey || e.metaKey || e.altKey || $('#pad').hidden || lock.mode === 'following' || lock.mode === 'handing-over') return;
   const t = e.target;
   const typing = t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement;
   if (e.key === 'Escape') {
@@ -295,6 +375,7 @@ function onKey(e) {
 }
 
 function signOut() {
+  lock.stop();
   token = null;
   sessionStorage.removeItem(TOKEN_KEY);
   $('#pad').hidden = true;
@@ -305,6 +386,7 @@ function signOut() {
 function showPad() {
   $('#signin').hidden = true;
   $('#pad').hidden = false;
+  lock.start();
 }
 
 async function main() {
@@ -334,6 +416,7 @@ async function main() {
       resetPrompts();
       syncFields(type !== undefined && type !== 'snapshot');
       renderState();
+      corrections.refresh(state);
     },
     onBall(msg) {
       if (!state) return;
@@ -341,6 +424,7 @@ async function main() {
       state.seq = msg.seq;
       syncFields(false);
       renderState();
+      corrections.refresh(state);
     },
     onStatus(s) {
       conn.dataset.state = s;

@@ -81,6 +81,8 @@ export function renderBoard(root, state) {
         ? [el('strong', {}, state.bowler), bowler ? ` ${bowler.overs}-${bowler.maidens}-${bowler.runs}-${bowler.wickets}` : '']
         : 'new bowler due') : null,
     inn ? el('div', { class: 'this-over' }, el('span', { class: 'label' }, 'This over'), chips(inn.this_over)) : null,
+    // A stoppage is news: "Rain: play suspended since 14:05".
+    state.interruption ? el('p', { class: 'stopped', 'data-testid': 'stopped', role: 'status' }, state.interruption.text) : null,
     // The summary repeats the score while an innings is open; otherwise it says what is next.
     el('p', { class: 'summary', 'data-testid': 'summary' }, state.result || (open ? '' : state.summary || '')));
 }
@@ -146,9 +148,34 @@ function commentaryLine(c) {
     c.text);
 }
 
-export function renderCommentary(root, state) {
-  const lines = [...(state.commentary || [])].reverse();
-  fill(root, lines.length ? lines.map(commentaryLine) : el('li', { class: 'muted' }, 'No balls yet.'));
+/**
+ * The latest deliveries' commentary, newest first, after the corrections this page saw made
+ * (each in the words the server gives: "14.3: FOUR → SIX, Kohli 48* → 50*").
+ */
+export function renderCommentary(root, state, corrections = []) {
+  const lines = [...(state.commentary || [])].reverse().map(commentaryLine);
+  const told = [...corrections].reverse().map((c) => el('li', { class: 'correction' },
+    el('span', { class: 'tag' }, 'Correction'), ' ', c.text));
+  const all = [...told, ...lines];
+  fill(root, all.length ? all : el('li', { class: 'muted' }, 'No balls yet.'));
+}
+
+/** Every correction made to the match's past, oldest first, for the record. */
+export function renderCorrections(root, state) {
+  const list = state.corrections || [];
+  root.hidden = !list.length;
+  fill(root.querySelector('ol'), list.map((c) => el('li', {}, c.text)));
+}
+
+const FATES = { undone: 'Undone', amended: 'Corrected', deleted: 'Deleted' };
+
+/** One delivery of the whole history: those no longer standing struck through, and why. */
+export function historyLine(h) {
+  const gone = h.status !== 'stands';
+  return el('li', { class: gone ? 'gone' : null, 'data-status': h.status },
+    el('span', { class: 'ball-no' }, h.over_ball || ''), ' ',
+    gone ? el('span', { class: 'tag' }, FATES[h.status] || h.status) : null, gone ? ' ' : null,
+    gone ? el('s', {}, h.text) : h.text);
 }
 
 /** Every event recorded although the Laws checks refused it, with the umpires' reason. */

@@ -61,12 +61,12 @@ impl Match {
         }
         let follow_on = played == 2 && last_team == Some(team);
         if follow_on {
-            // Law 14.1: only the side batting first, leading by at least the smallest margin
-            // the Law allows (75, a one-day match; the match's length is not known here).
+            // Law 14.1: only the side batting first, leading by at least the match's margin
+            // (by default the smallest the Law allows, 75, a one-day match's).
             let lead = self
                 .team_total(1 - team)
                 .saturating_sub(self.team_total(team));
-            if lead < FOLLOW_ON_MIN_LEAD {
+            if lead < self.setup.follow_on_lead.unwrap_or(FOLLOW_ON_MIN_LEAD) {
                 return Err(LawViolation::InvalidEvent(
                     "only the side batting first, and leading by enough, can make the other follow on",
                 ));

@@ -10,8 +10,10 @@ use crease_testkit::on_both_stores;
 
 mod conditions;
 mod conformance;
+mod corrections;
 mod fixture_edits;
 mod idempotency;
+mod locks;
 mod overrides;
 pub(crate) mod refusals;
 mod schema_agreement;

@@ -111,6 +111,8 @@ async fn a_revoked_token_is_refused_at_once_on_every_node() {
     let row = listed.json()[0].clone();
     assert_eq!(row["match_ids"], json!([f.id]));
     assert_eq!(row["revoked_at"], json!(null));
+    // The ball it scored on the other node is its last use.
+    assert!(row["last_used_at"].is_string(), "{row}");
     assert!(
         row.get("token").is_none() && row.get("token_hash").is_none(),
         "{row}"
