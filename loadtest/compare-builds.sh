@@ -7,7 +7,9 @@
 # every run's JSON under loadtest/results/<date>/compare-<stamp>/.
 #
 # Usage: loadtest/compare-builds.sh OLD_REV [ROUNDS]   (the new build is the working tree;
-# ROUNDS defaults to 3; ONLY=read or ONLY=fanout runs one half). Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and Redis on
+# ROUNDS defaults to 3; ONLY=read or ONLY=fanout runs one half). OLD_BIN and NEW_BIN compare two
+# builds already made instead (OLD_REV then only labels the old one), LT_BIN names the load
+# generator to use. Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and Redis on
 # 127.0.0.1:6379, as scripts/test.sh sets up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +27,7 @@ PG=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 REDIS=${REDIS_URL:-redis://127.0.0.1:6379}
 LONG=data/cricsheet/test_2023-02-24_england_v_new_zealand.json
 LIVE=data/cricsheet/t20_2007-09-14_india_v_pakistan.json
-LT=target/release/crease-loadtest
+LT=${LT_BIN:-target/release/crease-loadtest}
 BINS=target/compare
 WT=target/compare/tree-$OLD_REV
 PIDS=()
@@ -38,17 +40,27 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$BINS"
-old_rev=$(git rev-parse --short "$OLD_REV")
+if [ -n "${OLD_BIN:-}" ]; then
+  old_rev=$OLD_REV
+  cp "$OLD_BIN" "$BINS/crease-$old_rev"
+else
+  old_rev=$(git rev-parse --short "$OLD_REV")
+fi
 new_rev="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src domain Cargo.toml Cargo.lock || echo +changes)"
-if [ ! -x "$BINS/crease-$old_rev" ]; then
+if [ -z "${OLD_BIN:-}" ] && [ ! -x "$BINS/crease-$old_rev" ]; then
   log "building $old_rev (release) in a worktree; dependencies are shared with this tree's target/"
   git worktree add --force --detach "$WT" "$old_rev" >/dev/null
   (cd "$WT" && CARGO_TARGET_DIR="$ROOT/target" cargo build --release -q -p crease)
   cp target/release/crease "$BINS/crease-$old_rev"
 fi
-log "building the working tree (release)"
-cargo build --release -q -p crease -p crease-loadtest
-cp target/release/crease "$BINS/crease-new"
+if [ -n "${NEW_BIN:-}" ]; then
+  new_rev=${NEW_LABEL:-new}
+  cp "$NEW_BIN" "$BINS/crease-new"
+else
+  log "building the working tree (release)"
+  cargo build --release -q -p crease -p crease-loadtest
+  cp target/release/crease "$BINS/crease-new"
+fi
 
 start_node() { # BIN PORT DB PREFIX → pid once /readyz answers
   local bin=$1 port=$2 db=$3 prefix=$4

@@ -10,7 +10,8 @@
 # Not part of the test command: it runs for DURATION seconds (default 1800). Needs PostgreSQL
 # on 127.0.0.1:5432 (user postgres, trust) and redis-server on the PATH. Knobs: DURATION,
 # CLIENTS (default 3000), LIFETIME ("MIN,MAX" seconds a viewer stays, default 5,60),
-# SSE_SHARE (default 0.3), INTERVAL_MS (default 1000), WINDOW (default 60), ENGINE_IDLE_SECS.
+# SSE_SHARE (default 0.3), INTERVAL_MS (default 1000), WINDOW (default 60), ENGINE_IDLE_SECS,
+# SCHEDULE (early: every match starts in the first five minutes).
 # Two soaks can run side by side (one build against another under the same load at the same
 # time): give each its own CREASE_BIN (a built `crease`; then nothing is built), PORTS ("A,B",
 # default 18091,18092), REDIS_PORT and LABEL (added to the results' file names).
@@ -46,6 +47,13 @@ MATCHES=(
   data/cricsheet/odi_2023-11-06_sri_lanka_v_bangladesh.json@1200
   data/cricsheet/t20_2021-10-30_perth_scorchers_v_adelaide_strikers.json@1500
 )
+# SCHEDULE=early starts every match in the first five minutes, so that the rings of recent
+# messages (512 a watched match) are full, and the limited-overs matches over, well before the
+# Redis restart: what memory does after that is the node's own, not the matches'.
+if [ "${SCHEDULE:-}" = early ]; then
+  early=(0 0 0 100 150 200 250 300)
+  for i in "${!MATCHES[@]}"; do MATCHES[i]="${MATCHES[i]%@*}@${early[i]}"; done
+fi
 PIDS=()
 
 log() { printf '\n== %s\n' "$*" >&2; }
