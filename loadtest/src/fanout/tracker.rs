@@ -39,6 +39,7 @@ impl Counts {
         self.duplicated += o.duplicated;
         self.out_of_order += o.out_of_order;
         self.resyncs += o.resyncs;
+        self.covered_by_resync += o.covered_by_resync;
         self.unexpected += o.unexpected;
     }
 }
@@ -128,6 +129,26 @@ mod tests {
         assert_eq!(t.counts.out_of_order, 1);
         assert_eq!(t.counts.unexpected, 1);
         assert_eq!(t.max_seq(), 15);
+    }
+
+    #[test]
+    fn counts_add_every_field() {
+        let one = Counts {
+            received: 1,
+            duplicated: 2,
+            out_of_order: 3,
+            resyncs: 4,
+            covered_by_resync: 5,
+            unexpected: 6,
+        };
+        let mut sum = Counts::default();
+        sum.add(&one);
+        sum.add(&one);
+        assert_eq!((sum.received, sum.duplicated, sum.out_of_order), (2, 4, 6));
+        assert_eq!(
+            (sum.resyncs, sum.covered_by_resync, sum.unexpected),
+            (8, 10, 12)
+        );
     }
 
     #[test]
