@@ -25,23 +25,6 @@ macro_rules! event_reads {
             }
 
             #[tracing::instrument(skip_all, fields(match_id = match_id))]
-            pub(super) async fn balls(
-                &self,
-                match_id: i64,
-                since_seq: i64,
-                limit: i64,
-            ) -> Result<Vec<StoredEvent>, StoreError> {
-                count("balls");
-                let rows = sqlx::query_as(sql::BALLS)
-                    .bind(match_id)
-                    .bind(since_seq)
-                    .bind(limit.max(0))
-                    .fetch_all(&self.$pool)
-                    .await?;
-                Ok(rows)
-            }
-
-            #[tracing::instrument(skip_all, fields(match_id = match_id))]
             pub(super) async fn snapshot(
                 &self,
                 match_id: i64,

@@ -317,16 +317,6 @@ impl Store {
         dispatch!(self, s => s.events_after(match_id, after_seq, limit))
     }
 
-    /// `ball` events with `seq > since_seq`, ascending, at most `limit`: commentary history.
-    pub async fn balls(
-        &self,
-        match_id: i64,
-        since_seq: i64,
-        limit: i64,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        dispatch!(self, s => s.balls(match_id, since_seq, limit))
-    }
-
     pub async fn snapshot(&self, match_id: i64) -> Result<Option<StoredSnapshot>, StoreError> {
         dispatch!(self, s => s.snapshot(match_id))
     }

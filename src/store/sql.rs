@@ -47,9 +47,6 @@ pub(super) const LIVE_MATCH_IDS: &str =
 pub(super) const EVENTS_AFTER: &str = "SELECT seq, kind, payload, created_at FROM match_events \
      WHERE match_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
 
-pub(super) const BALLS: &str = "SELECT seq, kind, payload, created_at FROM match_events \
-     WHERE match_id = $1 AND kind = 'ball' AND seq > $2 ORDER BY seq LIMIT $3";
-
 pub(super) const SNAPSHOT: &str = "SELECT s.seq, m.epoch, s.body FROM match_snapshots s \
      JOIN matches m ON m.id = s.match_id WHERE s.match_id = $1";
 

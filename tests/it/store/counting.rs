@@ -114,7 +114,6 @@ fn check_counts(postgres: bool) {
 
             db.snapshot(m.id).await.unwrap();
             db.events_after(m.id, 0, 10).await.unwrap();
-            db.balls(m.id, 0, 10).await.unwrap();
             db.current_seq(m.id).await.unwrap();
             db.idempotent_response(m.id, "k").await.unwrap();
             db.get_match(m.id).await.unwrap();
@@ -122,7 +121,6 @@ fn check_counts(postgres: bool) {
             db.live_match_ids().await.unwrap();
             db.token_grant("nope", m.id).await.unwrap();
             let each_one = [
-                "balls",
                 "current_seq",
                 "events_after",
                 "get_match",
