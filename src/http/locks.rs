@@ -164,6 +164,23 @@ async fn get_lock(
     Ok(Json(view(lock.as_ref(), device, now_ms())).into_response())
 }
 
+/// A take or a hand-over request, checked: scorer auth for a match that exists, the header
+/// (when sent: it is held to its rules on every route that reads it), the body's device and
+/// label. Returns the device and its label.
+async fn checked<'r>(
+    state: &AppState,
+    token: &BearerToken,
+    headers: &HeaderMap,
+    id: i64,
+    req: &'r LockRequest,
+) -> Result<(&'r str, &'r str), ApiError> {
+    authorize(state, token, id).await?;
+    device_of(headers)?;
+    check_device(&req.device)?;
+    check("label", &req.label, MAX_LABEL)?;
+    Ok((req.device.as_str(), req.label.trim()))
+}
+
 /// Takes the lock, or renews it for its holder (the pad's heartbeat).
 async fn take_lock(
     State(state): State<AppState>,
@@ -172,17 +189,12 @@ async fn take_lock(
     headers: HeaderMap,
     ApiJson(req): ApiJson<LockRequest>,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &token, id).await?;
-    // The header, when sent, is held to its rules here as on every route that reads it.
-    device_of(&headers)?;
-    check_device(&req.device)?;
-    check("label", &req.label, MAX_LABEL)?;
+    let holder = checked(&state, &token, &headers, id, &req).await?;
     let now = now_ms();
     // Not renewed for this long, the lock lapses (`--scoring-lock-secs`, 30 by default; the pad
     // renews it every ten seconds, so a phone that loses its signal for a moment keeps it).
     let lapse = i64::try_from(state.config.scoring_lock_lapse().as_millis()).unwrap_or(i64::MAX);
     let until = now.saturating_add(lapse);
-    let holder = (req.device.trim(), req.label.trim());
     match state.store.take_lock(id, holder, (now, until)).await? {
         Some(lock) => Ok(Json(view(Some(&lock), Some(holder.0), now)).into_response()),
         None => match state.store.lock(id).await? {
@@ -233,13 +245,8 @@ async fn ask_for_lock(
     headers: HeaderMap,
     ApiJson(req): ApiJson<LockRequest>,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &token, id).await?;
-    // The header, when sent, is held to its rules here as on every route that reads it.
-    device_of(&headers)?;
-    check_device(&req.device)?;
-    check("label", &req.label, MAX_LABEL)?;
+    let asker = checked(&state, &token, &headers, id, &req).await?;
     let now = now_ms();
-    let asker = (req.device.trim(), req.label.trim());
     match state.store.ask_for_lock(id, asker, now).await? {
         Some(lock) => Ok(Json(view(Some(&lock), Some(asker.0), now)).into_response()),
         None => Err(ApiError::Conflict {

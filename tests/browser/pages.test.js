@@ -39,6 +39,17 @@ async function signIn(page, token) {
   await page.waitForFunction(() => document.querySelector('#striker').value !== '');
 }
 
+/** A viewer following match `id` live, and a scorer pad signed in with `token`, holding the lock. */
+async function viewerAndPad(id, token = 'browser-test-admin-token') {
+  const viewer = await newPage();
+  await viewer.page.goto(`${server.base}/matches/${id}`);
+  await textIs(viewer.page, '#conn', 'Live', 5000);
+  const scorer = await newPage();
+  await scorer.page.goto(`${server.base}/score/${id}`);
+  await signIn(scorer.page, token);
+  return { viewer, scorer };
+}
+
 describe('web pages', () => {
   before(async () => {
     const chromium = requireChromium();
@@ -122,12 +133,7 @@ describe('web pages', () => {
     if (!browser) return t.skip('chromium is not installed');
     const call = api(server.base);
     const m = await setupMatch(server.base, 'Offline v Online');
-    const viewer = await newPage();
-    await viewer.page.goto(`${server.base}/matches/${m.id}`);
-    await textIs(viewer.page, '#conn', 'Live', 5000);
-    const scorer = await newPage();
-    await scorer.page.goto(`${server.base}/score/${m.id}`);
-    await signIn(scorer.page, 'browser-test-admin-token');
+    const { viewer, scorer } = await viewerAndPad(m.id);
     const s = scorer.page;
 
     await scorer.ctx.setOffline(true);
@@ -176,12 +182,7 @@ describe('web pages', () => {
     if (!browser) return t.skip('chromium is not installed');
     const call = api(server.base);
     const m = await setupMatch(server.base, 'Umpires v Laws');
-    const viewer = await newPage();
-    await viewer.page.goto(`${server.base}/matches/${m.id}`);
-    await textIs(viewer.page, '#conn', 'Live', 5000);
-    const scorer = await newPage();
-    await scorer.page.goto(`${server.base}/score/${m.id}`);
-    await signIn(scorer.page, 'browser-test-admin-token');
+    const { viewer, scorer } = await viewerAndPad(m.id);
     const s = scorer.page;
 
     for (const key of ['0', '0', '0', '0', '0', '0']) await s.keyboard.press(key);
@@ -283,12 +284,7 @@ describe('web pages', () => {
     if (!browser) return t.skip('chromium is not installed');
     const call = api(server.base);
     const m = await setupMatch(server.base, 'Amend v Insert');
-    const viewer = await newPage();
-    await viewer.page.goto(`${server.base}/matches/${m.id}`);
-    await textIs(viewer.page, '#conn', 'Live', 5000);
-    const scorer = await newPage();
-    await scorer.page.goto(`${server.base}/score/${m.id}`);
-    await signIn(scorer.page, 'browser-test-admin-token');
+    const { viewer, scorer } = await viewerAndPad(m.id);
     const s = scorer.page;
 
     // A four, a dot and a two: the four was a six, and the batters' ends do not change for it.
@@ -332,12 +328,7 @@ describe('web pages', () => {
     if (!browser) return t.skip('chromium is not installed');
     const call = api(server.base);
     const m = await setupMatch(server.base, 'Rain v Shine');
-    const viewer = await newPage();
-    await viewer.page.goto(`${server.base}/matches/${m.id}`);
-    await textIs(viewer.page, '#conn', 'Live', 5000);
-    const scorer = await newPage();
-    await scorer.page.goto(`${server.base}/score/${m.id}`);
-    await signIn(scorer.page, 'browser-test-admin-token');
+    const { viewer, scorer } = await viewerAndPad(m.id);
     const s = scorer.page;
     await s.keyboard.press('1');
     await textIs(viewer.page, '[data-testid=score]', '1/0', 5000);

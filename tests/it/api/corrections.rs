@@ -217,9 +217,11 @@ async fn viewers_on_every_node_get_one_correction_each() {
         LiveClient::ws(&b.base, f.id, None).await,
         LiveClient::sse(&b.base, f.id, None).await,
     ];
+    let mut before = String::new();
     for v in &mut viewers {
         let m = next_msg(v).await;
         assert!(m.is_snapshot() && m.seq == last, "{}: {m:?}", v.label);
+        before = m.token();
     }
 
     let (target, amended) = plus_two(&posted);
@@ -245,6 +247,20 @@ async fn viewers_on_every_node_get_one_correction_each() {
             }
         }
         assert_eq!(kinds, ["correction", "ball"], "{}", v.label);
+    }
+    // A client that was away across the correction resumes from before it, on either node and
+    // transport: it gets the correction from the ring (or a snapshot), never the old figures.
+    for mut late in [
+        LiveClient::ws(&a.base, f.id, Some(&before)).await,
+        LiveClient::sse(&b.base, f.id, Some(&before)).await,
+    ] {
+        let m = next_msg(&mut late).await;
+        let runs = &m.json["innings"][0]["runs"];
+        match m.kind.as_str() {
+            "correction" => assert_eq!(*runs, total + 2, "{}", late.label),
+            "snapshot" => assert_eq!(*runs, total + 2 + next[0].runs, "{}", late.label),
+            other => panic!("{}: {other} first: {m:?}", late.label),
+        }
     }
     let expected = total + 2 + next[0].runs;
     for node in [&a, &b] {

@@ -47,6 +47,17 @@ async fn ball(app: &TestApp, f: &Fixture, device: Option<&str>) -> Answer {
     send(app, reqwest::Method::POST, &path, device, Some(body)).await
 }
 
+/// Pad A takes the lock; pad B is refused, told that A holds it.
+async fn pad_a_holds_it(app: &TestApp, id: i64) {
+    let res = take(app, id, "pad-a", "Pavilion pad").await;
+    assert_eq!(res.status, StatusCode::OK, "{res:?}");
+    assert_eq!(res.json()["yours"], true);
+    locked(
+        &take(app, id, "pad-b", "Boundary pad").await,
+        "Pavilion pad",
+    );
+}
+
 fn locked(res: &Answer, holder: &str) {
     assert_eq!(res.status, StatusCode::CONFLICT, "{res:?}");
     assert_eq!(res.header("content-type"), Some("application/problem+json"));
@@ -64,17 +75,11 @@ async fn one_device_scores_at_a_time_and_hands_over(store: StoreKind) {
     assert_eq!(ball(&app, &f, None).await.status, StatusCode::CREATED);
     f.innings.accept(0);
 
-    let res = take(&app, f.id, "pad-a", "Pavilion pad").await;
-    assert_eq!(res.status, StatusCode::OK, "{res:?}");
-    assert_eq!(res.json()["yours"], true);
-    // Renewing keeps it; another device is refused, named the holder.
+    pad_a_holds_it(&app, f.id).await;
+    // Renewing keeps it.
     assert_eq!(
         take(&app, f.id, "pad-a", "Pavilion pad").await.status,
         StatusCode::OK
-    );
-    locked(
-        &take(&app, f.id, "pad-b", "Boundary pad").await,
-        "Pavilion pad",
     );
     locked(&ball(&app, &f, Some("pad-b")).await, "Pavilion pad");
     locked(&ball(&app, &f, None).await, "Pavilion pad");
@@ -134,14 +139,7 @@ async fn an_unrenewed_lock_lapses_and_the_admin_frees_a_lock(store: StoreKind) {
     let app = spawn_app(AppOptions::new(store).configure(|c| c.scoring_lock_secs = 1)).await;
     let f = app.started_match(20).await;
     let lock = format!("/api/matches/{}/lock", f.id);
-    assert_eq!(
-        take(&app, f.id, "pad-a", "Pavilion pad").await.status,
-        StatusCode::OK
-    );
-    locked(
-        &take(&app, f.id, "pad-b", "Boundary pad").await,
-        "Pavilion pad",
-    );
+    pad_a_holds_it(&app, f.id).await;
     // Pad A is gone: after the lapse, B takes the lock.
     eventually("the lock to lapse", || async {
         (take(&app, f.id, "pad-b", "Boundary pad").await.status == StatusCode::OK).then_some(())
