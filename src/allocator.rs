@@ -1,7 +1,8 @@
 //! The process's memory allocator and what it says of itself: the bytes it has handed out, and
-//! giving the pages it holds free back to the system. glibc's malloc by default; jemalloc with
-//! the `jemalloc` feature, which keeps a node's resident memory closer to what it holds under
-//! the churn of connections (see BENCHMARKS.md, "Soak").
+//! giving the pages it holds free back to the system. jemalloc (the default `jemalloc` feature),
+//! which keeps a node's resident memory closer to what it holds under the churn of connections
+//! and costs no more per delivered message (BENCHMARKS.md, "Soak"); the system allocator
+//! (glibc's malloc) when built with `--no-default-features`.
 
 #[cfg(feature = "jemalloc")]
 #[global_allocator]
