@@ -6,7 +6,8 @@
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and Redis on 127.0.0.1:6379, as
 # scripts/test.sh sets up. Every target is on 127.0.0.0/8. ONLY=read,ingest,fanout,two,burst,idle
-# picks a subset; SMALL=1 divides client counts by 100 (a quick check of the script itself).
+# picks a subset; SMALL=1 divides client counts by 100 (a quick check of the script itself);
+# CREASE_BIN runs another build of the node (the load generator is still this tree's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,7 @@ DB=crease_bench_$(date +%s)
 REDIS=${REDIS_URL:-redis://127.0.0.1:6379}
 LIVE=data/cricsheet/t20_2007-09-14_india_v_pakistan.json
 LONG=data/cricsheet/test_2023-02-24_england_v_new_zealand.json
-CREASE=target/release/crease
+CREASE=${CREASE_BIN:-target/release/crease}
 LT=target/release/crease-loadtest
 PIDFILE=$(mktemp)
 COMMANDS=$OUT/commands-$STAMP.md
