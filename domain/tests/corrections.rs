@@ -226,7 +226,7 @@ fn a_refused_correction_changes_nothing_and_names_what_breaks() {
     let none = m.apply(correction(100_000, CorrectionAction::Delete, None));
     assert_eq!(none, Err(LawViolation::NoSuchEvent { seq: 100_000 }));
 
-    // The toss deleted: the first innings can no longer follow it as it did.
+    // The first ball deleted: the batters no longer stand where the later balls name them.
     let first_ball = parsed
         .events
         .iter()

@@ -130,24 +130,34 @@ pub(super) fn idempotency<'h>(
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else {
+    header_token(headers, "Idempotency-Key", MAX_KEY)
+}
+
+/// A header that names something (a key, a device): absent, or 1 to `max` visible ASCII
+/// characters once trimmed; anything else is refused naming the header.
+pub(super) fn header_token<'h>(
+    headers: &'h HeaderMap,
+    name: &str,
+    max: usize,
+) -> Result<Option<&'h str>, ApiError> {
+    let Some(value) = headers.get(name) else {
         return Ok(None);
     };
-    let key = value
+    let token = value
         .to_str()
         .ok()
         .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY)
+        .filter(|k| !k.is_empty() && k.len() <= max)
         .ok_or_else(|| {
             ApiError::invalid_field(
-                "Idempotency-Key",
-                format!("Idempotency-Key must be 1 to {MAX_KEY} visible ASCII characters"),
+                name,
+                format!("{name} must be 1 to {max} visible ASCII characters"),
             )
         })?;
-    Ok(Some(key))
+    Ok(Some(token))
 }
 
-fn check_len(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
+pub(super) fn check_len(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
     if value.trim().is_empty() || value.chars().count() > max {
         return Err(ApiError::invalid_field(
             field,

@@ -12,12 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::authorize_scorer;
 use super::extract::{ApiJson, BearerToken, MatchId};
+use super::ingest::{check_len, header_token};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::store::ScoringLock;
-
-/// The header a scoring device names itself in, on the lock routes and on every scoring POST.
-pub const DEVICE_HEADER: &str = "scoring-device";
 
 /// Longest device id and label accepted.
 const MAX_DEVICE: usize = 64;
@@ -71,16 +69,6 @@ fn view<'a>(lock: Option<&'a ScoringLock>, device: Option<&str>, now: i64) -> Lo
     }
 }
 
-fn check(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
-    if value.trim().is_empty() || value.chars().count() > max {
-        return Err(ApiError::invalid_field(
-            field,
-            format!("{field} must be 1 to {max} characters, not only white space"),
-        ));
-    }
-    Ok(())
-}
-
 /// A device id as the `Scoring-Device` header can carry it: visible ASCII, spaces inside only.
 fn check_device(device: &str) -> Result<(), ApiError> {
     let ok = !device.is_empty()
@@ -98,21 +86,7 @@ fn check_device(device: &str) -> Result<(), ApiError> {
 
 /// The device a request names in its `Scoring-Device` header, if any.
 pub fn device_of(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
-    let Some(value) = headers.get(DEVICE_HEADER) else {
-        return Ok(None);
-    };
-    let device = value
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|d| !d.is_empty() && d.len() <= MAX_DEVICE)
-        .ok_or_else(|| {
-            ApiError::invalid_field(
-                "Scoring-Device",
-                format!("Scoring-Device must be 1 to {MAX_DEVICE} visible ASCII characters"),
-            )
-        })?;
-    Ok(Some(device))
+    header_token(headers, "Scoring-Device", MAX_DEVICE)
 }
 
 fn held_by(lock: &ScoringLock) -> ApiError {
@@ -177,7 +151,7 @@ async fn checked<'r>(
     authorize(state, token, id).await?;
     device_of(headers)?;
     check_device(&req.device)?;
-    check("label", &req.label, MAX_LABEL)?;
+    check_len("label", &req.label, MAX_LABEL)?;
     Ok((req.device.as_str(), req.label.trim()))
 }
 

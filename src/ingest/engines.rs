@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use crease_domain::{Match, Recorded};
 
 use super::{IngestError, Scoring};
@@ -73,6 +74,34 @@ impl Scoring {
         }
     }
 
+    /// Reads the match's stored events in order (up to `upto` when given), each parsed and
+    /// handed to `each` with its seq and when it was stored; returns the last seq read.
+    pub(super) async fn read_log(
+        &self,
+        match_id: i64,
+        upto: Option<i64>,
+        mut each: impl FnMut(i64, Recorded, DateTime<Utc>) -> Result<(), IngestError>,
+    ) -> Result<i64, IngestError> {
+        let mut seq = 0;
+        loop {
+            let page = self.store.events_after(match_id, seq, REPLAY_PAGE).await?;
+            let done = (page.len() as i64) < REPLAY_PAGE;
+            for stored in page {
+                if upto.is_some_and(|u| stored.seq > u) {
+                    return Ok(seq);
+                }
+                let event: Recorded = serde_json::from_str(&stored.payload).map_err(|e| {
+                    IngestError::Internal(format!("match {match_id} event {}: {e}", stored.seq))
+                })?;
+                each(stored.seq, event, stored.created_at)?;
+                seq = stored.seq;
+            }
+            if done || upto.is_some_and(|u| seq >= u) {
+                return Ok(seq);
+            }
+        }
+    }
+
     /// Rebuilds a match's engine from its stored events.
     pub(super) async fn load(&self, match_id: i64) -> Result<Loaded, IngestError> {
         let row = self
@@ -82,26 +111,13 @@ impl Scoring {
             .ok_or(IngestError::MatchNotFound)?;
         let epoch = row.epoch;
         let mut game = Match::new(row.setup);
-        let mut seq = 0;
-        loop {
-            let page = self.store.events_after(match_id, seq, REPLAY_PAGE).await?;
-            let done = (page.len() as i64) < REPLAY_PAGE;
-            for stored in page {
-                let event: Recorded = serde_json::from_str(&stored.payload).map_err(|e| {
-                    IngestError::Internal(format!("match {match_id} event {}: {e}", stored.seq))
-                })?;
+        let seq = self
+            .read_log(match_id, None, |seq, event, _| {
                 game.record(event).map_err(|e| {
-                    IngestError::Internal(format!(
-                        "match {match_id} event {} replays: {e}",
-                        stored.seq
-                    ))
-                })?;
-                seq = stored.seq;
-            }
-            if done {
-                break;
-            }
-        }
+                    IngestError::Internal(format!("match {match_id} event {seq} replays: {e}"))
+                })
+            })
+            .await?;
         Ok(Loaded {
             seq,
             epoch,

@@ -6,13 +6,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use crease_domain::engine::{ball_history, HistoryEntry};
-use crease_domain::Recorded;
 use tokio::sync::Mutex;
 
 use super::{IngestError, Scoring};
 
 /// Histories kept at once, for the matches being read now: each is a replay's worth of work to
-/// rebuild and up to a megabyte (a five-day Test's every delivery, with its line) to keep.
+/// rebuild, and every delivery of its match with its commentary line to keep.
 const HISTORIES_KEPT: usize = 8;
 
 /// A match's history as of `(epoch, seq)`, each entry with when its seq was stored.
@@ -40,7 +39,12 @@ impl Scoring {
         {
             return Ok(Some(h.clone()));
         }
-        let log = self.log_upto(match_id, seq).await?;
+        let mut log = Vec::new();
+        self.read_log(match_id, Some(seq), |_, event, at| {
+            log.push((event, at));
+            Ok(())
+        })
+        .await?;
         let setup = row.setup;
         let built = tokio::task::spawn_blocking(move || {
             let times: Vec<_> = log.iter().map(|(_, at)| *at).collect();
@@ -71,33 +75,6 @@ impl Scoring {
         drop(slot);
         self.forget_old_histories(match_id);
         Ok(Some(history))
-    }
-
-    /// The stored events up to `seq`, with when each was stored.
-    async fn log_upto(
-        &self,
-        match_id: i64,
-        seq: i64,
-    ) -> Result<Vec<(Recorded, DateTime<Utc>)>, IngestError> {
-        let mut out = Vec::new();
-        let mut after = 0;
-        while after < seq {
-            let page = self.store.events_after(match_id, after, 5_000).await?;
-            if page.is_empty() {
-                break;
-            }
-            for stored in page {
-                if stored.seq > seq {
-                    return Ok(out);
-                }
-                let event: Recorded = serde_json::from_str(&stored.payload).map_err(|e| {
-                    IngestError::Internal(format!("match {match_id} event {}: {e}", stored.seq))
-                })?;
-                after = stored.seq;
-                out.push((event, stored.created_at));
-            }
-        }
-        Ok(out)
     }
 
     /// Keeps at most [`HISTORIES_KEPT`] histories: beyond it, others than `keep` are dropped

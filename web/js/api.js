@@ -55,6 +55,20 @@ export async function request(method, path, { body, token, headers = {} } = {}) 
 
 export const getJSON = (path) => request('GET', path);
 
+const BALLS_PAGE = 500;
+
+/** Every delivery of a match in the order of play (`GET /balls`, page by page). */
+export async function allBalls(matchId) {
+  const all = [];
+  let since = 0;
+  for (;;) {
+    const page = await getJSON(`/api/matches/${matchId}/balls?since=${since}&limit=${BALLS_PAGE}`);
+    all.push(...page);
+    if (page.length < BALLS_PAGE) return all;
+    since = Math.max(...page.map((b) => b.seq));
+  }
+}
+
 /** A problem in words, with the field it is about when there is one. */
 export function describe(err) {
   if (err instanceof NetworkError) return 'No connection to the server.';

@@ -2,10 +2,9 @@
 // of them can be edited, deleted, or have a delivery inserted before it. A correction goes
 // through the outbox like a ball, so it waits out a bad network the same way, in order.
 
-import { getJSON } from './api.js';
+import { allBalls } from './api.js';
 import { $, el, fill } from './dom.js';
 
-const PAGE = 500;
 /** Deliveries of the innings listed on the pad: enough to reach back a few overs. */
 const SHOWN = 36;
 const EXTRAS = ['wides', 'noballs', 'byes', 'legbyes'];
@@ -34,7 +33,7 @@ export class PadCorrections {
     this.latest = state;
     if (this.loading) return;
     const seq = state.seq;
-    this.loading = this.load().catch(() => null);
+    this.loading = allBalls(this.matchId).catch(() => null);
     const entries = await this.loading;
     this.loading = null;
     if (entries) {
@@ -43,17 +42,6 @@ export class PadCorrections {
     }
     // The state moved on while the history loaded: load what it moved to.
     if (this.latest.seq !== seq) this.refresh(this.latest);
-  }
-
-  async load() {
-    const all = [];
-    let since = 0;
-    for (;;) {
-      const page = await getJSON(`/api/matches/${this.matchId}/balls?since=${since}&limit=${PAGE}`);
-      all.push(...page);
-      if (page.length < PAGE) return all;
-      since = Math.max(...page.map((b) => b.seq));
-    }
   }
 
   /** The latest delivery standing in this innings, or null. */

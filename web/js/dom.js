@@ -58,3 +58,9 @@ export function shortTeam(name) {
   if (words.length > 1) return words.map((w) => w[0]).join('').toUpperCase().slice(0, 4);
   return String(name || '').slice(0, 3).toUpperCase();
 }
+
+/** A time of day as "HH:MM", by this device's clock. */
+export function hhmm(when = new Date()) {
+  const d = new Date(when);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}

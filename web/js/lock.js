@@ -4,7 +4,7 @@
 // takes the lock when it is handed over or lapses.
 
 import { ApiError, NetworkError, request } from './api.js';
-import { $, el, fill } from './dom.js';
+import { $, el, fill, hhmm } from './dom.js';
 
 const DEVICE_KEY = 'crease-device';
 const RENEW_MS = 10000;
@@ -20,11 +20,6 @@ export function deviceId() {
     localStorage.setItem(DEVICE_KEY, id);
   }
   return id;
-}
-
-function hhmm(ms) {
-  const d = new Date(ms);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
 export class ScoringLock {

@@ -2,7 +2,7 @@
 // page at once from its line; a full snapshot is fetched a moment later (from the cached read
 // path) to make the derived cards exact, so a burst of balls costs one read, not one per ball.
 
-import { getJSON, describe } from './api.js';
+import { allBalls, getJSON, describe } from './api.js';
 import { $, el, fill, matchIdFromPath, statusText } from './dom.js';
 import { LiveFeed } from './feed.js';
 import { applyBall, currentInnings, historyLine, renderBoard, renderCommentary, renderCorrections, renderInnings, renderOverrides } from './scorecard.js';
@@ -88,15 +88,9 @@ async function main() {
 async function loadHistory() {
   const btn = $('#history-btn');
   btn.disabled = true;
-  const all = [];
+  let all;
   try {
-    let since = 0;
-    for (;;) {
-      const page = await getJSON(`/api/matches/${id}/balls?since=${since}&limit=500`);
-      all.push(...page);
-      if (page.length < 500) break;
-      since = Math.max(...page.map((b) => b.seq));
-    }
+    all = await allBalls(id);
   } catch (e) {
     fill($('#history'), el('li', { class: 'muted' }, describe(e)));
     btn.disabled = false;

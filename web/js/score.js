@@ -5,7 +5,7 @@
 // A refusal the umpires may overrule offers an override: the same item again, with their reason.
 
 import { ApiError, request, getJSON, describe } from './api.js';
-import { $, el, fill, matchIdFromPath } from './dom.js';
+import { $, el, fill, hhmm, matchIdFromPath } from './dom.js';
 import { LiveFeed } from './feed.js';
 import { Outbox } from './queue.js';
 import { applyBall, chips, currentInnings } from './scorecard.js';
@@ -146,12 +146,6 @@ function renderState() {
   document.body.dataset.seq = String(state.seq);
 }
 
-/** The device's clock as HH:MM: the ground's time, for a scorer at the ground. */
-function clock() {
-  const d = new Date();
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-}
-
 /** Legal balls in the over in progress (or the one just ended), from its chips. */
 function legalInOver(inn) {
   return inn ? inn.this_over.filter((c) => !/wd|nb/.test(c)).length : 0;
@@ -253,17 +247,17 @@ function wire() {
     if (confirm('Declare the innings closed?')) postEvent('declaration', undefined, 'Declaration');
   });
   $('#stop-btn').addEventListener('click', () => {
-    $('#st-at').value = clock();
+    $('#st-at').value = hhmm();
     openPanel($('#stop'));
   });
   $('#resume-btn').addEventListener('click', () => {
-    $('#re-at').value = clock();
+    $('#re-at').value = hhmm();
     openPanel($('#resume'));
   });
   $('#stop').addEventListener('submit', (e) => {
     e.preventDefault();
     closePanels();
-    const data = { cause: $('#st-cause').value, at: $('#st-at').value || clock() };
+    const data = { cause: $('#st-cause').value, at: $('#st-at').value || hhmm() };
     const reason = $('#st-reason').value.trim();
     if (reason) data.reason = reason;
     postEvent('interruption', data, `Play stopped: ${$('#st-cause').selectedOptions[0].textContent}`);
@@ -272,7 +266,7 @@ function wire() {
   $('#resume').addEventListener('submit', (e) => {
     e.preventDefault();
     closePanels();
-    postEvent('resumption', { at: $('#re-at').value || clock() }, 'Play resumed');
+    postEvent('resumption', { at: $('#re-at').value || hhmm() }, 'Play resumed');
     // What the umpires decided in the break applies to the rest of the innings.
     const overs = Number($('#re-overs').value);
     if ($('#re-overs').value.trim() && overs > 0) postEvent('reduced_overs', { overs }, `Overs reduced to ${overs}`);
