@@ -56,9 +56,14 @@ pub struct ServeConfig {
     pub addr: SocketAddr,
     #[command(flatten)]
     pub store: StoreConfig,
-    /// `redis://[:password@]host:port[/db]`; absent means the in-process cache and bus.
+    /// `redis://[:password@]host:port[/db]`; absent means the in-process cache and bus. Several
+    /// URLs, comma-separated, name the seed nodes of a Redis Cluster.
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
+    /// Treat `REDIS_URL` as a Redis Cluster even when it names one node (the rest are found
+    /// from it): keys and channels hash-tagged by match, sharded pub/sub.
+    #[arg(long, env = "CREASE_REDIS_CLUSTER")]
+    pub redis_cluster: bool,
     /// Prefix of every Redis key and channel, so several deployments or tests share one Redis.
     #[arg(long, env = "CREASE_REDIS_PREFIX", default_value = "crease:")]
     pub redis_prefix: String,
@@ -168,6 +173,7 @@ impl ServeConfig {
                 db_acquire_timeout_ms: 1_000,
             },
             redis_url: None,
+            redis_cluster: false,
             redis_prefix: "crease:".into(),
             redis_timeout_ms: 250,
             admin_token: Some("test-admin-token".into()),

@@ -36,6 +36,7 @@ pub mod http;
 pub mod hub;
 pub mod ingest;
 pub mod message;
+pub mod redis_conn;
 pub mod redis_link;
 pub mod replay;
 pub mod server;

@@ -84,8 +84,22 @@ fn redis_link(config: &ServeConfig) -> anyhow::Result<Option<Arc<RedisLink>>> {
     let Some(url) = &config.redis_url else {
         return Ok(None);
     };
-    let link = RedisLink::new(url, &config.redis_prefix, config.redis_timeout())
-        .context("REDIS_URL is not a valid Redis URL")?;
+    let urls: Vec<String> = url
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let link = if config.redis_cluster || urls.len() > 1 {
+        if config.redis_prefix.contains(['{', '}']) {
+            anyhow::bail!("on a Redis Cluster CREASE_REDIS_PREFIX may not hold '{{' or '}}': keys are hash-tagged by match");
+        }
+        RedisLink::cluster(&urls, &config.redis_prefix, config.redis_timeout())
+            .context("REDIS_URL does not name the nodes of a Redis Cluster")?
+    } else {
+        RedisLink::new(url, &config.redis_prefix, config.redis_timeout())
+            .context("REDIS_URL is not a valid Redis URL")?
+    };
     Ok(Some(Arc::new(link)))
 }
 

@@ -1,5 +1,6 @@
 //! What a node says about itself: logs (tracing, filtered by `RUST_LOG`, info for Crease and
-//! warn for its libraries by default) and metrics (one process-wide Prometheus recorder).
+//! warn for its libraries by default; error for redis-rs, whose cluster client warns at every
+//! retry while a primary is down, which `/readyz` reports once) and metrics (one process-wide Prometheus recorder).
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use tracing_subscriber::EnvFilter;
 
 pub fn init() {
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("warn,crease=info,crease_domain=info"));
+        .unwrap_or_else(|_| EnvFilter::new("warn,redis=error,crease=info,crease_domain=info"));
     // A second init (tests spawning several apps) is harmless, so its error is ignored.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -6,8 +6,10 @@
 pub mod local;
 pub mod pg_notify;
 pub mod redis;
+pub mod sharded;
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use bytes::Bytes;
 
@@ -46,6 +48,26 @@ pub trait BusSink: Send + Sync + 'static {
     fn hint(&self, _match_id: i64, _epoch: i64, _seq: i64) {}
     /// Whether the fallback listener is connected.
     fn set_fallback_live(&self, _live: bool) {}
+
+    /// A bus that carries a match's full messages only to nodes that ask (sharded pub/sub on a
+    /// cluster) asks which matches this node's clients watch...
+    fn watched(&self) -> Vec<i64> {
+        Vec::new()
+    }
+    /// ...and is woken when a match gains its first viewer here.
+    fn interest(&self) -> Arc<tokio::sync::Notify> {
+        Arc::new(tokio::sync::Notify::new())
+    }
+    /// The receiver may have missed this match's messages: recover it.
+    fn resync(&self, _match_id: i64) {
+        self.resync_all();
+    }
+    /// A full message of a match this node subscribed to, whose summary comes apart.
+    fn deliver_to_viewers(&self, msg: BusMessage) {
+        self.deliver(msg);
+    }
+    /// A message's summary line (or a deletion), which every node hears.
+    fn deliver_summary(&self, _msg: BusMessage) {}
 }
 
 /// Which bus is carrying messages to this node, kept as the `crease_bus_in_use{bus}` gauge:

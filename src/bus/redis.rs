@@ -1,5 +1,6 @@
 //! The Redis bus: PUBLISH on `{prefix}match:{id}`; every node holds one pattern subscription
-//! and, when it is cut, reconnects with backoff and asks its sink to resync every match.
+//! and, when it is cut, reconnects with backoff and asks its sink to resync every match. On a
+//! Redis Cluster the same publisher uses sharded pub/sub instead (see [`super::sharded`]).
 //!
 //! Publishing is not done by the POST that stored the event: it queues the message for one
 //! publisher task, which sends them in the order they were stored. So a slow Redis does not
@@ -60,6 +61,9 @@ impl RedisBus {
 
     /// Runs the node's subscription until shutdown.
     pub async fn run_subscriber(self, sink: Arc<dyn BusSink>, shutdown: CancellationToken) {
+        if self.link.is_cluster() {
+            return super::sharded::run_subscriber(self.link, sink, shutdown).await;
+        }
         let pattern = self.link.key(format_args!("match:*"));
         let mut backoff = Duration::from_millis(100);
         loop {
@@ -100,7 +104,10 @@ impl RedisBus {
     }
 
     async fn subscribe(&self, pattern: &str) -> redis::RedisResult<redis::aio::PubSub> {
-        let mut pubsub = self.link.client().get_async_pubsub().await?;
+        let Some(client) = self.link.single_client() else {
+            return Err((redis::ErrorKind::ClientError, "a cluster has no pattern subscription").into());
+        };
+        let mut pubsub = client.get_async_pubsub().await?;
         pubsub.psubscribe(pattern).await?;
         Ok(pubsub)
     }
@@ -151,18 +158,40 @@ impl Publisher {
                 .increment(1);
             return;
         }
-        let channel = self.link.key(format_args!("match:{}", msg.match_id));
+        let channel = self.link.match_channel(msg.match_id);
+        let cluster = self.link.is_cluster();
+        // On a cluster every node hears each message's summary line, and the whole message
+        // only where its clients watch the match.
+        let summary = if cluster {
+            let line = if msg.is_deletion() {
+                Some(msg.payload.to_vec())
+            } else {
+                crate::hub::ticker::summary_line(&msg)
+            };
+            line.map(|l| (self.link.ticker_channel(), l))
+        } else {
+            None
+        };
         let payload = msg.payload.clone();
         // Tried even while the link is marked down: the mark may come from late answers on a
         // busy node, and each try is bounded by the link's timeout.
         let sent = self
             .link
             .call_even_if_down(|mut c| async move {
-                redis::cmd("PUBLISH")
+                let publish = if cluster { "SPUBLISH" } else { "PUBLISH" };
+                redis::cmd(publish)
                     .arg(&channel)
                     .arg(payload.as_ref())
                     .query_async::<i64>(&mut c)
-                    .await
+                    .await?;
+                if let Some((ticker, line)) = summary {
+                    redis::cmd("SPUBLISH")
+                        .arg(&ticker)
+                        .arg(line)
+                        .query_async::<i64>(&mut c)
+                        .await?;
+                }
+                Ok(())
             })
             .await;
         if let Err(e) = sent {

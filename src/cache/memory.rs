@@ -144,6 +144,13 @@ impl MemoryTier {
         }
     }
 
+    /// Drops one match's copy (its bus messages may have been missed), keeping what it heard.
+    pub fn forget_snapshot(&self, match_id: i64) {
+        if let Some(mut slot) = self.slots.get_mut(&match_id) {
+            slot.snap = None;
+        }
+    }
+
     pub fn match_ids(&self) -> Vec<i64> {
         self.slots.iter().map(|s| *s.key()).collect()
     }

@@ -1,5 +1,5 @@
-//! The Redis tier: each match's snapshot bytes at `{prefix}match:{id}:live`, only ever replaced
-//! by a newer `(epoch, seq)`.
+//! The Redis tier: each match's snapshot bytes at `{prefix}match:{id}:live` (on a cluster
+//! `{prefix}{match:ID}:live`, in its channel's slot), only ever replaced by a newer `(epoch, seq)`.
 
 use bytes::Bytes;
 use redis::Script;
@@ -50,19 +50,29 @@ impl Default for RedisSnapshots {
 }
 
 pub fn snapshot_key(link: &RedisLink, match_id: i64) -> String {
-    link.key(format_args!("match:{match_id}:live"))
+    link.match_key(match_id, ":live")
+}
+
+/// What follows a snapshot key's match id.
+fn snapshot_key_tail(link: &RedisLink) -> &'static str {
+    if link.is_cluster() {
+        "}:live"
+    } else {
+        ":live"
+    }
 }
 
 /// `SCAN`'s pattern for every snapshot key, with the prefix's own glob characters escaped.
 fn snapshot_key_pattern(link: &RedisLink) -> String {
     let mut pattern = String::new();
-    for c in link.key(format_args!("match:")).chars() {
+    for c in link.match_key_head().chars() {
         if matches!(c, '*' | '?' | '[' | ']' | '\\') {
             pattern.push('\\');
         }
         pattern.push(c);
     }
-    pattern.push_str("*:live");
+    pattern.push('*');
+    pattern.push_str(snapshot_key_tail(link));
     pattern
 }
 
@@ -76,28 +86,33 @@ impl RedisSnapshots {
     /// before its first ball has nothing in the database to say Redis is ahead.
     pub async fn held_match_ids(&self, link: &RedisLink) -> Result<Vec<i64>, LinkError> {
         let pattern = snapshot_key_pattern(link);
-        let prefix_len = link.key(format_args!("match:")).len();
+        let head = link.match_key_head();
+        let tail = snapshot_key_tail(link);
         link.call_even_if_down(|mut c| async move {
             let mut ids = Vec::new();
-            let mut cursor: u64 = 0;
-            loop {
-                let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(&pattern)
-                    .arg("COUNT")
-                    .arg(1000)
-                    .query_async(&mut c)
-                    .await?;
-                ids.extend(keys.iter().filter_map(|k| {
-                    k.get(prefix_len..)?
-                        .strip_suffix(":live")?
-                        .parse::<i64>()
-                        .ok()
-                }));
-                cursor = next;
-                if cursor == 0 || ids.len() >= SCAN_LIMIT {
-                    break;
+            // Each shard of a cluster walks its own keys; one Redis is one shard.
+            for node in c.shards().await? {
+                let mut cursor: u64 = 0;
+                loop {
+                    let scan = redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(&pattern)
+                        .arg("COUNT")
+                        .arg(1000)
+                        .to_owned();
+                    let (next, keys): (u64, Vec<String>) =
+                        redis::from_redis_value(&c.on_shard(&node, &scan).await?)?;
+                    ids.extend(keys.iter().filter_map(|k| {
+                        k.strip_prefix(head.as_str())?
+                            .strip_suffix(tail)?
+                            .parse::<i64>()
+                            .ok()
+                    }));
+                    cursor = next;
+                    if cursor == 0 || ids.len() >= SCAN_LIMIT {
+                        break;
+                    }
                 }
             }
             ids.truncate(SCAN_LIMIT);
@@ -113,7 +128,7 @@ impl RedisSnapshots {
         even_if_down: bool,
     ) -> Result<Option<Bytes>, LinkError> {
         let key = snapshot_key(link, match_id);
-        let op = |mut c: redis::aio::ConnectionManager| async move {
+        let op = |mut c: crate::redis_link::RedisConn| async move {
             redis::cmd("GET")
                 .arg(&key)
                 .query_async::<Option<Vec<u8>>>(&mut c)
@@ -139,7 +154,7 @@ impl RedisSnapshots {
         let key = snapshot_key(link, match_id);
         let script = self.script.clone();
         let body = body.clone();
-        let op = |mut c: redis::aio::ConnectionManager| async move {
+        let op = |mut c: crate::redis_link::RedisConn| async move {
             let (written, epoch, seq): (i64, i64, i64) = script
                 .key(&key)
                 .arg(epoch)

@@ -72,7 +72,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
         (true, false) => "down",
     };
     let ready = db_up && state.shutdown.is_ready();
-    let body = json!({
+    let mut body = json!({
         "status": if ready { "ready" } else { "not ready" },
         "database": if db_up { "up" } else { "down" },
         "store": state.store.kind(),
@@ -81,6 +81,9 @@ async fn readyz(State(state): State<AppState>) -> Response {
         "pg_notify": pg_notify,
         "shutting_down": !state.shutdown.is_ready(),
     });
+    if let Some(link) = state.redis.as_ref().filter(|l| l.is_cluster()) {
+        body["redis_cluster"] = json!(link.cluster_events().seen());
+    }
     let mut res = Json(body).into_response();
     if !ready {
         *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;

@@ -41,6 +41,8 @@ pub struct Hubs {
     cache: Arc<SnapshotCache>,
     pub ticker: ticker::Ticker,
     hints: hints::Hints,
+    /// Woken when a match gets its first viewer here (a sharded bus then subscribes to it).
+    interest: Arc<tokio::sync::Notify>,
     next_id: AtomicU64,
     epoch: Instant,
     pub shutdown: Shutdown,
@@ -53,6 +55,7 @@ impl Hubs {
             cache,
             ticker: ticker::Ticker::default(),
             hints: hints::Hints::default(),
+            interest: Arc::new(tokio::sync::Notify::new()),
             next_id: AtomicU64::new(1),
             epoch: Instant::now(),
             shutdown,
@@ -77,15 +80,18 @@ impl Hubs {
         if let Some(hub) = self.matches.get(&match_id) {
             return hub.clone();
         }
-        self.matches
+        let hub = self
+            .matches
             .entry(match_id)
             .or_insert_with(|| {
                 let (hub, rx) = MatchHub::new(match_id);
                 let worker = hub.clone().run(rx, self.cache.clone());
                 self.shutdown.spawn(worker);
+                self.interest.notify_one();
                 hub
             })
-            .clone()
+            .clone();
+        hub
     }
 
     /// Subscribes `conn` to its match; returns the hub and the ring's frames after `since`
@@ -250,6 +256,34 @@ impl BusSink for NodeSink {
         self.hubs.ticker.publish(&msg);
         if let Some(hub) = self.hubs.matches.get(&msg.match_id).map(|h| h.clone()) {
             hub.push(Input::Message(msg, Instant::now()));
+        }
+    }
+
+    fn deliver_to_viewers(&self, msg: BusMessage) {
+        self.hubs.cache.note(msg.match_id, msg.epoch, msg.seq);
+        if let Some(hub) = self.hubs.matches.get(&msg.match_id).map(|h| h.clone()) {
+            hub.push(Input::Message(msg, Instant::now()));
+        }
+    }
+
+    fn deliver_summary(&self, msg: BusMessage) {
+        self.hubs.cache.note(msg.match_id, msg.epoch, msg.seq);
+        self.hubs.cache.refresh_soon(msg.match_id);
+        self.hubs.ticker.publish(&msg);
+    }
+
+    fn watched(&self) -> Vec<i64> {
+        self.hubs.matches.iter().map(|h| *h.key()).collect()
+    }
+
+    fn interest(&self) -> Arc<tokio::sync::Notify> {
+        self.hubs.interest.clone()
+    }
+
+    fn resync(&self, match_id: i64) {
+        self.hubs.cache.l1().forget_snapshot(match_id);
+        if let Some(hub) = self.hubs.matches.get(&match_id).map(|h| h.clone()) {
+            hub.push(Input::Resync);
         }
     }
 

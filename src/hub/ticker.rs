@@ -63,27 +63,10 @@ impl Ticker {
     }
 
     pub fn publish(&self, msg: &BusMessage) {
-        if self.lock().is_empty() || msg.is_deletion() {
+        if self.lock().is_empty() {
             return;
         }
-        let Ok(probe) = serde_json::from_slice::<Probe>(&msg.payload) else {
-            return;
-        };
-        let (summary, status) = match probe.line {
-            Some(line) => (line.summary, line.status),
-            None => (
-                probe.summary.unwrap_or_default(),
-                probe.status.unwrap_or_default(),
-            ),
-        };
-        let Ok(json) = serde_json::to_vec(&TickerMessage {
-            kind: "ticker",
-            match_id: msg.match_id,
-            seq: msg.seq,
-            epoch: msg.epoch,
-            summary: &summary,
-            status: &status,
-        }) else {
+        let Some(json) = summary_line(msg) else {
             return;
         };
         // Seqs of different matches interleave, so ticker messages are not seq-checked.
@@ -93,4 +76,29 @@ impl Ticker {
             &json,
         ));
     }
+}
+
+/// The message's `ticker` line: its match, position, summary and status; `None` for a
+/// deletion or a message that is not one of a match's.
+pub fn summary_line(msg: &BusMessage) -> Option<Vec<u8>> {
+    if msg.is_deletion() {
+        return None;
+    }
+    let probe = serde_json::from_slice::<Probe>(&msg.payload).ok()?;
+    let (summary, status) = match probe.line {
+        Some(line) => (line.summary, line.status),
+        None => (
+            probe.summary.unwrap_or_default(),
+            probe.status.unwrap_or_default(),
+        ),
+    };
+    serde_json::to_vec(&TickerMessage {
+        kind: "ticker",
+        match_id: msg.match_id,
+        seq: msg.seq,
+        epoch: msg.epoch,
+        summary: &summary,
+        status: &status,
+    })
+    .ok()
 }

@@ -36,6 +36,8 @@ pub enum RedisMode {
     Direct,
     /// A URL such as a `RedisProxy`'s.
     Via(String),
+    /// A Redis Cluster: its nodes' URLs, comma-separated.
+    Cluster(String),
 }
 
 #[derive(Debug, Clone)]
@@ -147,6 +149,10 @@ async fn spawn_node(db: Arc<TestDb>, redis_prefix: String, opts: &AppOptions) ->
             // The proxy may be cut on purpose; the server behind it must still exist.
             assert_redis_reachable(&format!("redis://{}", redis_addr())).await;
             Some(url.clone())
+        }
+        RedisMode::Cluster(urls) => {
+            config.redis_cluster = true;
+            Some(urls.clone())
         }
     };
     (opts.configure)(&mut config);

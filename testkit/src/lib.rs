@@ -9,6 +9,7 @@
 //! - [`wait`]: the one deadline a test waits under, and polling until something holds.
 //! - [`metrics`]: a metric's value read from Prometheus text.
 //! - [`redis`]: where the test Redis is, and cleaning a node's keys out of it.
+//! - [`redis_cluster`]: the shared Redis Cluster, and private ones for tests that break theirs.
 //! - [`port_owner`]: whether a process is the one listening on a port.
 
 pub mod app;
@@ -18,6 +19,7 @@ pub mod metrics;
 pub mod port_owner;
 pub mod process;
 pub mod redis;
+pub mod redis_cluster;
 pub mod scorer;
 pub mod wait;
 

@@ -171,7 +171,7 @@ impl Node {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env(
                 "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or("warn".into()),
+                std::env::var("RUST_LOG").unwrap_or("warn,redis=error".into()),
             )
             .env("CREASE_ADDR", format!("127.0.0.1:{port}"))
             .env("DATABASE_URL", &shared.db.url)

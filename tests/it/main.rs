@@ -2,6 +2,7 @@
 
 mod api;
 mod bus;
+mod cluster;
 mod edges;
 mod faults;
 mod read_path;
