@@ -40,6 +40,13 @@ ensure_redis() {
   echo "Redis did not start" >&2; exit 1
 }
 
+# The Redis Cluster the cluster tests share (three primaries, three replicas on 7101-7106).
+ensure_redis_cluster() {
+  log "Redis Cluster on 127.0.0.1:7101-7106"
+  scripts/redis-cluster.sh
+  export CREASE_TEST_REDIS_CLUSTER=redis://127.0.0.1:7101,redis://127.0.0.1:7102,redis://127.0.0.1:7103
+}
+
 ensure_nextest() {
   command -v cargo-nextest >/dev/null && return
   log "installing cargo-nextest"
@@ -76,6 +83,7 @@ ensure_browser() {
 
 ensure_postgres
 ensure_redis
+ensure_redis_cluster
 ensure_nextest
 ensure_k6
 ensure_schemathesis

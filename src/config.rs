@@ -131,6 +131,16 @@ pub struct ServeConfig {
     #[arg(long, env = "CREASE_ENGINE_IDLE_SECS", default_value_t = 1_800)]
     pub engine_idle_secs: u64,
 
+    /// Milliseconds between a node's reports of its viewer counts to Redis (and its reads of
+    /// the totals, and at most one `viewers` message per match to its clients).
+    #[arg(long, env = "CREASE_VIEWER_COUNT_MS", default_value_t = 5_000)]
+    pub viewer_count_ms: u64,
+
+    /// Milliseconds a node stays subscribed to a match's sharded channel (on a Redis Cluster)
+    /// after its last viewer there left.
+    #[arg(long, env = "CREASE_SHARD_LINGER_MS", default_value_t = 30_000)]
+    pub shard_linger_ms: u64,
+
     /// Seconds a scoring device keeps a match's scoring lock without renewing it (the pad
     /// renews it every ten seconds): then another device may take it.
     #[arg(long, env = "CREASE_SCORING_LOCK_SECS", default_value_t = 30)]
@@ -148,6 +158,14 @@ impl ServeConfig {
 
     pub fn scoring_lock_lapse(&self) -> Duration {
         Duration::from_secs(self.scoring_lock_secs.max(1))
+    }
+
+    pub fn viewer_cadence(&self) -> Duration {
+        Duration::from_millis(self.viewer_count_ms.max(100))
+    }
+
+    pub fn shard_linger(&self) -> Duration {
+        Duration::from_millis(self.shard_linger_ms)
     }
 
     pub fn engine_idle(&self) -> Duration {
@@ -174,6 +192,8 @@ impl ServeConfig {
             },
             redis_url: None,
             redis_cluster: false,
+            viewer_count_ms: 5_000,
+            shard_linger_ms: 30_000,
             redis_prefix: "crease:".into(),
             redis_timeout_ms: 250,
             admin_token: Some("test-admin-token".into()),

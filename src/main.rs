@@ -43,7 +43,7 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve(config) => cli::serve::run(config).await,
+        Command::Serve(config) => cli::serve::run(*config).await,
         Command::Migrate(config) => cli::migrate::run(config).await,
         Command::Import(args) => Ok(cli::import::run(args).await),
         Command::Seed(config) => Ok(cli::seed::run(config).await),

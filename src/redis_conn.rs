@@ -52,7 +52,11 @@ impl RedisConn {
     pub async fn shards(&mut self) -> redis::RedisResult<Vec<Shard>> {
         match self {
             RedisConn::Single(_) => Ok(vec![Shard(None)]),
-            RedisConn::Cluster(c) => Ok(primaries(c).await?.into_iter().map(|a| Shard(Some(a))).collect()),
+            RedisConn::Cluster(c) => Ok(primaries(c)
+                .await?
+                .into_iter()
+                .map(|a| Shard(Some(a)))
+                .collect()),
         }
     }
 

@@ -27,6 +27,10 @@ pub struct RedisLink {
     client: Client,
     /// Filled lazily: a node must start, and serve from the database, while Redis is down.
     conn: RwLock<Option<RedisConn>>,
+    /// Held while the connection is made, so that callers arriving together share one: a
+    /// second cluster connection made beside the first would drop the first, and the sharded
+    /// subscriptions on it with no word to anyone.
+    connecting: tokio::sync::Mutex<()>,
     /// The pushes of the cluster client (sharded messages, subscription changes, disconnects).
     pushes: Option<ClusterPushes>,
     timeout: Duration,
@@ -99,6 +103,7 @@ impl RedisLink {
         Ok(Self {
             client: Client::Single(redis::Client::open(url)?),
             conn: RwLock::new(None),
+            connecting: tokio::sync::Mutex::new(()),
             pushes: None,
             timeout,
             up: AtomicBool::new(false),
@@ -129,6 +134,7 @@ impl RedisLink {
         Ok(Self {
             client: Client::Cluster(client),
             conn: RwLock::new(None),
+            connecting: tokio::sync::Mutex::new(()),
             pushes: Some(pushes),
             timeout,
             up: AtomicBool::new(false),
@@ -212,6 +218,10 @@ impl RedisLink {
     }
 
     async fn connection(&self) -> Result<RedisConn, LinkError> {
+        if let Some(conn) = self.conn.read().expect("lock poisoned").clone() {
+            return Ok(conn);
+        }
+        let _connecting = self.connecting.lock().await;
         if let Some(conn) = self.conn.read().expect("lock poisoned").clone() {
             return Ok(conn);
         }

@@ -120,6 +120,10 @@ fn start_core(
     ));
     let hubs = Arc::new(Hubs::new(cache.clone(), shutdown.clone()));
     shutdown.spawn(hubs.clone().run_heartbeat());
+    shutdown.spawn(
+        hubs.clone()
+            .run_viewer_counts(redis.clone(), config.viewer_cadence()),
+    );
     let bus_in_use = Arc::new(BusInUse::new(if redis.is_some() {
         "redis"
     } else {
@@ -142,6 +146,7 @@ fn start_core(
     let bus = match redis {
         Some(link) => {
             let (bus, publisher) = RedisBus::new(link.clone());
+            let bus = bus.with_linger(config.shard_linger());
             shutdown.spawn(publisher.run(shutdown.token()));
             shutdown.spawn(bus.clone().run_subscriber(sink, shutdown.token()));
             shutdown.spawn(cache.clone().run_redis_watchdog(shutdown.token()));

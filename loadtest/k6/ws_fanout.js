@@ -36,6 +36,8 @@ export default function () {
   let seeded = false;
   const res = ws.connect(url, {}, (socket) => {
     socket.on('message', (text) => {
+      // A viewer count is outside the match's history (no seq): not a message of the run.
+      if (text.startsWith('{"type":"viewers"')) return;
       messages.add(1);
       const seq = seqOf(text);
       if (last < 0) {

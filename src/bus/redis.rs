@@ -33,6 +33,8 @@ const DRAIN_IDLE: Duration = Duration::from_millis(200);
 pub struct RedisBus {
     link: Arc<RedisLink>,
     outbox: mpsc::Sender<(BusMessage, Instant)>,
+    /// On a cluster: how long a match's channel is kept after its last viewer here left.
+    linger: Duration,
 }
 
 /// The task that sends queued messages, in order; see [`Publisher::run`].
@@ -48,7 +50,20 @@ impl RedisBus {
             link: link.clone(),
             queue,
         };
-        (Self { link, outbox }, publisher)
+        let linger = Duration::from_secs(30);
+        (
+            Self {
+                link,
+                outbox,
+                linger,
+            },
+            publisher,
+        )
+    }
+
+    pub fn with_linger(mut self, linger: Duration) -> Self {
+        self.linger = linger;
+        self
     }
 
     /// Queues the message for the publisher without waiting.
@@ -62,7 +77,7 @@ impl RedisBus {
     /// Runs the node's subscription until shutdown.
     pub async fn run_subscriber(self, sink: Arc<dyn BusSink>, shutdown: CancellationToken) {
         if self.link.is_cluster() {
-            return super::sharded::run_subscriber(self.link, sink, shutdown).await;
+            return super::sharded::run_subscriber(self.link, sink, self.linger, shutdown).await;
         }
         let pattern = self.link.key(format_args!("match:*"));
         let mut backoff = Duration::from_millis(100);
@@ -105,7 +120,11 @@ impl RedisBus {
 
     async fn subscribe(&self, pattern: &str) -> redis::RedisResult<redis::aio::PubSub> {
         let Some(client) = self.link.single_client() else {
-            return Err((redis::ErrorKind::ClientError, "a cluster has no pattern subscription").into());
+            return Err((
+                redis::ErrorKind::ClientError,
+                "a cluster has no pattern subscription",
+            )
+                .into());
         };
         let mut pubsub = client.get_async_pubsub().await?;
         pubsub.psubscribe(pattern).await?;

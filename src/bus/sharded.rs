@@ -3,7 +3,8 @@
 //!
 //! A match's full messages go to `{prefix}{match:ID}`, in the slot of its snapshot key, and a
 //! node subscribes to them only while its clients watch the match (from the first viewer until
-//! [`LINGER`] after the last). Every message also goes, as its one summary line, to the ticker
+//! a while after the last, so that
+//! a viewer who reloads the page finds the subscription still there). Every message also goes, as its one summary line, to the ticker
 //! channel every node holds: the ticker keeps working, and a node with no viewer of a match
 //! still learns that its in-memory copy is stale.
 //!
@@ -24,9 +25,6 @@ use super::{BusMessage, BusSink};
 use crate::message::{epoch_of, route_of};
 use crate::redis_link::{RedisConn, RedisLink};
 
-/// How long a node stays subscribed to a match after its last viewer left: a viewer who
-/// reloads the page, or the next to arrive, finds the subscription still there.
-pub const LINGER: Duration = Duration::from_secs(30);
 /// How often the subscriber looks again at which matches are watched, and retries what failed.
 const ROUND: Duration = Duration::from_millis(500);
 
@@ -41,6 +39,7 @@ struct Held {
 pub async fn run_subscriber(
     link: Arc<RedisLink>,
     sink: Arc<dyn BusSink>,
+    linger: Duration,
     shutdown: CancellationToken,
 ) {
     let Some(mut pushes) = link.pushes().and_then(|p| p.take()) else {
@@ -52,6 +51,7 @@ pub async fn run_subscriber(
         held: HashMap::new(),
         ticker_confirmed: false,
         leaving: HashSet::new(),
+        linger,
     };
     let interest = sub.sink.interest();
     let mut round = tokio::time::interval(ROUND);
@@ -81,6 +81,7 @@ struct Subscriber {
     ticker_confirmed: bool,
     /// Channels this node asked to leave: their `sunsubscribe` pushes are not a loss.
     leaving: HashSet<Vec<u8>>,
+    linger: Duration,
 }
 
 impl Subscriber {
@@ -103,7 +104,7 @@ impl Subscriber {
                 continue;
             }
             let left = *held.left.get_or_insert(now);
-            if now.duration_since(left) >= LINGER {
+            if now.duration_since(left) >= self.linger {
                 leave.push(*m);
             }
         }
@@ -116,6 +117,7 @@ impl Subscriber {
                 }
             }
         }
+        metrics::gauge!("crease_bus_sharded_channels").set(self.held.len() as f64);
         // SSUBSCRIBE again until Redis confirms: a command sent to a primary that has just died
         // may be lost with it.
         let mut pending: Vec<String> = self
@@ -203,7 +205,10 @@ impl Subscriber {
     /// Something may have been missed on any channel: subscribe to each again, and resync each
     /// once Redis confirms it.
     fn lost(&mut self, why: &'static str) {
-        tracing::warn!(why, "sharded subscriptions may have missed messages; subscribing again");
+        tracing::warn!(
+            why,
+            "sharded subscriptions may have missed messages; subscribing again"
+        );
         self.link.cluster_events().note_lost(why);
         metrics::counter!("crease_bus_sharded_lost_total", "reason" => "disconnected").increment(1);
         self.ticker_confirmed = false;

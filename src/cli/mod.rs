@@ -22,7 +22,7 @@ pub enum Command {
     /// Run the server (embedded SQLite unless DATABASE_URL/REDIS_URL say otherwise). The admin
     /// token comes from CREASE_ADMIN_TOKEN only; without it one is generated into the file
     /// crease-admin-token.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Apply the database migrations and exit.
     Migrate(StoreConfig),
     /// Replay a Cricsheet match through the engine and print its final state as JSON.

@@ -182,13 +182,19 @@ async fn list_matches(State(state): State<AppState>) -> Result<Response, ApiErro
     let body = match state.cache.list.get() {
         Some(body) => body,
         None => {
+            let viewers = &state.hubs.viewers;
             let views: Vec<MatchView> = state
                 .store
                 .list_matches()
                 .await?
                 .into_iter()
                 .map(MatchView::from)
+                .map(|mut v| {
+                    v.viewers = viewers.total(v.id).unwrap_or(0);
+                    v
+                })
                 .collect();
+            viewers.listed(views.iter().filter(|v| v.live).map(|v| v.id).collect());
             let body = bytes::Bytes::from(
                 serde_json::to_vec(&views).map_err(|e| ApiError::Internal(e.to_string()))?,
             );

@@ -163,6 +163,8 @@ pub struct MatchView {
     pub status: String,
     pub summary: String,
     pub live: bool,
+    /// Live viewers on every node, as last counted (see `hub::viewers`).
+    pub viewers: u64,
 }
 
 impl From<MatchRow> for MatchView {
@@ -180,6 +182,7 @@ impl From<MatchRow> for MatchView {
             status: m.status,
             summary: m.summary,
             live,
+            viewers: 0,
         }
     }
 }
@@ -200,11 +203,9 @@ async fn get_match(
         view: MatchView,
         setup: crease_domain::MatchSetup,
     }
-    Ok(axum::Json(Full {
-        view: row.into(),
-        setup,
-    })
-    .into_response())
+    let mut view = MatchView::from(row);
+    view.viewers = state.hubs.viewers.total(id).unwrap_or(0);
+    Ok(axum::Json(Full { view, setup }).into_response())
 }
 
 #[derive(Deserialize)]

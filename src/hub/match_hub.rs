@@ -127,6 +127,11 @@ impl MatchHub {
         s.retired
     }
 
+    /// How many clients watch the match on this node.
+    pub fn viewers(&self) -> usize {
+        self.lock().conns.len()
+    }
+
     pub fn connections(&self) -> Vec<Arc<Conn>> {
         self.lock().conns.values().cloned().collect()
     }

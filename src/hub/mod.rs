@@ -14,6 +14,7 @@ pub mod match_hub;
 pub mod ring;
 pub mod sse;
 pub mod ticker;
+pub mod viewers;
 pub mod ws;
 pub mod ws_proto;
 
@@ -40,6 +41,7 @@ pub struct Hubs {
     matches: DashMap<i64, Arc<MatchHub>>,
     cache: Arc<SnapshotCache>,
     pub ticker: ticker::Ticker,
+    pub viewers: viewers::Viewers,
     hints: hints::Hints,
     /// Woken when a match gets its first viewer here (a sharded bus then subscribes to it).
     interest: Arc<tokio::sync::Notify>,
@@ -54,6 +56,7 @@ impl Hubs {
             matches: DashMap::new(),
             cache,
             ticker: ticker::Ticker::default(),
+            viewers: viewers::Viewers::default(),
             hints: hints::Hints::default(),
             interest: Arc::new(tokio::sync::Notify::new()),
             next_id: AtomicU64::new(1),
@@ -128,6 +131,20 @@ impl Hubs {
 
     /// Seeds a new connection: the ring's run after `since` if it has it, else the snapshot.
     pub async fn seed(
+        &self,
+        conn: &Arc<Conn>,
+        hub: &MatchHub,
+        ring: Option<Vec<frame::Frame>>,
+        since: Option<Resume>,
+    ) -> bool {
+        let seeded = self.seed_history(conn, hub, ring, since).await;
+        if let Some(total) = seeded.then(|| self.viewers.total(conn.match_id)).flatten() {
+            conn.offer(&viewers::viewers_message(conn.match_id, total));
+        }
+        seeded
+    }
+
+    async fn seed_history(
         &self,
         conn: &Arc<Conn>,
         hub: &MatchHub,

@@ -152,7 +152,10 @@ impl PrivateCluster {
     fn wait(&self, what: &str, mut ok: impl FnMut() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while !ok() {
-            assert!(Instant::now() < deadline, "cluster: waited too long for {what}");
+            assert!(
+                Instant::now() < deadline,
+                "cluster: waited too long for {what}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -162,7 +165,10 @@ impl PrivateCluster {
     async fn wait_async(&self, what: &str, mut ok: impl FnMut() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while !ok() {
-            assert!(Instant::now() < deadline, "cluster: waited too long for {what}");
+            assert!(
+                Instant::now() < deadline,
+                "cluster: waited too long for {what}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

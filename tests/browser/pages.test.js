@@ -129,6 +129,33 @@ describe('web pages', () => {
     await scorer.ctx.close();
   });
 
+  it('shows every viewer how many are watching, and the count follows them', async (t) => {
+    if (!browser) return t.skip('chromium is not installed');
+    const m = await setupMatch(server.base);
+    const count = (page) => page.waitForFunction(() => document.querySelector('#viewers').dataset.count, null, { timeout: 5000 })
+      .then(() => page.$eval('#viewers', (e) => [Number(e.dataset.count), e.textContent, e.hidden]));
+    const first = await newPage();
+    await first.page.goto(`${server.base}/matches/${m.id}`);
+    await textIs(first.page, '#conn', 'Live', 5000);
+    assert.deepEqual(await count(first.page), [1, '1 watching', false]);
+    const second = await newPage();
+    await second.page.goto(`${server.base}/matches/${m.id}`);
+    await textIs(second.page, '#conn', 'Live', 5000);
+    await first.page.waitForFunction(() => document.querySelector('#viewers').dataset.count === '2', null, { timeout: 5000 });
+    await second.page.waitForFunction(() => document.querySelector('#viewers').dataset.count === '2', null, { timeout: 5000 });
+    // The list is kept for a second; within a few it says 2 as well.
+    let listed;
+    for (let i = 0; i < 50; i++) {
+      listed = (await api(server.base)('GET', '/api/matches')).find((x) => x.id === m.id).viewers;
+      if (listed === 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(listed, 2, '/api/matches counts both viewers');
+    await second.ctx.close();
+    await first.page.waitForFunction(() => document.querySelector('#viewers').dataset.count === '1', null, { timeout: 5000 });
+    await first.ctx.close();
+  });
+
   it('queues balls scored offline and sends each once, in order; asks for the next bowler', async (t) => {
     if (!browser) return t.skip('chromium is not installed');
     const call = api(server.base);

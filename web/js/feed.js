@@ -87,6 +87,11 @@ export class LiveFeed {
     } catch {
       return;
     }
+    // A viewer count is outside the match's history: no seq, nothing to order.
+    if (msg.type === 'viewers') {
+      if (typeof msg.viewers === 'number') this.h.onViewers?.(msg.viewers);
+      return;
+    }
     this.apply(msg);
   }
 

@@ -79,6 +79,12 @@ async function main() {
       conn.dataset.state = s;
       conn.textContent = words[s] || s;
     },
+    onViewers(n) {
+      const v = $('#viewers');
+      v.textContent = `${n.toLocaleString('en')} watching`;
+      v.dataset.count = String(n);
+      v.hidden = false;
+    },
   });
   feed.start();
   $('#history-btn').addEventListener('click', () => loadHistory());

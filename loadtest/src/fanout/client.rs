@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::proto::{drain_sse_data, head};
+use super::proto::{drain_sse_data, head, is_viewers};
 use super::tracker::Tracker;
 use super::ws_client::{Status, WsClient};
 use crate::net::{connect_from, Node};
@@ -62,6 +62,9 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn on_message(&mut self, msg: &[u8]) {
+        if is_viewers(msg) {
+            return;
+        }
         let now = mono_ns();
         let at_us = (now.saturating_sub(self.shared.epoch_ns) / 1_000) as u32;
         let was_seeded = self.tracker.seeded();

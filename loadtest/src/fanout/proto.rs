@@ -18,6 +18,11 @@ pub fn head(msg: &[u8]) -> Option<(bool, i64)> {
     Some((msg.starts_with(b"{\"type\":\"snapshot\""), seq))
 }
 
+/// A `viewers` count: outside the match's history (it has no seq), so not a message of a run.
+pub fn is_viewers(msg: &[u8]) -> bool {
+    msg.starts_with(br#"{"type":"viewers""#)
+}
+
 /// Hands every complete `data:` line in `buf` to `on_data` and drops what it consumed; `id:`,
 /// comments, blanks and a partial last line stay for the next read.
 pub fn drain_sse_data(buf: &mut Vec<u8>, mut on_data: impl FnMut(&[u8])) {

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::scorer::Clock;
 use super::window::Windows;
-use crate::fanout::proto::{drain_sse_data, head};
+use crate::fanout::proto::{drain_sse_data, head, is_viewers};
 use crate::fanout::ws_client::{Status, WsClient};
 use crate::net::{connect_from, source_of, Node};
 use crate::sys::mono_ns;
@@ -145,6 +145,9 @@ impl<'a> Conn<'a> {
     }
 
     fn on_message(&mut self, msg: &[u8]) {
+        if is_viewers(msg) {
+            return;
+        }
         let windows = &self.crowd.windows;
         let Some((snapshot, seq)) = head(msg) else {
             windows.count(|t| t.unparsed += 1);

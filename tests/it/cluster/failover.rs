@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use crease_testkit::redis_cluster::PrivateCluster;
 
-use crate::support::live_client::{assert_never_back, LiveClient};
 use crate::support::app::Fixture;
+use crate::support::live_client::{assert_never_back, LiveClient};
 use crate::support::node_process::{Node, Shared};
 use crate::support::CREASE;
 
@@ -40,7 +40,10 @@ async fn a_match_through(fault: Fault) -> serde_json::Value {
     }
     let polling = Arc::new(AtomicBool::new(true));
     let poller = {
-        let (url, polling) = (b.url(&format!("/api/matches/{}/live", match_id)), polling.clone());
+        let (url, polling) = (
+            b.url(&format!("/api/matches/{}/live", match_id)),
+            polling.clone(),
+        );
         tokio::spawn(async move {
             let http = reqwest::Client::new();
             let mut seqs = Vec::new();
@@ -115,7 +118,8 @@ async fn a_match_through(fault: Fault) -> serde_json::Value {
     let ready = b.get_json("/readyz").await;
     eprintln!(
         "node B after the fault: {ready}; resyncs {}",
-        b.metric("crease_resyncs_total", &[("reason", "hint")]).await
+        b.metric("crease_resyncs_total", &[("reason", "hint")])
+            .await
     );
     ready
 }

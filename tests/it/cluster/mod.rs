@@ -6,30 +6,39 @@
 
 mod failover;
 mod fanout;
+mod viewers;
 
 use std::time::Duration;
 
 use futures::StreamExt;
 use serde_json::Value;
 
-/// The `ticker` messages of a node's `/api/ticker` stream (at `base`), read until `until` holds.
-async fn ticker_until(base: &str, until: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+/// A node's `/api/ticker` stream (at `base`), connected: what is published from now on reaches it.
+async fn ticker(base: &str) -> impl futures::Stream<Item = Value> + Send + Unpin {
     let res = reqwest::Client::new()
         .get(format!("{base}/api/ticker"))
         .send()
         .await
         .expect("ticker");
-    let mut stream = eventsource_stream::Eventsource::eventsource(res.bytes_stream());
+    assert!(res.status().is_success(), "ticker: {}", res.status());
+    Box::pin(
+        eventsource_stream::Eventsource::eventsource(res.bytes_stream())
+            .filter_map(|e| async move { serde_json::from_str::<Value>(&e.ok()?.data).ok() }),
+    )
+}
+
+/// The stream's messages, read until `until` holds.
+async fn read_until(
+    mut stream: impl futures::Stream<Item = Value> + Unpin,
+    until: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
     let mut seen = Vec::new();
     while !until(&seen) {
-        let event = tokio::time::timeout(Duration::from_secs(20), stream.next())
+        let v = tokio::time::timeout(Duration::from_secs(20), stream.next())
             .await
             .unwrap_or_else(|_| panic!("the ticker went quiet after {seen:?}"))
-            .expect("ticker open")
-            .expect("an event");
-        if let Ok(v) = serde_json::from_str::<Value>(&event.data) {
-            seen.push(v);
-        }
+            .expect("ticker open");
+        seen.push(v);
     }
     seen
 }

@@ -32,11 +32,22 @@ impl Msg {
     fn parse(text: &str) -> Msg {
         let json: Value = serde_json::from_str(text)
             .unwrap_or_else(|e| panic!("a message is not JSON ({e}): {text}"));
+        let kind = json["type"].as_str().expect("type").to_owned();
+        // A viewer count is outside the match's history: it has no seq or epoch.
+        let outside = kind == "viewers";
         Msg {
-            kind: json["type"].as_str().expect("type").to_owned(),
             match_id: json["match_id"].as_i64().expect("match_id"),
-            seq: json["seq"].as_i64().expect("seq"),
-            epoch: json["epoch"].as_i64().expect("epoch"),
+            seq: if outside {
+                -1
+            } else {
+                json["seq"].as_i64().expect("seq")
+            },
+            epoch: if outside {
+                -1
+            } else {
+                json["epoch"].as_i64().expect("epoch")
+            },
+            kind,
             json,
         }
     }
@@ -69,8 +80,10 @@ enum Transport {
 pub struct LiveClient {
     transport: Transport,
     pub label: String,
-    /// Every message received so far, in order.
+    /// Every message of the match's history received so far, in order.
     pub received: Vec<Msg>,
+    /// The `viewers` totals received, in order (they are kept out of `received`).
+    pub viewers: Vec<u64>,
     /// SSE: how many `retry:` lines the stream carried (the first bytes, and the last on shutdown).
     retries: Arc<Mutex<usize>>,
     ended: Option<Option<u16>>,
@@ -214,6 +227,7 @@ impl LiveClient {
             transport,
             label,
             received: Vec::new(),
+            viewers: Vec::new(),
             retries: Arc::default(),
             ended: None,
         }
@@ -237,15 +251,24 @@ impl LiveClient {
         if let Some(end) = self.ended {
             return Item::End(end);
         }
-        let item = tokio::time::timeout(DEADLINE, self.read())
-            .await
-            .unwrap_or_else(|_| {
-                panic!(
-                    "{}: nothing arrived (last seq {:?})",
-                    self.label,
-                    self.last_seq()
-                )
-            });
+        let item = loop {
+            let item = tokio::time::timeout(DEADLINE, self.read())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "{}: nothing arrived (last seq {:?})",
+                        self.label,
+                        self.last_seq()
+                    )
+                });
+            match item {
+                Item::Msg(m) if m.kind == "viewers" => {
+                    self.viewers
+                        .push(m.json["viewers"].as_u64().expect("a count"));
+                }
+                item => break item,
+            }
+        };
         match &item {
             Item::Msg(m) => self.received.push(m.clone()),
             Item::End(code) => self.ended = Some(*code),
