@@ -46,6 +46,7 @@ pub async fn run_subscriber(
         return;
     };
     let mut sub = Subscriber {
+        ticker: link.ticker_channel().into_bytes(),
         link,
         sink,
         held: HashMap::new(),
@@ -75,6 +76,8 @@ pub async fn run_subscriber(
 
 struct Subscriber {
     link: Arc<RedisLink>,
+    /// The ticker channel's name, compared with every message's.
+    ticker: Vec<u8>,
     sink: Arc<dyn BusSink>,
     /// Match channels subscribed (or being subscribed), by match.
     held: HashMap<i64, Held>,
@@ -163,7 +166,7 @@ impl Subscriber {
                 let (Some(channel), Some(payload)) = (bytes(channel), bytes(payload)) else {
                     return;
                 };
-                if channel == self.link.ticker_channel().as_bytes() {
+                if channel == self.ticker.as_slice() {
                     self.hear_summary(payload);
                 } else {
                     self.hear_message(payload);
@@ -186,7 +189,7 @@ impl Subscriber {
                 self.link.cluster_events().note_slot_moved();
                 metrics::counter!("crease_bus_sharded_lost_total", "reason" => "slot_moved")
                     .increment(1);
-                if channel == self.link.ticker_channel().as_bytes() {
+                if channel == self.ticker.as_slice() {
                     self.ticker_confirmed = false;
                 } else if let Some(h) = self
                     .held
@@ -216,10 +219,11 @@ impl Subscriber {
             h.confirmed = false;
         }
         self.sink.set_live(false);
+        metrics::gauge!("crease_bus_subscribed", "bus" => "redis").set(0.0);
     }
 
     fn confirmed(&mut self, channel: &[u8]) {
-        if channel == self.link.ticker_channel().as_bytes() {
+        if channel == self.ticker.as_slice() {
             if !self.ticker_confirmed {
                 self.ticker_confirmed = true;
                 self.sink.set_live(true);

@@ -104,8 +104,10 @@ impl Viewers {
         read.dedup();
         read.truncate(MOST_READ);
 
-        let totals = match link.filter(|l| l.is_up()) {
-            Some(link) => self.exchange(link, &report, &read, cadence).await,
+        let totals = match link {
+            Some(link) if link.is_up() => self.exchange(link, &report, &read, cadence).await,
+            // Redis is away: the totals stay as last read rather than drop to this node's own.
+            Some(_) => return,
             None => read
                 .iter()
                 .map(|m| (*m, local.get(m).copied().unwrap_or(0)))
@@ -196,19 +198,18 @@ impl Viewers {
     /// Takes this node's fields out on shutdown, so its viewers leave the totals at once.
     async fn withdraw(&self, link: &RedisLink) {
         let reported: Vec<i64> = lock(&self.reported).iter().copied().collect();
-        for m in reported {
+        let calls = reported.into_iter().map(|m| {
             let key = link.match_key(m, ":viewers");
             let node = self.node.clone();
-            let _ = link
-                .call(|mut c: RedisConn| async move {
-                    redis::cmd("HDEL")
-                        .arg(&key)
-                        .arg(&node)
-                        .query_async::<i64>(&mut c)
-                        .await
-                })
-                .await;
-        }
+            link.call(|mut c: RedisConn| async move {
+                redis::cmd("HDEL")
+                    .arg(&key)
+                    .arg(&node)
+                    .query_async::<i64>(&mut c)
+                    .await
+            })
+        });
+        futures::future::join_all(calls).await;
     }
 }
 
