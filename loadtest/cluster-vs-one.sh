@@ -6,13 +6,14 @@
 # (INFO cpu of every Redis process, less what the same processes spend idle over as long,
 # measured just before), divided by the balls and by the PUBLISH/SPUBLISH commands they made.
 #
-# Usage: loadtest/cluster-vs-one.sh [ROUNDS]   (default 3). Needs PostgreSQL on 127.0.0.1:5432,
+# Usage: loadtest/cluster-vs-one.sh [ROUNDS]   (default 3; SIZES="1000" runs one size). Needs PostgreSQL on 127.0.0.1:5432,
 # Redis on 127.0.0.1:6379 and the cluster of scripts/redis-cluster.sh on 7101-7106 (started
 # here when absent). Results: loadtest/results/<date>/cluster-vs-one-<stamp>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${1:-3}
+SIZES=${SIZES:-1000 10000}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=loadtest/results/$(date -u +%Y-%m-%d)/cluster-vs-one-$STAMP
 mkdir -p "$OUT"
@@ -20,8 +21,11 @@ TOKEN=bench-admin-token
 PG=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 ONE=redis://127.0.0.1:6379
 ONE_PORTS="6379"
-CLUSTER=redis://127.0.0.1:7101,redis://127.0.0.1:7102,redis://127.0.0.1:7103
-CLUSTER_PORTS="7101 7102 7103 7104 7105 7106"
+# CLUSTER and CLUSTER_PORTS name another cluster (a one-node cluster, say, to tell the client's
+# cost from the cluster's); CLUSTER_LABEL names it in the summary.
+CLUSTER=${CLUSTER:-redis://127.0.0.1:7101,redis://127.0.0.1:7102,redis://127.0.0.1:7103}
+CLUSTER_PORTS=${CLUSTER_PORTS:-7101 7102 7103 7104 7105 7106}
+CLUSTER_LABEL=${CLUSTER_LABEL:-a Redis Cluster of 3 primaries + 3 replicas (7101-7106)}
 LONG=data/cricsheet/test_2023-02-24_england_v_new_zealand.json
 CREASE=target/release/crease
 LT=target/release/crease-loadtest
@@ -54,9 +58,9 @@ publishes() { # PORTS… → PUBLISH + SPUBLISH calls so far
   echo "$total"
 }
 
-start_node() { # PORT DB PREFIX REDIS_URL → pid once /readyz answers
-  local port=$1 db=$2 prefix=$3 redis=$4
-  DATABASE_URL=$PG/$db REDIS_URL=$redis CREASE_REDIS_PREFIX=$prefix CREASE_ADDR=127.0.0.1:$port \
+start_node() { # PORT DB PREFIX REDIS_URL CLUSTER(true|false) → pid once /readyz answers
+  local port=$1 db=$2 prefix=$3 redis=$4 cluster=$5
+  DATABASE_URL=$PG/$db REDIS_URL=$redis CREASE_REDIS_CLUSTER=$cluster CREASE_REDIS_PREFIX=$prefix CREASE_ADDR=127.0.0.1:$port \
     CREASE_ADMIN_TOKEN=$TOKEN CREASE_MAX_CONNECTIONS_PER_ADDRESS=100000 RUST_LOG=warn \
     "$CREASE" serve >>"$OUT/node-$port.log" 2>&1 &
   local pid=$!
@@ -75,13 +79,14 @@ stop_node() {
 # One run: LABEL (one|cluster) CLIENTS ROUND.
 run() {
   local label=$1 clients=$2 r=$3 url ports
-  if [ "$label" = one ]; then url=$ONE; ports=$ONE_PORTS; else url=$CLUSTER; ports=$CLUSTER_PORTS; fi
+  local cluster=false
+  if [ "$label" = one ]; then url=$ONE; ports=$ONE_PORTS; else url=$CLUSTER; ports=$CLUSTER_PORTS; cluster=true; fi
   local db=crease_cvo_$(date +%s%N) prefix=cvo-$STAMP-$label-$clients-$r:
   psql "$PG/postgres" -qc "create database $db"
   DATABASE_URL=$PG/$db "$CREASE" migrate >/dev/null
   local m pid
   m=$(DATABASE_URL=$PG/$db "$CREASE" import --live-at 0 "$LONG" | jq -r .match_id)
-  pid=$(start_node 18087 "$db" "$prefix" "$url")
+  pid=$(start_node 18087 "$db" "$prefix" "$url" "$cluster")
   # What these Redis processes spend doing nothing of ours (cron, cluster bus), for as long.
   local idle0 idle1 t0 t1
   idle0=$(redis_cpu $ports); t0=$(date +%s.%N); sleep 10
@@ -108,7 +113,7 @@ run() {
 
 ulimit -n "$(ulimit -Hn)"
 for r in $(seq 1 "$ROUNDS"); do
-  for c in 1000 10000; do
+  for c in $SIZES; do
     run one "$c" "$r"
     run cluster "$c" "$r"
   done
@@ -120,13 +125,13 @@ stat() { # FILES… -- JQ → median (min–max)
   jq -s "[.[] | $expr] | sort | \"\\(.[(length/2|floor)]) (\\(.[0])–\\(.[-1]))\"" -r "${files[@]}"
 }
 {
-  printf '\none Redis (6379) against a Redis Cluster of 3 primaries + 3 replicas (7101-7106), %s rounds alternated\n\n' "$ROUNDS"
+  printf '\none Redis (6379) against %s, %s rounds alternated\n\n' "$CLUSTER_LABEL" "$ROUNDS"
   printf '| figure | one Redis | cluster |\n|---|---|---|\n'
   row() { # NAME PREFIX CLIENTS JQ
     printf '| %s | %s | %s |\n' "$1" \
       "$(stat "$OUT/$2-$3"-one-*.json -- "$4")" "$(stat "$OUT/$2-$3"-cluster-*.json -- "$4")"
   }
-  for c in 1000 10000; do
+  for c in $SIZES; do
     row "$c clients: node CPU µs per delivered message" fanout "$c" '(.node_cpu_us_per_msg * 100 | round / 100)'
     row "$c clients: delivery p99 ms" fanout "$c" '(.latency.p99_us / 1000 | floor)'
     row "$c clients: missing + duplicated + out of order" fanout "$c" '(.missing + .duplicated + .out_of_order)'

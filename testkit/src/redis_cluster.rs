@@ -289,8 +289,24 @@ impl PrivateCluster {
     }
 }
 
+impl PrivateCluster {
+    /// Stops (SIGSTOP) or continues (SIGCONT) every node at once: a cluster that hangs, with
+    /// its sockets open, and then comes back as it was.
+    pub fn signal_all(&self, stop: bool) {
+        for n in &self.nodes {
+            if let Some(child) = &n.child {
+                let sig = if stop { "-STOP" } else { "-CONT" };
+                let _ = Command::new("kill")
+                    .args([sig, &child.id().to_string()])
+                    .status();
+            }
+        }
+    }
+}
+
 impl Drop for PrivateCluster {
     fn drop(&mut self) {
+        self.signal_all(false);
         for n in &mut self.nodes {
             if let Some(mut c) = n.child.take() {
                 let _ = c.kill();

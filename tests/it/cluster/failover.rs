@@ -143,3 +143,52 @@ async fn a_slot_migrated_mid_match_loses_no_ball_and_no_client_falls_behind() {
         "the node's health says the slot moved: {ready}"
     );
 }
+
+#[tokio::test]
+async fn while_the_whole_cluster_hangs_the_database_serves_and_every_ball_still_arrives() {
+    let cluster = PrivateCluster::start().await;
+    let shared = Shared::new(CREASE).await;
+    let a = Node::start(&shared, Some(&cluster.urls()), &[]).await;
+    let b = Node::start(&shared, Some(&cluster.urls()), &[]).await;
+    let mut f: Fixture = a.started_match().await;
+    let mut clients = vec![
+        LiveClient::ws(&b.base, f.id, None).await,
+        LiveClient::sse(&b.base, f.id, None).await,
+    ];
+    for c in &mut clients {
+        c.next().await;
+    }
+    a.score(&mut f, 5).await;
+
+    cluster.signal_all(true);
+    let during = a.score(&mut f, 10).await;
+    for c in &mut clients {
+        c.until_seq(during).await;
+    }
+    crease_testkit::wait::eventually("node B reports Redis down", || async {
+        (b.get_json("/readyz").await["redis"] == "down").then_some(())
+    })
+    .await;
+    let live = format!("/api/matches/{}/live", f.id);
+    assert_eq!(
+        b.get_json(&live).await["seq"],
+        during,
+        "/live from the database"
+    );
+
+    cluster.signal_all(false);
+    crease_testkit::wait::eventually("node B sees Redis again", || async {
+        (b.get_json("/readyz").await["redis"] == "up").then_some(())
+    })
+    .await;
+    let last = a.score(&mut f, 5).await;
+    for mut c in clients {
+        c.until_seq(last).await;
+        assert_never_back(&c.label, &c.received);
+        assert_eq!(c.last_seq(), Some(last), "{}", c.label);
+    }
+    crease_testkit::wait::eventually("node B's /live is at the last ball", || async {
+        (b.get_json(&live).await["seq"] == last).then_some(())
+    })
+    .await;
+}
