@@ -29,14 +29,8 @@ trap cleanup EXIT
 
 scripts/redis-cluster.sh
 cargo build --release -q -p crease -p crease-loadtest
-redis_cpu() {
-  local total=0 p
-  for p in $PORTS; do
-    total=$(redis-cli -p "$p" info cpu | tr -d '\r' | awk -F: -v t="$total" \
-      '/^used_cpu_(sys|user):/ { t += $2 } END { printf "%.6f", t }')
-  done
-  echo "$total"
-}
+# shellcheck source=loadtest/redis-cpu.sh
+. loadtest/redis-cpu.sh
 
 ulimit -n "$(ulimit -Hn)"
 DB=crease_cap_$(date +%s)
@@ -52,13 +46,13 @@ for i in $(seq 1 "$NODES"); do
   PIDS+=($!) NODE_PIDS+=($!) URLS+=("http://127.0.0.1:$port")
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 done
-idle0=$(redis_cpu); t0=$(date +%s.%N); sleep 10; idle1=$(redis_cpu); t1=$(date +%s.%N)
-cpu0=$(redis_cpu); s0=$(date +%s.%N)
+idle0=$(redis_cpu $PORTS); t0=$(date +%s.%N); sleep 10; idle1=$(redis_cpu $PORTS); t1=$(date +%s.%N)
+cpu0=$(redis_cpu $PORTS); s0=$(date +%s.%N)
 log "$NODES nodes, $CLIENTS clients, 300 balls"
 $LT fanout --url "$(IFS=,; echo "${URLS[*]}")" --match "$M" --clients "$CLIENTS" --workers 1 \
   --file "$LONG" --token "$TOKEN" --node-pid "$(IFS=,; echo "${NODE_PIDS[*]}")" --balls 300 \
   --interval-ms 100 --json >"$OUT/fanout.json"
-cpu1=$(redis_cpu); s1=$(date +%s.%N)
+cpu1=$(redis_cpu $PORTS); s1=$(date +%s.%N)
 for p in "${NODE_PIDS[@]}"; do kill "$p"; done
 psql "$PG/postgres" -qc "drop database if exists $DB with (force)" >/dev/null
 jq -n --argjson idle "$(echo "($idle1 - $idle0) / ($t1 - $t0)" | bc -l)" \

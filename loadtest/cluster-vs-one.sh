@@ -6,7 +6,9 @@
 # (INFO cpu of every Redis process, less what the same processes spend idle over as long,
 # measured just before), divided by the balls and by the PUBLISH/SPUBLISH commands they made.
 #
-# Usage: loadtest/cluster-vs-one.sh [ROUNDS]   (default 3; SIZES="1000" runs one size). Needs PostgreSQL on 127.0.0.1:5432,
+# Usage: loadtest/cluster-vs-one.sh [ROUNDS]   (default 3; SIZES="1000" runs one size; PIN=1
+# puts the node alone on CPU 0 and every Redis process and the load generator on CPU 1, so that
+# the Redis processes of either shape do not share the node's core). Needs PostgreSQL on 127.0.0.1:5432,
 # Redis on 127.0.0.1:6379 and the cluster of scripts/redis-cluster.sh on 7101-7106 (started
 # here when absent). Results: loadtest/results/<date>/cluster-vs-one-<stamp>/.
 set -euo pipefail
@@ -14,6 +16,9 @@ cd "$(dirname "$0")/.."
 
 ROUNDS=${1:-3}
 SIZES=${SIZES:-1000 10000}
+PIN=${PIN:-0}
+NODE_CPU=() OTHER_CPU=()
+if [ "$PIN" = 1 ]; then NODE_CPU=(taskset -c 0); OTHER_CPU=(taskset -c 1); fi
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=loadtest/results/$(date -u +%Y-%m-%d)/cluster-vs-one-$STAMP
 mkdir -p "$OUT"
@@ -36,33 +41,22 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 scripts/redis-cluster.sh
+if [ "$PIN" = 1 ]; then
+  for p in $ONE_PORTS $CLUSTER_PORTS; do
+    taskset -pc 1 "$(redis-cli -p "$p" info server | tr -d '\r' | sed -n 's/^process_id://p')" >/dev/null
+  done
+fi
 log "building (release)"
 cargo build --release -q -p crease -p crease-loadtest
 
-# Seconds of CPU (user + system) the Redis processes on these ports have used, from INFO.
-redis_cpu() {
-  local total=0 p
-  for p in "$@"; do
-    total=$(redis-cli -p "$p" info cpu | tr -d '\r' | awk -F: -v t="$total" \
-      '/^used_cpu_(sys|user):/ { t += $2 } END { printf "%.6f", t }')
-  done
-  echo "$total"
-}
-publishes() { # PORTS… → PUBLISH + SPUBLISH calls so far
-  local total=0 p n
-  for p in "$@"; do
-    n=$(redis-cli -p "$p" info commandstats | tr -d '\r' |
-      awk -F'[=,:]' '/^cmdstat_(publish|spublish):/ { s += $3 } END { print s + 0 }')
-    total=$((total + n))
-  done
-  echo "$total"
-}
+# shellcheck source=loadtest/redis-cpu.sh
+. loadtest/redis-cpu.sh
 
 start_node() { # PORT DB PREFIX REDIS_URL CLUSTER(true|false) → pid once /readyz answers
   local port=$1 db=$2 prefix=$3 redis=$4 cluster=$5
   DATABASE_URL=$PG/$db REDIS_URL=$redis CREASE_REDIS_CLUSTER=$cluster CREASE_REDIS_PREFIX=$prefix CREASE_ADDR=127.0.0.1:$port \
     CREASE_ADMIN_TOKEN=$TOKEN CREASE_MAX_CONNECTIONS_PER_ADDRESS=100000 RUST_LOG=warn \
-    "$CREASE" serve >>"$OUT/node-$port.log" 2>&1 &
+    "${NODE_CPU[@]}" "$CREASE" serve >>"$OUT/node-$port.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
   for _ in $(seq 1 100); do
@@ -94,7 +88,7 @@ run() {
   local cpu0 pub0 s0 cpu1 pub1 s1
   cpu0=$(redis_cpu $ports); pub0=$(publishes $ports); s0=$(date +%s.%N)
   log "$label round $r: fan-out to $clients"
-  "$LT" fanout --url http://127.0.0.1:18087 --match "$m" --clients "$clients" --workers 1 \
+  "${OTHER_CPU[@]}" "$LT" fanout --url http://127.0.0.1:18087 --match "$m" --clients "$clients" --workers 1 \
     --file "$LONG" --token "$TOKEN" --node-pid "$pid" --balls 300 --interval-ms 100 --json \
     >"$OUT/fanout-$clients-$label-$r.json"
   cpu1=$(redis_cpu $ports); pub1=$(publishes $ports); s1=$(date +%s.%N)

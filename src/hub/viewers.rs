@@ -3,9 +3,10 @@
 //! match's hash in Redis (`{prefix}match:ID:viewers`, on a cluster in the match's slot): the
 //! field is the node, the value `COUNT:MILLIS`. No key per connection, no write per connect.
 //!
-//! The total is the sum of the fields reported within [`FRESH_CADENCES`] cadences, so a node
-//! that dies stops counting one cadence after its next report was due; the hash itself expires
-//! when no node reports at all. Each node reads the totals of the matches its clients watch and
+//! The total is the sum of the fields reported within one cadence and a little slack
+//! ([`fresh_for`]), so a node that dies drops out of the totals at most that long after it
+//! died; the hash itself expires when no node reports at all. Report times are the nodes' own
+//! clocks, which are assumed to agree to well within the slack (NTP does). Each node reads the totals of the matches its clients watch and
 //! of those its match list shows, pushes a `viewers` message to its clients when a total
 //! changes (at most once a cadence), and serves the totals in `/api/matches`. Without Redis a
 //! node's own counts are the totals.
@@ -21,9 +22,11 @@ use super::frame::{ws_frame, Frame, OP_TEXT};
 use super::Hubs;
 use crate::redis_link::{RedisConn, RedisLink};
 
-/// A node's field counts while it was reported within this many cadences (its next report is
-/// due after one; the half is slack for a busy node).
-pub const FRESH_CADENCES: f64 = 1.5;
+/// How long a node's field counts after it was written: one cadence (when its next report is
+/// due) and slack for a busy node, a fifth of the cadence or 250 ms, whichever is more.
+pub fn fresh_for(cadence: Duration) -> Duration {
+    cadence + (cadence / 5).max(Duration::from_millis(250))
+}
 /// Matches whose totals one node reads per round, at most: a list of thousands of matches
 /// must not turn into thousands of reads.
 const MOST_READ: usize = 500;
@@ -142,7 +145,7 @@ impl Viewers {
         cadence: Duration,
     ) -> HashMap<i64, u64> {
         let now = chrono::Utc::now().timestamp_millis();
-        let fresh_ms = (cadence.as_millis() as f64 * FRESH_CADENCES) as i64;
+        let fresh_ms = fresh_for(cadence).as_millis() as i64;
         let expire_ms = (cadence.as_millis() as i64 * 3).max(1_000);
         let counts: HashMap<i64, u64> = report.iter().copied().collect();
         let mut matches: Vec<i64> = counts.keys().copied().chain(read.iter().copied()).collect();
