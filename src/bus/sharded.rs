@@ -185,19 +185,24 @@ impl Subscriber {
                 if self.leaving.remove(channel) {
                     return;
                 }
-                // Redis unsubscribed us: the channel's slot moved to another shard.
-                self.link.cluster_events().note_slot_moved();
-                metrics::counter!("crease_bus_sharded_lost_total", "reason" => "slot_moved")
-                    .increment(1);
-                if channel == self.ticker.as_slice() {
-                    self.ticker_confirmed = false;
-                } else if let Some(h) = self
-                    .held
-                    .iter_mut()
-                    .find(|(m, _)| self.link.match_channel(**m).as_bytes() == channel)
-                    .map(|(_, h)| h)
-                {
-                    h.confirmed = false;
+                // Redis unsubscribed us from a channel we still hold: its slot moved to another
+                // shard. One we no longer hold needs nothing.
+                let held = if channel == self.ticker.as_slice() {
+                    std::mem::replace(&mut self.ticker_confirmed, false)
+                } else {
+                    match self
+                        .held
+                        .iter_mut()
+                        .find(|(m, _)| self.link.match_channel(**m).as_bytes() == channel)
+                    {
+                        Some((_, h)) => std::mem::replace(&mut h.confirmed, false),
+                        None => false,
+                    }
+                };
+                if held {
+                    self.link.cluster_events().note_slot_moved();
+                    metrics::counter!("crease_bus_sharded_lost_total", "reason" => "slot_moved")
+                        .increment(1);
                 }
             }
             PushKind::Disconnection => self.lost("a shard's connection was lost"),
@@ -218,6 +223,8 @@ impl Subscriber {
         for h in self.held.values_mut() {
             h.confirmed = false;
         }
+        // Whatever leaving was under way, its answer may never come.
+        self.leaving.clear();
         self.sink.set_live(false);
         metrics::gauge!("crease_bus_subscribed", "bus" => "redis").set(0.0);
     }

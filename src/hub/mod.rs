@@ -139,7 +139,8 @@ impl Hubs {
     ) -> bool {
         let seeded = self.seed_history(conn, hub, ring, since).await;
         if let Some(total) = seeded.then(|| self.viewers.total(conn.match_id)).flatten() {
-            conn.offer(&viewers::viewers_message(conn.match_id, total));
+            // The total was counted before this client came: it is at least this client.
+            conn.offer(&viewers::viewers_message(conn.match_id, total.max(1)));
         }
         seeded
     }
