@@ -100,17 +100,22 @@ pub enum LinkError {
 impl RedisLink {
     /// One Redis at `url`.
     pub fn new(url: &str, prefix: &str, timeout: Duration) -> Result<Self, redis::RedisError> {
-        Ok(Self {
-            client: Client::Single(redis::Client::open(url)?),
+        let client = Client::Single(redis::Client::open(url)?);
+        Ok(Self::on(client, None, prefix, timeout))
+    }
+
+    fn on(client: Client, pushes: Option<ClusterPushes>, prefix: &str, timeout: Duration) -> Self {
+        Self {
+            client,
             conn: RwLock::new(None),
             connecting: tokio::sync::Mutex::new(()),
-            pushes: None,
+            pushes,
             timeout,
             up: AtomicBool::new(false),
             timeouts: AtomicU32::new(0),
             prefix: prefix.to_owned(),
             events: ClusterEvents::default(),
-        })
+        }
     }
 
     /// A Redis Cluster reached through any of `urls` (the rest of its nodes are discovered).
@@ -131,17 +136,12 @@ impl RedisLink {
             .min_retry_wait(20)
             .max_retry_wait(200)
             .build()?;
-        Ok(Self {
-            client: Client::Cluster(client),
-            conn: RwLock::new(None),
-            connecting: tokio::sync::Mutex::new(()),
-            pushes: Some(pushes),
+        Ok(Self::on(
+            Client::Cluster(client),
+            Some(pushes),
+            prefix,
             timeout,
-            up: AtomicBool::new(false),
-            timeouts: AtomicU32::new(0),
-            prefix: prefix.to_owned(),
-            events: ClusterEvents::default(),
-        })
+        ))
     }
 
     /// The client of one Redis, for its pattern subscription; `None` on a cluster.

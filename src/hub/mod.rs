@@ -83,8 +83,7 @@ impl Hubs {
         if let Some(hub) = self.matches.get(&match_id) {
             return hub.clone();
         }
-        let hub = self
-            .matches
+        self.matches
             .entry(match_id)
             .or_insert_with(|| {
                 let (hub, rx) = MatchHub::new(match_id);
@@ -93,8 +92,7 @@ impl Hubs {
                 self.interest.notify_one();
                 hub
             })
-            .clone();
-        hub
+            .clone()
     }
 
     /// Subscribes `conn` to its match; returns the hub and the ring's frames after `since`

@@ -30,6 +30,38 @@ pub async fn shared_cluster() -> String {
     urls
 }
 
+/// How many clients Redis itself holds subscribed to the sharded `channel`, summed over every
+/// node of the cluster that `url` belongs to (`PUBSUB SHARDNUMSUB` answers for one node).
+pub async fn shard_subscribers(url: &str, channel: &str) -> i64 {
+    let (url, channel) = (url.to_owned(), channel.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let conn = |u: &str| {
+            redis::Client::open(u)
+                .expect("redis URL")
+                .get_connection_with_timeout(Duration::from_secs(2))
+                .expect("a cluster node answers")
+        };
+        let nodes: String = redis::cmd("CLUSTER")
+            .arg("NODES")
+            .query(&mut conn(&url))
+            .expect("CLUSTER NODES");
+        nodes
+            .lines()
+            .filter_map(|l| l.split(' ').nth(1)?.split('@').next().map(str::to_owned))
+            .map(|addr| {
+                let (_, n): (String, i64) = redis::cmd("PUBSUB")
+                    .arg("SHARDNUMSUB")
+                    .arg(&channel)
+                    .query(&mut conn(&format!("redis://{addr}")))
+                    .expect("PUBSUB SHARDNUMSUB");
+                n
+            })
+            .sum()
+    })
+    .await
+    .expect("probe")
+}
+
 fn cluster_state(url: &str) -> Option<String> {
     let client = redis::Client::open(url).ok()?;
     let mut c = client

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crease_testkit::redis_cluster::shared_cluster;
+use crease_testkit::redis_cluster::{shard_subscribers, shared_cluster};
 use crease_testkit::wait::eventually;
 
 use crate::support::live_client::LiveClient;
@@ -85,6 +85,7 @@ async fn viewer_counts_on_one_redis_follow_viewers_and_a_dead_node() {
 #[tokio::test]
 async fn a_node_leaves_a_match_channel_a_while_after_its_last_viewer() {
     let cluster = shared_cluster().await;
+    let first = cluster.split(',').next().expect("a node").to_owned();
     let shared = Shared::new(CREASE).await;
     let a = Node::start(
         &shared,
@@ -93,26 +94,29 @@ async fn a_node_leaves_a_match_channel_a_while_after_its_last_viewer() {
     )
     .await;
     let f = a.started_match().await;
-    let channels = || a.metric("crease_bus_sharded_channels", &[]);
+    let channel = format!("{}{{match:{}}}", shared.redis_prefix, f.id);
+    // Redis's own count of the channel's subscribers, and the node's gauge of what it holds.
+    let subscribed = |n: i64| {
+        let (first, channel, a) = (&first, &channel, &a);
+        async move {
+            (shard_subscribers(first, channel).await == n
+                && a.metric("crease_bus_sharded_channels", &[]).await == n as f64)
+                .then_some(())
+        }
+    };
     let mut c = LiveClient::ws(&a.base, f.id, None).await;
     c.next().await;
-    eventually("the node subscribes to the watched match", || async {
-        (channels().await == 1.0).then_some(())
-    })
-    .await;
+    eventually("the node subscribes to the watched match", || subscribed(1)).await;
     c.close().await;
     eventually(
         "the node leaves the channel once the linger is over",
-        || async { (channels().await == 0.0).then_some(()) },
+        || subscribed(0),
     )
     .await;
     // Back again on the next viewer.
     let mut c = LiveClient::sse(&a.base, f.id, None).await;
     c.next().await;
-    eventually("the node subscribes again", || async {
-        (channels().await == 1.0).then_some(())
-    })
-    .await;
+    eventually("the node subscribes again", || subscribed(1)).await;
 }
 
 #[tokio::test]
