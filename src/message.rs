@@ -9,6 +9,8 @@ use crease_domain::live::{BattingLine, BowlingLine, CorrectionNote, InningsState
 use crease_domain::{LiveState, Match, MatchEvent};
 use serde::Serialize;
 
+mod ball_line;
+
 #[derive(Serialize)]
 struct SnapshotBody<'a> {
     match_id: i64,
@@ -53,10 +55,12 @@ struct BallMessage<'a> {
     seq: i64,
     epoch: i64,
     ball: &'a crease_domain::Delivery,
-    line: Line<'a>,
+    line: ball_line::BallLine<'a>,
 }
 
-/// Enough of the state after a ball for a client to update its scoreboard without a snapshot.
+/// Enough of the state after a ball for a client to update its scoreboard without a snapshot:
+/// the scorer's reply to a scoring request (the realtime `ball` message carries the compact
+/// [`ball_line::BallLine`]).
 #[derive(Serialize)]
 pub struct Line<'a> {
     pub status: crease_domain::live::MatchStatus,
@@ -145,7 +149,7 @@ pub fn event_message(
             seq,
             epoch,
             ball,
-            line: line(live),
+            line: ball_line::ball_line(live),
         }),
         MatchEvent::Undo => state_message("undo", match_id, seq, epoch, None, live),
         MatchEvent::Correction(_) => to_bytes(&StateMessage {

@@ -25,10 +25,11 @@ struct Probe {
     line: Option<LineProbe>,
 }
 
+/// A `ball` message's compact line: `sum` and `st` (README, "The ball message").
 #[derive(Deserialize)]
 struct LineProbe {
-    summary: String,
-    status: String,
+    sum: String,
+    st: String,
 }
 
 #[derive(Serialize)]
@@ -86,7 +87,7 @@ pub fn summary_line(msg: &BusMessage) -> Option<Vec<u8>> {
     }
     let probe = serde_json::from_slice::<Probe>(&msg.payload).ok()?;
     let (summary, status) = match probe.line {
-        Some(line) => (line.summary, line.status),
+        Some(line) => (line.sum, line.st),
         None => (
             probe.summary.unwrap_or_default(),
             probe.status.unwrap_or_default(),

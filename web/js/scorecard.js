@@ -192,34 +192,63 @@ export function renderOverrides(root, state) {
   }));
 }
 
+/** Merges a card's line into its list by name: the figures a ball message carries replace
+ * those held, and whatever it leaves out (a dismissal's text) stays. */
 function upsert(list, line) {
   if (!line) return;
   const i = list.findIndex((x) => x.name === line.name);
-  if (i >= 0) list[i] = line;
+  if (i >= 0) Object.assign(list[i], line);
   else list.push(line);
 }
 
+/** Runs per over, to two places, as the server works it out (`per_over`). */
+function perOver(runs, balls, bpo) {
+  return balls ? Math.round(((runs * bpo) / balls) * 100) / 100 : 0;
+}
+
+function batterLine(b) {
+  if (!b) return null;
+  const strike_rate = b.b ? Math.round(((b.r * 100) / b.b) * 100) / 100 : 0;
+  return { name: b.n, runs: b.r, balls: b.b, fours: b['4s'], sixes: b['6s'], strike_rate };
+}
+
+function bowlerLine(b, bpo) {
+  if (!b) return null;
+  return {
+    name: b.n, balls: b.b, overs: b.ov, maidens: b.m, runs: b.r, wickets: b.w,
+    wides: b.wd, noballs: b.nb, dots: b['0s'], economy: perOver(b.r, b.b, bpo),
+  };
+}
+
 /**
- * Folds a `ball` message into the state. Cards of the batters and bowler involved, the score,
- * this over, charts and commentary are exact; a dismissal's text and the partnership are
- * approximated here and made exact by the next snapshot.
+ * Folds a `ball` message into the state. Its `line` is compact (README, "The ball message"):
+ * a field it leaves out has no value (no target, no free hit, nothing due), and the rates are
+ * worked out here. Cards of the batters and bowler involved, the score, this over, charts and
+ * commentary are exact; a dismissal's text and the partnership are approximated here and made
+ * exact by the next snapshot.
  */
 export function applyBall(state, msg) {
   const L = msg.line;
   const b = msg.ball;
+  const bpo = state.balls_per_over || 6;
   Object.assign(state, {
-    status: L.status, summary: L.summary, free_hit: L.free_hit, due: L.due, result: L.result,
-    striker: L.striker ? L.striker.name : null,
-    non_striker: L.non_striker ? L.non_striker.name : null,
-    bowler: L.bowler ? L.bowler.name : null,
+    status: L.st, summary: L.sum, free_hit: !!L.fh, due: L.due || [], result: L.res ?? null,
+    striker: L.s ? L.s.n : null,
+    non_striker: L.ns ? L.ns.n : null,
+    bowler: L.bowl ? L.bowl.n : null,
   });
-  const inn = L.innings && state.innings[L.innings.number - 1];
+  const inn = L.inn && state.innings[L.inn - 1];
   if (inn) {
-    const { number, team, ...figures } = L.innings;
-    Object.assign(inn, figures);
+    const chasing = L.need != null && L.left > 0 && !L.cl;
+    Object.assign(inn, {
+      runs: L.r, wickets: L.w, balls: L.b, overs: L.ov, this_over: L.this || [],
+      target: L.tgt ?? null, runs_needed: L.need ?? null, balls_remaining: L.left ?? null,
+      closed: !!L.cl,
+      run_rate: perOver(L.r, L.b, bpo),
+      required_rate: chasing ? perOver(L.need, L.left, bpo) : null,
+    });
     const ex = b.extras || {};
     const legal = !(ex.wides || ex.noballs);
-    const bpo = state.balls_per_over || 6;
     const over = legal ? Math.floor((inn.balls - 1) / bpo) : Math.floor(inn.balls / bpo);
     for (let i = 0; i <= over; i++) {
       inn.over_runs[i] = inn.over_runs[i] || 0;
@@ -229,9 +258,13 @@ export function applyBall(state, msg) {
     inn.worm[over] = inn.runs;
     for (const k of ['wides', 'noballs', 'byes', 'legbyes', 'penalty']) inn.extras[k] += ex[k] || 0;
     inn.extras.total += b.runs.extras;
-    upsert(inn.batting, L.striker);
-    upsert(inn.batting, L.non_striker);
-    upsert(inn.bowling, L.bowler);
+    for (const line of [batterLine(L.s), batterLine(L.ns)]) {
+      if (line && !inn.batting.some((x) => x.name === line.name)) {
+        Object.assign(line, { dismissal: 'not out', out: false });
+      }
+      upsert(inn.batting, line);
+    }
+    upsert(inn.bowling, bowlerLine(L.bowl, bpo));
     for (const w of b.wickets || []) {
       const out = inn.batting.find((x) => x.name === w.player_out);
       if (out) Object.assign(out, { out: true, dismissal: w.kind });
@@ -243,7 +276,8 @@ export function applyBall(state, msg) {
       if (legal || ex.noballs) p.balls += 1;
     }
   }
-  if (L.commentary) {
-    state.commentary = [...(state.commentary || []), L.commentary].slice(-24);
+  if (L.c) {
+    const line = { innings: L.inn, ball: L.c.at, text: L.c.text };
+    state.commentary = [...(state.commentary || []), line].slice(-24);
   }
 }

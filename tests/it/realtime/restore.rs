@@ -156,7 +156,7 @@ async fn a_restored_database_wins_over_the_history_redis_kept() {
         until_pos(v, stored.epoch, last).await;
         assert_follows(&v.label, &v.received, stored.epoch, last);
         let end = v.received.last().expect("a message");
-        let summary = end.json["line"]["summary"]
+        let summary = end.json["line"]["sum"]
             .as_str()
             .or(end.json["summary"].as_str());
         assert_eq!(summary, truth["summary"].as_str(), "{}", v.label);

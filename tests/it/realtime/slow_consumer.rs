@@ -21,7 +21,7 @@ fn ball_message(match_id: i64, epoch: i64, seq: i64) -> String {
     let commentary =
         "Full and straight, driven firmly back past the bowler for a couple. ".repeat(12);
     format!(
-        r#"{{"type":"ball","match_id":{match_id},"seq":{seq},"epoch":{epoch},"ball":{{"batter":"Hawks 1","non_striker":"Hawks 2","bowler":"Owls 11","runs":{{"batter":2,"extras":0,"total":2}}}},"line":{{"status":"in_progress","summary":"Hawks {seq}/0","commentary":"{commentary}"}}}}"#
+        r#"{{"type":"ball","match_id":{match_id},"seq":{seq},"epoch":{epoch},"ball":{{"batter":"Hawks 1","non_striker":"Hawks 2","bowler":"Owls 11","runs":{{"batter":2,"extras":0,"total":2}}}},"line":{{"st":"in_progress","sum":"Hawks {seq}/0","c":{{"at":"0.1","text":"{commentary}"}}}}}}"#
     )
 }
 
