@@ -49,6 +49,19 @@ pub enum CacheMode {
     NoL1,
 }
 
+/// A feature a client may ask for, which the operator can refuse to every client.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    On,
+    Off,
+}
+
+impl Switch {
+    pub fn on(self) -> bool {
+        self == Self::On
+    }
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct ServeConfig {
     /// Address to listen on; port 0 picks a free one.
@@ -145,6 +158,16 @@ pub struct ServeConfig {
     /// renews it every ten seconds): then another device may take it.
     #[arg(long, env = "CREASE_SCORING_LOCK_SECS", default_value_t = 30)]
     pub scoring_lock_secs: u64,
+
+    /// permessage-deflate for WebSocket clients that offer it (browsers do): each message is
+    /// compressed once per node and the same frame goes to every such client.
+    #[arg(long, value_enum, env = "CREASE_WS_DEFLATE", default_value = "on")]
+    pub ws_deflate: Switch,
+
+    /// A gzip SSE stream for clients that send `Accept-Encoding: gzip`, made of events
+    /// compressed once per node.
+    #[arg(long, value_enum, env = "CREASE_SSE_GZIP", default_value = "on")]
+    pub sse_gzip: Switch,
 }
 
 impl ServeConfig {
@@ -212,6 +235,8 @@ impl ServeConfig {
             write_timeout_ms: 30_000,
             engine_idle_secs: 1_800,
             scoring_lock_secs: 30,
+            ws_deflate: Switch::On,
+            sse_gzip: Switch::On,
         }
     }
 }

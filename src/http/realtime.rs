@@ -111,12 +111,26 @@ async fn websocket(
         ));
     };
     let since = since_of(&q, headers)?;
+    let deflate = state
+        .config
+        .ws_deflate
+        .on()
+        .then(|| {
+            ws_proto::negotiate_deflate(
+                headers
+                    .get_all(header::SEC_WEBSOCKET_EXTENSIONS)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok()),
+            )
+        })
+        .flatten();
     require_match(&state, id).await?;
     let Some(on_upgrade) = req.extensions_mut().remove::<hyper::upgrade::OnUpgrade>() else {
         return Err(ApiError::Internal("connection cannot be upgraded".into()));
     };
     let hubs = state.hubs.clone();
     let slot = peer.map(|Extension(p)| p.hold());
+    let compress = deflate.is_some();
     state.shutdown.spawn(async move {
         let upgraded = match on_upgrade.await {
             Ok(u) => u,
@@ -128,7 +142,7 @@ async fn websocket(
         match upgraded.downcast::<TokioIo<EdgeIo>>() {
             Ok(parts) => {
                 let stream = parts.io.into_inner().into_inner();
-                ws::run(hubs, id, since, stream, parts.read_buf, slot).await
+                ws::run(hubs, id, since, stream, parts.read_buf, compress, slot).await
             }
             Err(_) => tracing::error!("upgraded connection is not a TCP stream"),
         }
@@ -142,12 +156,42 @@ async fn websocket(
         HeaderValue::from_str(&ws_proto::accept_key(&key))
             .map_err(|_| ApiError::Internal("accept key".into()))?,
     );
+    if let Some(answer) = deflate.and_then(|a| HeaderValue::from_str(&a).ok()) {
+        h.insert(header::SEC_WEBSOCKET_EXTENSIONS, answer);
+    }
     Ok(res)
 }
 
-fn sse_response(body: Body) -> Response {
+/// Whether the client takes gzip (`Accept-Encoding`, a `q` of 0 refusing it) and the node
+/// offers it.
+fn sse_gzip(state: &AppState, headers: &HeaderMap) -> bool {
+    state.config.sse_gzip.on()
+        && headers
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|coding| {
+                let mut parts = coding.split(';').map(str::trim);
+                let named = parts.next().is_some_and(|c| c.eq_ignore_ascii_case("gzip"));
+                let refused = parts.any(|p| {
+                    p.split_once('=').is_some_and(|(k, v)| {
+                        k.trim().eq_ignore_ascii_case("q")
+                            && v.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
+                    })
+                });
+                named && !refused
+            })
+}
+
+fn sse_response(body: Body, gzip: bool) -> Response {
     let mut res = body.into_response();
     let h = res.headers_mut();
+    if gzip {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    // A cache or proxy must not hand one client's encoding to another.
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/event-stream"),
@@ -171,14 +215,16 @@ async fn event_stream(
     state.origins.check(&headers)?;
     let since = since_of(&q, &headers)?;
     require_match(&state, id).await?;
+    let gzip = sse_gzip(&state, &headers);
     let stream = sse::match_stream(
         state.hubs.clone(),
         id,
         since,
+        gzip,
         peer.map(|Extension(p)| p.hold()),
     )
     .await;
-    Ok(sse_response(Body::from_stream(stream)))
+    Ok(sse_response(Body::from_stream(stream), gzip))
 }
 
 async fn ticker(
@@ -187,8 +233,13 @@ async fn ticker(
     peer: Option<Extension<Peer>>,
 ) -> Result<Response, ApiError> {
     state.origins.check(&headers)?;
-    Ok(sse_response(Body::from_stream(sse::ticker_stream(
-        state.hubs.clone(),
-        peer.map(|Extension(p)| p.hold()),
-    ))))
+    let gzip = sse_gzip(&state, &headers);
+    Ok(sse_response(
+        Body::from_stream(sse::ticker_stream(
+            state.hubs.clone(),
+            gzip,
+            peer.map(|Extension(p)| p.hold()),
+        )),
+        gzip,
+    ))
 }

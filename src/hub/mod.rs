@@ -7,6 +7,7 @@
 //! before any `.await`.
 
 pub mod conn;
+pub mod deflate;
 pub mod frame;
 pub mod frame_budget;
 pub mod hints;

@@ -15,7 +15,7 @@ pub struct Ring {
 }
 
 fn size(frame: &Frame) -> usize {
-    frame.ws.len() + frame.sse.len()
+    frame.ws.len() + frame.sse.len() + frame.ws_deflated.len() + frame.sse_gzip.len()
 }
 
 fn held(added: usize, removed: usize) {

@@ -42,6 +42,7 @@ pub async fn run(
     since: Option<super::Resume>,
     stream: TcpStream,
     already_read: Bytes,
+    deflate: bool,
     slot: impl Send + 'static,
 ) {
     let conn_id = hubs.next_conn_id();
@@ -53,7 +54,10 @@ pub async fn run(
         let conn = Arc::new(Conn::new(
             conn_id,
             match_id,
-            Transport::Ws(stream.clone()),
+            Transport::Ws {
+                stream: stream.clone(),
+                deflate,
+            },
             hubs.now_secs(),
         ));
         let (hub, ring) = hubs.attach(&conn, since);
@@ -181,7 +185,7 @@ fn read_some(
 
 fn handle_frames(pending: &mut Vec<u8>, incoming: &mut Incoming, conn: &Conn) -> Read {
     loop {
-        let outcome = parse(pending).and_then(|parsed| {
+        let outcome = parse(pending, conn.deflate()).and_then(|parsed| {
             let Some((frame, used)) = parsed else {
                 return Ok(None);
             };
@@ -199,8 +203,9 @@ fn handle_frames(pending: &mut Vec<u8>, incoming: &mut Incoming, conn: &Conn) ->
                 ClientFrame::Data {
                     opcode,
                     fin,
+                    compressed,
                     payload,
-                } => incoming.message.push(opcode, fin, payload)?,
+                } => incoming.message.push(opcode, fin, compressed, payload)?,
                 ClientFrame::Close(code) => {
                     // RFC 6455 §5.5.1: echo the code the client gave, else close normally.
                     conn.close_with(ws_close(code.unwrap_or(1000), ""));

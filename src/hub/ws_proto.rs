@@ -12,10 +12,12 @@ pub enum ClientFrame {
     Pong,
     /// A valid close code (absent if the payload was empty).
     Close(Option<u16>),
-    /// A text, binary or continuation frame, unmasked.
+    /// A text, binary or continuation frame, unmasked; `compressed` (RSV1) on the first frame
+    /// of a permessage-deflate message.
     Data {
         opcode: u8,
         fin: bool,
+        compressed: bool,
         payload: Vec<u8>,
     },
 }
@@ -44,13 +46,15 @@ impl ProtoError {
 }
 
 /// Parses one frame from the start of `buf`: `Ok(None)` if more bytes are needed, else the
-/// frame and how many bytes it took.
-pub fn parse(buf: &[u8]) -> Result<Option<(ClientFrame, usize)>, ProtoError> {
+/// frame and how many bytes it took. `deflate`: the connection negotiated permessage-deflate,
+/// which gives RSV1 its meaning.
+pub fn parse(buf: &[u8], deflate: bool) -> Result<Option<(ClientFrame, usize)>, ProtoError> {
     if buf.len() < 2 {
         return Ok(None);
     }
     let (b0, b1) = (buf[0], buf[1]);
-    if b0 & 0x70 != 0 {
+    let compressed = deflate && b0 & 0x70 == 0x40;
+    if b0 & 0x70 != 0 && !compressed {
         return Err(ProtoError::Protocol("reserved bits set"));
     }
     if b1 & 0x80 == 0 {
@@ -84,6 +88,12 @@ pub fn parse(buf: &[u8]) -> Result<Option<(ClientFrame, usize)>, ProtoError> {
             "control frames are short and unfragmented",
         ));
     }
+    // RFC 7692 §6.1: RSV1 marks a message's first frame; control frames are never compressed.
+    if compressed && (is_control || opcode == 0x0) {
+        return Err(ProtoError::Protocol(
+            "RSV1 set on a frame that cannot carry it",
+        ));
+    }
     // Before the opcode's meaning: an oversized message is refused for its size (1009) before
     // any of it is read, whatever its type.
     if len > MAX_CLIENT_PAYLOAD as u64 {
@@ -110,6 +120,7 @@ pub fn parse(buf: &[u8]) -> Result<Option<(ClientFrame, usize)>, ProtoError> {
         _ => ClientFrame::Data {
             opcode,
             fin,
+            compressed,
             payload,
         },
     };
@@ -148,10 +159,18 @@ fn sendable_close_code(code: u16) -> bool {
 pub struct Reassembly {
     /// Text received so far of a fragmented message; `None` between messages.
     text: Option<Vec<u8>>,
+    /// The message in progress is compressed: its text is checked once inflated, at its end.
+    compressed: bool,
 }
 
 impl Reassembly {
-    pub fn push(&mut self, opcode: u8, fin: bool, payload: Vec<u8>) -> Result<(), ProtoError> {
+    pub fn push(
+        &mut self,
+        opcode: u8,
+        fin: bool,
+        compressed: bool,
+        payload: Vec<u8>,
+    ) -> Result<(), ProtoError> {
         match (opcode, self.text.as_mut()) {
             (0x1 | 0x2, Some(_)) => Err(ProtoError::Protocol(
                 "a new message before the last one ended",
@@ -159,6 +178,7 @@ impl Reassembly {
             (0x2, None) => Err(ProtoError::Unsupported("binary messages are not accepted")),
             (0x1, None) => {
                 self.text = Some(payload);
+                self.compressed = compressed;
                 self.check(fin)
             }
             (_, Some(text)) => {
@@ -173,8 +193,27 @@ impl Reassembly {
         }
     }
 
-    /// Fails as soon as the bytes so far cannot begin valid UTF-8, not only at the end.
+    /// Fails as soon as the bytes so far cannot begin valid UTF-8, not only at the end (a
+    /// compressed message: once inflated, at the end, within the same bound).
     fn check(&mut self, fin: bool) -> Result<(), ProtoError> {
+        if self.compressed {
+            if !fin {
+                return Ok(());
+            }
+            let compressed = self.text.take().unwrap_or_default();
+            let text =
+                super::deflate::inflate_message(&compressed, MAX_CLIENT_PAYLOAD).map_err(|e| {
+                    match e {
+                        super::deflate::InflateError::TooBig => ProtoError::TooBig,
+                        super::deflate::InflateError::Corrupt => {
+                            ProtoError::Protocol("compressed data does not inflate")
+                        }
+                    }
+                })?;
+            return std::str::from_utf8(&text)
+                .map(|_| ())
+                .map_err(|_| ProtoError::InvalidUtf8);
+        }
         let text = self.text.as_deref().unwrap_or_default();
         match std::str::from_utf8(text) {
             Ok(_) => {}
@@ -187,6 +226,69 @@ impl Reassembly {
         }
         Ok(())
     }
+}
+
+/// The `Sec-WebSocket-Extensions` answer to a client's offers (every value of the header):
+/// permessage-deflate with no context taken over in either direction, if an offer allows it,
+/// so that one compressed frame serves every client (RFC 7692 §7.1). An offer that limits the
+/// server's window below 32 KiB, or says what this server does not know, is passed over.
+pub fn negotiate_deflate<'a>(offers: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    offers
+        .into_iter()
+        .flat_map(|h| h.split(','))
+        .find_map(deflate_answer)
+}
+
+fn deflate_answer(offer: &str) -> Option<String> {
+    let mut parts = offer.split(';').map(str::trim);
+    if !parts.next()?.eq_ignore_ascii_case("permessage-deflate") {
+        return None;
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let mut server_window = false;
+    for part in parts {
+        let (name, value) = match part.split_once('=') {
+            Some((n, v)) => (
+                n.trim().to_ascii_lowercase(),
+                Some(v.trim().trim_matches('"')),
+            ),
+            None => (part.to_ascii_lowercase(), None),
+        };
+        // §7.1: an offer naming a parameter twice is declined.
+        if seen.contains(&name) {
+            return None;
+        }
+        let ok = match (name.as_str(), value) {
+            ("server_no_context_takeover" | "client_no_context_takeover", None) => true,
+            ("client_max_window_bits", None) => true,
+            // Any window of the client's: each of its messages is inflated alone.
+            ("client_max_window_bits", Some(v)) => window_bits(v).is_some(),
+            ("server_max_window_bits", Some(v)) => {
+                server_window = true;
+                window_bits(v) == Some(15)
+            }
+            _ => false,
+        };
+        if !ok {
+            return None;
+        }
+        seen.push(name);
+    }
+    let mut answer =
+        String::from("permessage-deflate; server_no_context_takeover; client_no_context_takeover");
+    if server_window {
+        // §7.1.2.1: an offer's server_max_window_bits is answered with a value no larger.
+        answer.push_str("; server_max_window_bits=15");
+    }
+    Some(answer)
+}
+
+/// A window size as RFC 7692 spells it: 8 to 15, no leading zero.
+fn window_bits(v: &str) -> Option<u8> {
+    if v.starts_with('0') || v.len() > 2 {
+        return None;
+    }
+    v.parse().ok().filter(|n| (8..=15).contains(n))
 }
 
 /// `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key` (RFC 6455 §4.2.2).
@@ -214,48 +316,58 @@ mod tests {
     fn reads_pings_closes_and_data() {
         let ping = masked(0x89, b"hey");
         assert_eq!(
-            parse(&ping),
+            parse(&ping, false),
             Ok(Some((ClientFrame::Ping(b"hey".to_vec()), ping.len())))
         );
         let close = masked(0x88, &1000u16.to_be_bytes());
         assert_eq!(
-            parse(&close),
+            parse(&close, false),
             Ok(Some((ClientFrame::Close(Some(1000)), close.len())))
         );
         let text = masked(0x81, b"{}");
         let data = ClientFrame::Data {
             opcode: 1,
             fin: true,
+            compressed: false,
             payload: b"{}".to_vec(),
         };
-        assert_eq!(parse(&text), Ok(Some((data, text.len()))));
-        assert_eq!(parse(&text[..3]), Ok(None), "waits for the rest");
+        assert_eq!(parse(&text, false), Ok(Some((data, text.len()))));
+        assert_eq!(parse(&text[..3], false), Ok(None), "waits for the rest");
     }
 
     #[test]
     fn refuses_what_clients_may_not_send() {
         assert!(
             matches!(
-                parse(&[0x81, 0x02, b'h', b'i']),
+                parse(&[0x81, 0x02, b'h', b'i'], false),
                 Err(ProtoError::Protocol(_))
             ),
             "unmasked"
         );
         assert!(
-            matches!(parse(&masked(0xC1, b"x")), Err(ProtoError::Protocol(_))),
+            matches!(
+                parse(&masked(0xC1, b"x"), false),
+                Err(ProtoError::Protocol(_))
+            ),
             "rsv bits"
         );
         assert!(
-            matches!(parse(&masked(0x83, b"x")), Err(ProtoError::Protocol(_))),
+            matches!(
+                parse(&masked(0x83, b"x"), false),
+                Err(ProtoError::Protocol(_))
+            ),
             "opcode 3"
         );
         assert!(
-            matches!(parse(&masked(0x09, b"x")), Err(ProtoError::Protocol(_))),
+            matches!(
+                parse(&masked(0x09, b"x"), false),
+                Err(ProtoError::Protocol(_))
+            ),
             "fragmented ping"
         );
         let mut big = vec![0x82, 0x80 | 127];
         big.extend_from_slice(&(1u64 << 40).to_be_bytes());
-        assert_eq!(parse(&big), Err(ProtoError::TooBig));
+        assert_eq!(parse(&big, false), Err(ProtoError::TooBig));
     }
 
     #[test]
@@ -263,21 +375,21 @@ mod tests {
         for code in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535] {
             let close = masked(0x88, &code.to_be_bytes());
             assert!(
-                matches!(parse(&close), Err(ProtoError::Protocol(_))),
+                matches!(parse(&close, false), Err(ProtoError::Protocol(_))),
                 "code {code}"
             );
         }
         for code in [1000u16, 1001, 1003, 1007, 1011, 1012, 3000, 4999] {
             let close = masked(0x88, &code.to_be_bytes());
             assert_eq!(
-                parse(&close),
+                parse(&close, false),
                 Ok(Some((ClientFrame::Close(Some(code)), close.len())))
             );
         }
         let mut bad_reason = 1000u16.to_be_bytes().to_vec();
         bad_reason.extend_from_slice(&[0xC3, 0x28]);
         assert_eq!(
-            parse(&masked(0x88, &bad_reason)),
+            parse(&masked(0x88, &bad_reason), false),
             Err(ProtoError::InvalidUtf8)
         );
     }
@@ -285,41 +397,145 @@ mod tests {
     #[test]
     fn reassembles_text_and_refuses_what_breaks_a_message() {
         let mut m = Reassembly::default();
-        assert_eq!(m.push(1, true, "six runs".into()), Ok(()));
+        assert_eq!(m.push(1, true, false, "six runs".into()), Ok(()));
         // "é" split across two fragments is valid text.
-        assert_eq!(m.push(1, false, vec![b'a', 0xC3]), Ok(()));
-        assert_eq!(m.push(0, true, vec![0xA9]), Ok(()));
+        assert_eq!(m.push(1, false, false, vec![b'a', 0xC3]), Ok(()));
+        assert_eq!(m.push(0, true, false, vec![0xA9]), Ok(()));
 
         let mut m = Reassembly::default();
         assert_eq!(
-            m.push(1, true, vec![0xC3, 0x28]),
+            m.push(1, true, false, vec![0xC3, 0x28]),
             Err(ProtoError::InvalidUtf8)
         );
         let mut m = Reassembly::default();
         assert_eq!(
-            m.push(1, false, vec![0xFF]),
+            m.push(1, false, false, vec![0xFF]),
             Err(ProtoError::InvalidUtf8),
             "fails before the message ends"
         );
         let mut m = Reassembly::default();
         assert!(matches!(
-            m.push(0, true, b"x".to_vec()),
+            m.push(0, true, false, b"x".to_vec()),
             Err(ProtoError::Protocol(_))
         ));
         let mut m = Reassembly::default();
-        assert_eq!(m.push(1, false, b"x".to_vec()), Ok(()));
+        assert_eq!(m.push(1, false, false, b"x".to_vec()), Ok(()));
         assert!(matches!(
-            m.push(1, true, b"y".to_vec()),
+            m.push(1, true, false, b"y".to_vec()),
             Err(ProtoError::Protocol(_))
         ));
         let mut m = Reassembly::default();
         assert!(matches!(
-            m.push(2, true, b"x".to_vec()),
+            m.push(2, true, false, b"x".to_vec()),
             Err(ProtoError::Unsupported(_))
         ));
         let mut m = Reassembly::default();
-        assert_eq!(m.push(1, false, vec![b'x'; MAX_CLIENT_PAYLOAD]), Ok(()));
-        assert_eq!(m.push(0, true, b"x".to_vec()), Err(ProtoError::TooBig));
+        assert_eq!(
+            m.push(1, false, false, vec![b'x'; MAX_CLIENT_PAYLOAD]),
+            Ok(())
+        );
+        assert_eq!(
+            m.push(0, true, false, b"x".to_vec()),
+            Err(ProtoError::TooBig)
+        );
+    }
+
+    #[test]
+    fn reads_compressed_messages_only_where_negotiated() {
+        let z =
+            crate::hub::deflate::permessage(&b"{\"hello\":1}".repeat(10)).expect("compressible");
+        let frame = masked(0xC1, &z);
+        assert!(
+            matches!(parse(&frame, false), Err(ProtoError::Protocol(_))),
+            "RSV1 without the extension"
+        );
+        let Ok(Some((
+            ClientFrame::Data {
+                compressed,
+                payload,
+                ..
+            },
+            _,
+        ))) = parse(&frame, true)
+        else {
+            panic!("a compressed text frame");
+        };
+        assert!(compressed);
+        let mut m = Reassembly::default();
+        assert_eq!(m.push(1, true, true, payload), Ok(()));
+        assert!(
+            matches!(
+                parse(&masked(0xC9, b"x"), true),
+                Err(ProtoError::Protocol(_))
+            ),
+            "a compressed ping"
+        );
+        assert!(
+            matches!(
+                parse(&masked(0xC0, b"x"), true),
+                Err(ProtoError::Protocol(_))
+            ),
+            "RSV1 on a continuation"
+        );
+        let mut m = Reassembly::default();
+        assert_eq!(
+            m.push(1, true, true, vec![0xff, 0xff, 0xff]),
+            Err(ProtoError::Protocol("compressed data does not inflate"))
+        );
+        // A small message that inflates past the limit is refused for its size.
+        let bomb = crate::hub::deflate::permessage(&vec![b'a'; MAX_CLIENT_PAYLOAD * 4]).expect("z");
+        assert!(bomb.len() < 125);
+        let mut m = Reassembly::default();
+        assert_eq!(m.push(1, true, true, bomb), Err(ProtoError::TooBig));
+        let bad_utf8 = crate::hub::deflate::permessage(&[0xC3; 200]).expect("z");
+        let mut m = Reassembly::default();
+        assert_eq!(
+            m.push(1, true, true, bad_utf8),
+            Err(ProtoError::InvalidUtf8)
+        );
+    }
+
+    #[test]
+    fn negotiates_deflate_only_on_terms_that_let_frames_be_shared() {
+        const PLAIN: &str =
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
+        // What Chromium and Firefox send.
+        assert_eq!(
+            negotiate_deflate(["permessage-deflate; client_max_window_bits"]).as_deref(),
+            Some(PLAIN)
+        );
+        assert_eq!(negotiate_deflate([]), None);
+        assert_eq!(negotiate_deflate(["x-webkit-deflate-frame"]), None);
+        assert_eq!(
+            negotiate_deflate(["permessage-deflate; server_max_window_bits=10"]),
+            None,
+            "a smaller window than the shared frames use"
+        );
+        assert_eq!(
+            negotiate_deflate([
+                "permessage-deflate; server_max_window_bits=10, permessage-deflate"
+            ])
+            .as_deref(),
+            Some(PLAIN),
+            "the next offer is taken"
+        );
+        assert_eq!(
+            negotiate_deflate(["permessage-deflate; server_max_window_bits=15"]).as_deref(),
+            Some("permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=15")
+        );
+        for bad in [
+            "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+            "permessage-deflate; client_max_window_bits=7",
+            "permessage-deflate; client_max_window_bits=015",
+            "permessage-deflate; mystery",
+            "permessage-deflate; server_no_context_takeover=1",
+        ] {
+            assert_eq!(negotiate_deflate([bad]), None, "{bad}");
+        }
+        assert_eq!(
+            negotiate_deflate(["permessage-deflate; client_max_window_bits=\"12\""]).as_deref(),
+            Some(PLAIN)
+        );
     }
 
     #[test]

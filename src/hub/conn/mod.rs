@@ -31,8 +31,13 @@ const LAG_WINDOW: Duration = Duration::from_secs(30);
 const MAX_IOVECS: usize = 64;
 
 pub enum Transport {
-    Ws(Arc<TcpStream>),
-    Sse,
+    /// `deflate`: the client negotiated permessage-deflate, and gets the compressed frames.
+    Ws {
+        stream: Arc<TcpStream>,
+        deflate: bool,
+    },
+    /// `gzip`: the response is a gzip stream, and the queue holds gzip segments.
+    Sse { gzip: bool },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,7 +119,17 @@ impl Conn {
     }
 
     pub fn is_ws(&self) -> bool {
-        matches!(self.transport, Transport::Ws(_))
+        matches!(self.transport, Transport::Ws { .. })
+    }
+
+    /// Whether the SSE body is a gzip stream.
+    pub fn gzip(&self) -> bool {
+        matches!(self.transport, Transport::Sse { gzip: true })
+    }
+
+    /// Whether the client negotiated permessage-deflate.
+    pub fn deflate(&self) -> bool {
+        matches!(self.transport, Transport::Ws { deflate: true, .. })
     }
 
     pub fn heard(&self, now_secs: u64) {
@@ -131,8 +146,20 @@ impl Conn {
 
     fn bytes_of<'f>(&self, frame: &'f Frame) -> &'f Bytes {
         match self.transport {
-            Transport::Ws(_) => &frame.ws,
-            Transport::Sse => &frame.sse,
+            Transport::Ws { deflate: true, .. } if !frame.ws_deflated.is_empty() => {
+                &frame.ws_deflated
+            }
+            Transport::Ws { .. } => &frame.ws,
+            Transport::Sse { gzip: true } => &frame.sse_gzip,
+            Transport::Sse { gzip: false } => &frame.sse,
+        }
+    }
+
+    /// A last frame given in its plain form, as this connection sends it.
+    fn as_sent(&self, plain: Bytes) -> Bytes {
+        match self.transport {
+            Transport::Sse { gzip: true } => super::deflate::Segment::encode(&plain),
+            _ => plain,
         }
     }
 
@@ -157,7 +184,7 @@ impl Conn {
         }
         let bytes = self.bytes_of(frame);
         let mut written = 0;
-        if let (Transport::Ws(stream), false, true) =
+        if let (Transport::Ws { stream, .. }, false, true) =
             (&self.transport, g.seeding, g.queue.is_empty())
         {
             // The common case, an up-to-date client: one write straight from the shared frame,
@@ -221,6 +248,8 @@ impl Conn {
                 epoch: q.epoch,
                 kind: q.kind,
                 ws: q.bytes.clone(),
+                ws_deflated: q.bytes.clone(),
+                sse_gzip: q.bytes.clone(),
                 sse: q.bytes,
             };
             outcome = self.offer(&frame);
@@ -262,8 +291,10 @@ impl Conn {
         if again {
             // Centrifugo's 3008 "slow", in the 4000s range the protocol leaves to applications.
             let last = match self.transport {
-                Transport::Ws(_) => super::frame::ws_close(4008, "too slow"),
-                Transport::Sse => Bytes::from_static(b": closed: too slow, reconnect\n\n"),
+                Transport::Ws { .. } => super::frame::ws_close(4008, "too slow"),
+                Transport::Sse { .. } => {
+                    self.as_sent(Bytes::from_static(b": closed: too slow, reconnect\n\n"))
+                }
             };
             push_last(g, last);
             metrics::counter!("crease_slow_closes_total").increment(1);
@@ -277,7 +308,7 @@ impl Conn {
 
     /// Writes what it can now (WebSocket) or hands the queue to the body (SSE); checks bounds.
     fn push_out(&self, mut g: MutexGuard<'_, Inner>) -> Outcome {
-        if let Transport::Ws(stream) = &self.transport {
+        if let Transport::Ws { stream, .. } = &self.transport {
             write::queue(stream, &mut g);
         }
         let over = g.queue.len() > MAX_QUEUED_FRAMES || g.queued_bytes > MAX_QUEUED_BYTES;
@@ -298,14 +329,16 @@ impl Conn {
     /// Returns whether a backlog remains.
     pub fn flush(&self) -> bool {
         let mut g = self.lock();
-        if let Transport::Ws(stream) = &self.transport {
+        if let Transport::Ws { stream, .. } = &self.transport {
             write::queue(stream, &mut g);
         }
         !g.queue.is_empty() && !g.dead
     }
 
-    /// Queues a last frame (a WebSocket close, or a final SSE event) and accepts nothing after.
+    /// Queues a last frame (a WebSocket close, or a final SSE event, plain) and accepts nothing
+    /// after.
     pub fn close_with(&self, last: Bytes) {
+        let last = self.as_sent(last);
         let mut g = self.lock();
         if g.closing || g.dead {
             return;

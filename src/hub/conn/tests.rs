@@ -7,7 +7,7 @@ mod lag {
 
     #[test]
     fn a_lagging_client_is_resumed_from_what_it_was_sent() {
-        let conn = Conn::new(1, 1, Transport::Sse, 0);
+        let conn = Conn::new(1, 1, Transport::Sse { gzip: false }, 0);
         conn.finish_seeding((1, 0), Vec::new());
         for seq in 1..=3 {
             conn.offer(&delta(seq));
@@ -37,7 +37,7 @@ mod epochs {
 
     #[test]
     fn a_newer_epoch_replaces_the_state_and_an_older_one_is_dropped() {
-        let conn = Conn::new(1, 1, Transport::Sse, 0);
+        let conn = Conn::new(1, 1, Transport::Sse { gzip: false }, 0);
         conn.finish_seeding((-1, -1), vec![frame(FrameKind::Snapshot, 1, 30)]);
         conn.pop().expect("the first snapshot");
         // A restored history: seq 5 of a newer epoch is later than seq 30 of the old one.

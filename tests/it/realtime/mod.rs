@@ -3,6 +3,7 @@
 //! clients hold WebSocket and SSE connections to them.
 
 mod abuse;
+mod compression;
 mod fanout;
 mod limits;
 mod redis_cut;

@@ -461,11 +461,29 @@ impl RawWs {
         Self::handshake(stream, host, match_id).await
     }
 
-    async fn handshake(mut stream: TcpStream, host: &str, match_id: i64) -> RawWs {
+    async fn handshake(stream: TcpStream, host: &str, match_id: i64) -> RawWs {
+        Self::handshake_with(stream, host, match_id, "").await.0
+    }
+
+    /// Connects offering `extensions` (a `Sec-WebSocket-Extensions` value); returns the
+    /// client and the response head.
+    pub async fn connect_offering(base: &str, match_id: i64, extensions: &str) -> (RawWs, String) {
+        let host = base.trim_start_matches("http://");
+        let stream = TcpStream::connect(host).await.expect("connect");
+        let line = format!("Sec-WebSocket-Extensions: {extensions}\r\n");
+        Self::handshake_with(stream, host, match_id, &line).await
+    }
+
+    async fn handshake_with(
+        mut stream: TcpStream,
+        host: &str,
+        match_id: i64,
+        extra: &str,
+    ) -> (RawWs, String) {
         let req = format!(
             "GET /api/matches/{match_id}/ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n\
              Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-             Sec-WebSocket-Version: 13\r\n\r\n"
+             Sec-WebSocket-Version: 13\r\n{extra}\r\n"
         );
         stream.write_all(req.as_bytes()).await.expect("handshake");
         let mut raw = RawWs {
@@ -474,7 +492,37 @@ impl RawWs {
         };
         let head = raw.read_until_headers().await;
         assert!(head.starts_with("HTTP/1.1 101"), "no upgrade: {head}");
-        raw
+        (raw, head)
+    }
+
+    /// The next whole server frame: its first byte (FIN, RSV bits, opcode) and payload, and
+    /// its size on the wire; `None` once the socket ends.
+    pub async fn next_frame(&mut self) -> Option<(u8, Vec<u8>, usize)> {
+        loop {
+            if self.buf.len() >= 2 {
+                let (len, at) = match self.buf[1] & 0x7F {
+                    126 if self.buf.len() >= 4 => {
+                        (u16::from_be_bytes([self.buf[2], self.buf[3]]) as usize, 4)
+                    }
+                    127 if self.buf.len() >= 10 => {
+                        let mut b = [0u8; 8];
+                        b.copy_from_slice(&self.buf[2..10]);
+                        (u64::from_be_bytes(b) as usize, 10)
+                    }
+                    126 | 127 => (usize::MAX, 0),
+                    n => (n as usize, 2),
+                };
+                if len != usize::MAX && self.buf.len() >= at + len {
+                    let b0 = self.buf[0];
+                    let payload = self.buf[at..at + len].to_vec();
+                    self.buf.drain(..at + len);
+                    return Some((b0, payload, at + len));
+                }
+            }
+            if !self.fill().await {
+                return None;
+            }
+        }
     }
 
     async fn fill(&mut self) -> bool {
