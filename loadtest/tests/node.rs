@@ -5,15 +5,20 @@ mod common;
 
 use common::{loadtest, report, spawn_node, u, ADMIN_TOKEN};
 
-async fn fanout_accounts_for_every_message(workers: &str, sse_share: &str) {
+async fn fanout_accounts_for_every_message(
+    workers: &str,
+    sse_share: &str,
+    compress: bool,
+) -> serde_json::Value {
     let node = spawn_node(150).await;
     let pid = std::process::id().to_string();
-    let out = loadtest(&[
+    let match_id = node.match_id.to_string();
+    let mut args = vec![
         "fanout",
         "--url",
         &node.url,
         "--match",
-        &node.match_id.to_string(),
+        &match_id,
         "--clients",
         "100",
         "--balls",
@@ -33,9 +38,11 @@ async fn fanout_accounts_for_every_message(workers: &str, sse_share: &str) {
         "--drain-secs",
         "20",
         "--json",
-    ])
-    .await;
-    let r = report(&out);
+    ];
+    if compress {
+        args.push("--compress");
+    }
+    let r = report(&loadtest(&args).await);
     assert_eq!(u(&r, "clients"), 100, "{r}");
     assert_eq!(u(&r, "connected"), 100, "{r}");
     assert_eq!(u(&r, "failed"), 0, "{r}");
@@ -49,16 +56,36 @@ async fn fanout_accounts_for_every_message(workers: &str, sse_share: &str) {
     assert_eq!(r["latency"]["count"].as_u64(), Some(5_000), "{r}");
     assert!(r["node_cpu_us_per_msg"].as_f64().is_some(), "{r}");
     assert!(u(&r, "generator_cpu_us") > 0, "{r}");
+    r
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fanout_over_websocket_in_one_process() {
-    fanout_accounts_for_every_message("1", "0").await;
+    fanout_accounts_for_every_message("1", "0", false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fanout_over_websocket_and_sse_in_two_workers() {
-    fanout_accounts_for_every_message("2", "0.3").await;
+    fanout_accounts_for_every_message("2", "0.3", false).await;
+}
+
+/// With `--compress` every client is compressed (deflate on WebSocket, gzip on SSE), every
+/// message still arrives, and the bytes on the wire per message are fewer than plain ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compressed_clients_account_for_every_message_in_fewer_bytes() {
+    for sse_share in ["0", "1"] {
+        let plain = fanout_accounts_for_every_message("1", sse_share, false).await;
+        let z = fanout_accounts_for_every_message("1", sse_share, true).await;
+        assert_eq!(u(&plain, "compressed"), 0, "{plain}");
+        assert_eq!(u(&z, "compressed"), 100, "{z}");
+        let bytes = |r: &serde_json::Value| r["wire_bytes_per_msg"].as_f64().expect("wire bytes");
+        assert!(
+            bytes(&z) < bytes(&plain) * 0.8,
+            "SSE share {sse_share}: {} compressed against {} plain",
+            bytes(&z),
+            bytes(&plain)
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::io::Write;
+
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
@@ -31,6 +33,8 @@ pub enum Transport {
 pub struct Shared {
     pub match_id: i64,
     pub balls: usize,
+    /// Offer permessage-deflate, accept gzip.
+    pub compress: bool,
     /// The shard's time zero (mono ns); receipts are µs after it.
     pub epoch_ns: u64,
     pub seeded: AtomicUsize,
@@ -47,6 +51,8 @@ pub struct Outcome {
     pub transport: Transport,
     /// µs from the start of connecting to the snapshot; `None` if it never came.
     pub connect_us: Option<u64>,
+    /// The node compressed this connection.
+    pub compressed: bool,
     pub tracker: Tracker,
     pub error: Option<String>,
 }
@@ -58,17 +64,23 @@ struct Run<'a> {
     connect_us: Option<u64>,
     last_seq: watch::Receiver<Option<i64>>,
     done: bool,
+    compressed: bool,
 }
 
 impl Run<'_> {
-    fn on_message(&mut self, msg: &[u8]) {
+    /// One message, and the bytes it took on the wire (0 where they are counted elsewhere).
+    fn on_message(&mut self, msg: &[u8], wire: usize) {
         if is_viewers(msg) {
             return;
         }
         let now = mono_ns();
         let at_us = (now.saturating_sub(self.shared.epoch_ns) / 1_000) as u32;
         let was_seeded = self.tracker.seeded();
+        let received = self.tracker.counts.received;
         self.tracker.on_message(head(msg), at_us);
+        if self.tracker.counts.received > received {
+            self.tracker.counts.wire_bytes += wire as u64;
+        }
         if !was_seeded && self.tracker.seeded() {
             self.connect_us = Some((now - self.started_ns) / 1_000);
             self.shared.seeded.fetch_add(1, Ordering::AcqRel);
@@ -92,6 +104,7 @@ impl Run<'_> {
         Outcome {
             transport,
             connect_us: self.connect_us,
+            compressed: self.compressed,
             tracker: self.tracker,
             error,
         }
@@ -111,6 +124,7 @@ pub async fn run(
         connect_us: None,
         last_seq: shared.last_seq.clone(),
         done: false,
+        compressed: false,
     };
     let result = tokio::select! {
         r = async {
@@ -134,13 +148,14 @@ async fn ws(run: &mut Run<'_>, node: &Node, stream: TcpStream) -> Result<(), Str
     let path = format!("/api/matches/{}/ws", run.shared.match_id);
     let mut ws = tokio::time::timeout(
         CONNECT_TIMEOUT,
-        WsClient::handshake(stream, &node.host, &path),
+        WsClient::handshake(stream, &node.host, &path, run.shared.compress),
     )
     .await
     .map_err(|_| "handshake timed out".to_owned())??;
+    run.compressed = ws.deflate();
     loop {
         // Bytes after the 101 may already hold the snapshot.
-        match ws.parse(|msg| run.on_message(msg))? {
+        match ws.parse(|msg, wire| run.on_message(msg, wire))? {
             Status::Open => {}
             Status::Closed(code, reason) => {
                 return Err(format!("closed by the server: {code:?} {reason}"));
@@ -175,11 +190,13 @@ async fn sse(run: &mut Run<'_>, node: &Node, stream: TcpStream) -> Result<(), St
             _ = stop.cancelled() => {}
         }
     });
-    let req = hyper::Request::get(format!("/api/matches/{}/stream", run.shared.match_id))
+    let mut req = hyper::Request::get(format!("/api/matches/{}/stream", run.shared.match_id))
         .header(hyper::header::HOST, &node.host)
-        .header(hyper::header::ACCEPT, "text/event-stream")
-        .body(Empty::<Bytes>::new())
-        .map_err(|e| e.to_string())?;
+        .header(hyper::header::ACCEPT, "text/event-stream");
+    if run.shared.compress {
+        req = req.header(hyper::header::ACCEPT_ENCODING, "gzip");
+    }
+    let req = req.body(Empty::<Bytes>::new()).map_err(|e| e.to_string())?;
     let res = tokio::time::timeout(CONNECT_TIMEOUT, sender.send_request(req))
         .await
         .map_err(|_| "no answer".to_owned())?
@@ -187,6 +204,14 @@ async fn sse(run: &mut Run<'_>, node: &Node, stream: TcpStream) -> Result<(), St
     if res.status() != hyper::StatusCode::OK {
         return Err(format!("status {}", res.status()));
     }
+    run.compressed = res
+        .headers()
+        .get(hyper::header::CONTENT_ENCODING)
+        .is_some_and(|v| v == "gzip");
+    // A gzip body is inflated whole into the decoder's buffer, which then holds the SSE text.
+    let mut gunzip = run
+        .compressed
+        .then(|| flate2::write::GzDecoder::new(Vec::with_capacity(4096)));
     let mut body = res.into_body();
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     loop {
@@ -194,8 +219,24 @@ async fn sse(run: &mut Run<'_>, node: &Node, stream: TcpStream) -> Result<(), St
             frame = body.frame() => match frame {
                 Some(Ok(f)) => {
                     if let Ok(data) = f.into_data() {
-                        buf.extend_from_slice(&data);
-                        drain_sse_data(&mut buf, |data| run.on_message(data));
+                        if run.tracker.seeded() {
+                            run.tracker.counts.wire_bytes += data.len() as u64;
+                        }
+                        let text = match &mut gunzip {
+                            Some(g) => {
+                                // flate2 keeps what it inflated until the next write unless
+                                // flushed: the last event would wait for the next chunk.
+                                g.write_all(&data)
+                                    .and_then(|()| g.flush())
+                                    .map_err(|e| format!("gunzip: {e}"))?;
+                                g.get_mut()
+                            }
+                            None => {
+                                buf.extend_from_slice(&data);
+                                &mut buf
+                            }
+                        };
+                        drain_sse_data(text, |data| run.on_message(data, 0));
                     }
                 }
                 Some(Err(e)) => return Err(format!("read: {e}")),

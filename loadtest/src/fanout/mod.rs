@@ -55,6 +55,10 @@ pub struct ClientArgs {
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Offer permessage-deflate on WebSocket and send `Accept-Encoding: gzip` on SSE, as a
+    /// browser does (without it, the client asks for plain frames and a plain stream).
+    #[arg(long)]
+    pub compress: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -129,12 +133,13 @@ fn plan(
         ramp: c.ramp,
         balls,
         sources: c.sources,
+        compress: c.compress,
     })
 }
 
 /// What a worker is started with; the fleet adds `--shard I/W`.
 fn child_args(c: &ClientArgs, sse_share: f64, balls: usize) -> Vec<String> {
-    [
+    let mut args: Vec<String> = [
         "fanout",
         "--child",
         "--url",
@@ -153,7 +158,11 @@ fn child_args(c: &ClientArgs, sse_share: f64, balls: usize) -> Vec<String> {
         &balls.to_string(),
     ]
     .map(str::to_owned)
-    .to_vec()
+    .to_vec();
+    if c.compress {
+        args.push("--compress".into());
+    }
+    args
 }
 
 fn base_report(c: &ClientArgs) -> FanoutReport {

@@ -19,6 +19,8 @@ pub struct FanoutReport {
     pub sse_clients: u64,
     pub connected: u64,
     pub failed: u64,
+    /// Clients the node compressed (permessage-deflate or gzip).
+    pub compressed: u64,
     pub connect: Summary,
     pub posted: u64,
     pub first_seq: Option<i64>,
@@ -34,6 +36,9 @@ pub struct FanoutReport {
     pub resyncs: u64,
     pub covered_by_resync: u64,
     pub unexpected: u64,
+    /// Bytes on the wire per received message: for WebSocket each message's frame, for SSE
+    /// the body after the snapshot (viewer counts and keep-alives included); no TCP/IP headers.
+    pub wire_bytes_per_msg: Option<f64>,
     /// Receipt minus the start of the POST that produced the seq.
     pub latency: Summary,
     /// From the first POST's start to the last receipt.
@@ -61,6 +66,7 @@ impl FanoutReport {
             self.sse_clients += s.sse;
             self.connected += s.connected;
             self.failed += s.failed;
+            self.compressed += s.compressed;
             self.expected += s.expected;
             self.generator_cpu_us += s.cpu_us;
             s.connect.add_to(&mut connect);
@@ -82,6 +88,10 @@ impl FanoutReport {
         self.out_of_order = counts.out_of_order;
         self.resyncs = counts.resyncs;
         self.unexpected = counts.unexpected;
+        if counts.received > 0 {
+            let per = counts.wire_bytes as f64 / counts.received as f64;
+            self.wire_bytes_per_msg = Some((per * 10.0).round() / 10.0);
+        }
         if let Some(first) = first_start_ns.filter(|&f| last_receipt > f) {
             self.delivery_secs = (last_receipt - first) as f64 / 1e9;
             self.delivered_per_sec = (self.received as f64 / self.delivery_secs).round();
@@ -115,8 +125,8 @@ impl FanoutReport {
                 ),
             ),
             (
-                "connected / failed",
-                format!("{} / {}", self.connected, self.failed),
+                "connected / failed / compressed",
+                format!("{} / {} / {}", self.connected, self.failed, self.compressed),
             ),
             ("connect to snapshot", lat(&self.connect)),
         ];
@@ -152,6 +162,11 @@ impl FanoutReport {
                     ),
                 ),
                 ("latency (POST start → receipt)", lat(&self.latency)),
+                (
+                    "wire bytes per message",
+                    self.wire_bytes_per_msg
+                        .map_or("-".to_owned(), |b| format!("{b:.1}")),
+                ),
                 (
                     "delivered",
                     format!(

@@ -32,6 +32,8 @@ pub struct Plan {
     pub ramp: f64,
     pub balls: usize,
     pub sources: usize,
+    /// Offer permessage-deflate (WebSocket) and accept gzip (SSE), as a browser does.
+    pub compress: bool,
 }
 
 impl Plan {
@@ -60,6 +62,9 @@ pub struct ShardReport {
     pub sse: u64,
     pub connected: u64,
     pub failed: u64,
+    /// Clients whose connection the node compressed (deflate or gzip).
+    #[serde(default)]
+    pub compressed: u64,
     pub connect: Pairs,
     pub latency: Pairs,
     pub counts: Counts,
@@ -84,6 +89,7 @@ impl Shard {
         let shared = Arc::new(Shared {
             match_id: plan.match_id,
             balls: plan.balls,
+            compress: plan.compress,
             epoch_ns: mono_ns(),
             seeded: AtomicUsize::new(0),
             failed: AtomicUsize::new(0),
@@ -195,6 +201,7 @@ fn report(shared: &Shared, outcomes: Vec<Outcome>, starts_ns: &[u64]) -> ShardRe
             Transport::Ws => r.ws += 1,
             Transport::Sse => r.sse += 1,
         }
+        r.compressed += u64::from(o.compressed);
         if let Some(us) = o.connect_us {
             record(&mut connect, us);
         }

@@ -31,6 +31,10 @@ pub struct Counts {
     pub covered_by_resync: u64,
     /// Messages outside the expected range, or that did not parse.
     pub unexpected: u64,
+    /// Bytes on the wire for the messages counted in `received`: a WebSocket message's whole
+    /// frame; for SSE, the body bytes after the snapshot (as sent, so compressed where gzip).
+    #[serde(default)]
+    pub wire_bytes: u64,
 }
 
 impl Counts {
@@ -41,6 +45,7 @@ impl Counts {
         self.resyncs += o.resyncs;
         self.covered_by_resync += o.covered_by_resync;
         self.unexpected += o.unexpected;
+        self.wire_bytes += o.wire_bytes;
     }
 }
 
@@ -140,6 +145,7 @@ mod tests {
             resyncs: 4,
             covered_by_resync: 5,
             unexpected: 6,
+            wire_bytes: 7,
         };
         let mut sum = Counts::default();
         sum.add(&one);
@@ -149,6 +155,7 @@ mod tests {
             (sum.resyncs, sum.covered_by_resync, sum.unexpected),
             (8, 10, 12)
         );
+        assert_eq!(sum.wire_bytes, 14);
     }
 
     #[test]

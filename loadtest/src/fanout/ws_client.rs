@@ -2,7 +2,12 @@
 //! server's frames, answering pings. Ten thousand of these share two cores with the node under
 //! test, so whatever they spend is taken from the node: a frame costs one scan of its header,
 //! with no allocation and no UTF-8 validation (the tracker reads only the message's head).
+//! With `--deflate` the client offers permessage-deflate as a browser does and inflates each
+//! compressed message's head only (see [`inflate_head`]), as far as the tracker reads.
 
+use std::cell::RefCell;
+
+use flate2::{Decompress, FlushDecompress};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -16,6 +21,10 @@ const MAX_HEAD: usize = 8 * 1024;
 const MAX_MESSAGE: usize = 16 * 1024 * 1024;
 /// Bytes read per `read`: one delta is under 1 KiB, a snapshot a few.
 const READ_CHUNK: usize = 4 * 1024;
+/// What a browser offers (Chromium's own offer).
+const DEFLATE_OFFER: &str = "permessage-deflate; client_max_window_bits";
+/// How much of a compressed message is inflated: the head the tracker reads, with room.
+const INFLATED_HEAD: usize = 128;
 
 pub struct WsClient {
     stream: TcpStream,
@@ -25,6 +34,8 @@ pub struct WsClient {
     /// A fragmented message being put together (servers rarely fragment; Crease never does).
     partial: Vec<u8>,
     pongs: Vec<Vec<u8>>,
+    /// The server accepted permessage-deflate: RSV1 marks a compressed message.
+    deflate: bool,
 }
 
 /// Whether the server has closed, as far as the frames parsed so far say.
@@ -36,11 +47,22 @@ pub enum Status {
 }
 
 impl WsClient {
-    /// Sends the upgrade for `path` and reads the 101; bytes after the head stay buffered.
-    pub async fn handshake(mut stream: TcpStream, host: &str, path: &str) -> Result<Self, String> {
+    /// Sends the upgrade for `path` (offering permessage-deflate if `offer_deflate`) and reads
+    /// the 101; bytes after the head stay buffered.
+    pub async fn handshake(
+        mut stream: TcpStream,
+        host: &str,
+        path: &str,
+        offer_deflate: bool,
+    ) -> Result<Self, String> {
+        let offer = if offer_deflate {
+            format!("Sec-WebSocket-Extensions: {DEFLATE_OFFER}\r\n")
+        } else {
+            String::new()
+        };
         let request = format!(
             "GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+             Sec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n{offer}\r\n"
         );
         stream
             .write_all(request.as_bytes())
@@ -63,13 +85,17 @@ impl WsClient {
                 return Err("handshake: connection ended".into());
             }
         };
-        check_head(&buf[..head_end])?;
+        let deflate = check_head(&buf[..head_end])?;
+        if deflate && !offer_deflate {
+            return Err("handshake: an extension that was not offered".into());
+        }
         Ok(Self {
             stream,
             buf,
             start: head_end,
             partial: Vec::new(),
             pongs: Vec::new(),
+            deflate,
         })
     }
 
@@ -92,17 +118,32 @@ impl WsClient {
         Ok(n > 0)
     }
 
-    /// Hands every complete data message buffered so far to `on_message`, queues pongs for
-    /// pings, and says whether the server closed. Call [`WsClient::flush`] after it.
-    pub fn parse(&mut self, mut on_message: impl FnMut(&[u8])) -> Result<Status, String> {
+    /// Whether the server accepted permessage-deflate.
+    pub fn deflate(&self) -> bool {
+        self.deflate
+    }
+
+    /// Hands every complete data message buffered so far to `on_message` with the bytes its
+    /// frame took on the wire (a compressed message as far as [`inflate_head`] inflates it),
+    /// queues pongs for pings, and says whether the server closed. Call [`WsClient::flush`]
+    /// after it.
+    pub fn parse(&mut self, mut on_message: impl FnMut(&[u8], usize)) -> Result<Status, String> {
         loop {
             let bytes = &self.buf[self.start..];
-            let Some(frame) = parse_frame(bytes)? else {
+            let Some(frame) = parse_frame(bytes, self.deflate)? else {
                 return Ok(Status::Open);
             };
             let payload = &bytes[frame.payload.clone()];
             match frame.opcode {
-                0x1 | 0x2 if frame.fin && self.partial.is_empty() => on_message(payload),
+                0x1 | 0x2 if frame.compressed => {
+                    if !frame.fin {
+                        return Err(
+                            "a fragmented compressed message (Crease never fragments)".into()
+                        );
+                    }
+                    inflate_head(payload, |head| on_message(head, frame.len))?;
+                }
+                0x1 | 0x2 if frame.fin && self.partial.is_empty() => on_message(payload, frame.len),
                 0x0..=0x2 => {
                     if frame.opcode == 0x0 && self.partial.is_empty() {
                         return Err("a continuation frame with nothing to continue".into());
@@ -115,7 +156,7 @@ impl WsClient {
                     }
                     self.partial.extend_from_slice(payload);
                     if frame.fin {
-                        on_message(&self.partial);
+                        on_message(&self.partial, self.partial.len());
                         self.partial = Vec::new();
                     }
                 }
@@ -151,7 +192,34 @@ impl WsClient {
     }
 }
 
-fn check_head(head: &[u8]) -> Result<(), String> {
+/// Inflates the start of one compressed message (RFC 7692 §7.2.2: the payload, then the
+/// empty stored block the sender left off) and hands it to `on_head`. Only the first
+/// [`INFLATED_HEAD`] bytes are inflated: enough for the message's type and seq, and the
+/// generator's CPU is the node's neighbour on a small machine.
+fn inflate_head(payload: &[u8], on_head: impl FnOnce(&[u8])) -> Result<(), String> {
+    thread_local! {
+        static INFLATE: RefCell<(Decompress, Vec<u8>)> =
+            RefCell::new((Decompress::new(false), Vec::with_capacity(INFLATED_HEAD)));
+    }
+    const TAIL: [u8; 4] = [0x00, 0x00, 0xFF, 0xFF];
+    INFLATE.with_borrow_mut(|(d, out)| {
+        d.reset(false);
+        out.clear();
+        let status = d
+            .decompress_vec(payload, out, FlushDecompress::Sync)
+            .map_err(|e| format!("inflate: {e}"))?;
+        // A message shorter than the head needs the tail to finish its last block.
+        if out.len() < INFLATED_HEAD && status != flate2::Status::StreamEnd {
+            d.decompress_vec(&TAIL, out, FlushDecompress::Sync)
+                .map_err(|e| format!("inflate: {e}"))?;
+        }
+        on_head(out);
+        Ok(())
+    })
+}
+
+/// Whether the 101 accepted permessage-deflate, or why the head is not a WebSocket upgrade.
+fn check_head(head: &[u8]) -> Result<bool, String> {
     let head = std::str::from_utf8(head).map_err(|_| "handshake: response head is not UTF-8")?;
     let mut lines = head.split("\r\n");
     let status = lines.next().unwrap_or_default();
@@ -166,22 +234,32 @@ fn check_head(head: &[u8]) -> Result<(), String> {
     if !accepted {
         return Err("handshake: wrong or missing Sec-WebSocket-Accept".into());
     }
-    Ok(())
+    Ok(head.split("\r\n").any(|l| {
+        l.split_once(':').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("sec-websocket-extensions")
+                && v.trim().starts_with("permessage-deflate")
+        })
+    }))
 }
 
 struct FrameHead {
     fin: bool,
+    /// RSV1 on a data frame: a permessage-deflate message.
+    compressed: bool,
     opcode: u8,
     payload: std::ops::Range<usize>,
     len: usize,
 }
 
-/// A complete server frame at the start of `b`, `None` if more bytes are needed.
-fn parse_frame(b: &[u8]) -> Result<Option<FrameHead>, String> {
+/// A complete server frame at the start of `b`, `None` if more bytes are needed. RSV1 is
+/// allowed on a first data frame when `deflate` was negotiated.
+fn parse_frame(b: &[u8], deflate: bool) -> Result<Option<FrameHead>, String> {
     if b.len() < 2 {
         return Ok(None);
     }
-    if b[0] & 0x70 != 0 {
+    let compressed = b[0] & 0x40 != 0;
+    let data = matches!(b[0] & 0x0F, 0x1 | 0x2);
+    if b[0] & 0x30 != 0 || (compressed && !(deflate && data)) {
         return Err("reserved bits set".into());
     }
     if b[1] & 0x80 != 0 {
@@ -206,6 +284,7 @@ fn parse_frame(b: &[u8]) -> Result<Option<FrameHead>, String> {
     }
     Ok(Some(FrameHead {
         fin: b[0] & 0x80 != 0,
+        compressed,
         opcode: b[0] & 0x0F,
         payload: at..end,
         len: end,
@@ -251,9 +330,9 @@ mod tests {
         for payload in [&b"hi"[..], &[b'y'; 300][..], &big[..]] {
             let f = server_frame(true, 1, payload);
             for cut in [0, 1, 2, f.len() - 1] {
-                assert!(parse_frame(&f[..cut]).unwrap().is_none());
+                assert!(parse_frame(&f[..cut], false).unwrap().is_none());
             }
-            let head = parse_frame(&f).unwrap().unwrap();
+            let head = parse_frame(&f, false).unwrap().unwrap();
             assert_eq!(&f[head.payload.clone()], payload);
             assert_eq!(head.len, f.len());
         }
@@ -261,8 +340,52 @@ mod tests {
 
     #[test]
     fn masked_or_reserved_server_frames_are_refused() {
-        assert!(parse_frame(&[0x81, 0x81, 1, 2, 3, 4, 5]).is_err());
-        assert!(parse_frame(&[0xC1, 0x00]).is_err());
+        assert!(parse_frame(&[0x81, 0x81, 1, 2, 3, 4, 5], true).is_err());
+        assert!(
+            parse_frame(&[0xC1, 0x00], false).is_err(),
+            "RSV1 not negotiated"
+        );
+        assert!(parse_frame(&[0xC9, 0x00], true).is_err(), "RSV1 on a ping");
+        assert!(parse_frame(&[0xA1, 0x00], true).is_err(), "RSV2");
+        assert!(parse_frame(&[0xC1, 0x00], true).unwrap().is_some());
+    }
+
+    fn deflate(text: &[u8]) -> Vec<u8> {
+        let mut c = flate2::Compress::new(flate2::Compression::default(), false);
+        let mut z = Vec::with_capacity(text.len() + 64);
+        c.compress_vec(text, &mut z, flate2::FlushCompress::Sync)
+            .unwrap();
+        assert!(z.ends_with(&[0, 0, 0xFF, 0xFF]));
+        z.truncate(z.len() - 4);
+        z
+    }
+
+    #[test]
+    fn a_compressed_message_yields_its_head() {
+        let long = format!(
+            r#"{{"type":"ball","match_id":3,"seq":151,"line":{{"sum":"{}"}}}}"#,
+            "x".repeat(600)
+        );
+        let short = r#"{"type":"ball","match_id":3,"seq":152}"#;
+        for text in [long.as_str(), short] {
+            let mut got = Vec::new();
+            inflate_head(&deflate(text.as_bytes()), |h| got = h.to_vec()).unwrap();
+            assert!(text.as_bytes().starts_with(&got), "a prefix of the message");
+            assert!(got.len() >= text.len().min(INFLATED_HEAD));
+        }
+        assert!(inflate_head(b"\xFF\xFF\xFF", |_| {}).is_err());
+    }
+
+    #[test]
+    fn a_101_says_whether_deflate_was_accepted() {
+        let with = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: {ACCEPT}\r\n\
+             Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n\r\n"
+        );
+        assert_eq!(check_head(with.as_bytes()), Ok(true));
+        let without =
+            format!("HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: {ACCEPT}\r\n\r\n");
+        assert_eq!(check_head(without.as_bytes()), Ok(false));
     }
 
     #[test]

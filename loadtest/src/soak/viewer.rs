@@ -193,12 +193,13 @@ impl<'a> Conn<'a> {
 
     async fn ws(&mut self, node: &Node, stream: TcpStream) -> Result<(), String> {
         let path = format!("/api/matches/{}/ws", self.clock.match_id);
-        let mut ws =
-            tokio::time::timeout(SEED_TIMEOUT, WsClient::handshake(stream, &node.host, &path))
-                .await
-                .map_err(|_| "handshake timed out".to_owned())??;
+        // A soak's viewers are browsers, which offer permessage-deflate.
+        let handshake = WsClient::handshake(stream, &node.host, &path, true);
+        let mut ws = tokio::time::timeout(SEED_TIMEOUT, handshake)
+            .await
+            .map_err(|_| "handshake timed out".to_owned())??;
         loop {
-            match ws.parse(|msg| self.on_message(msg))? {
+            match ws.parse(|msg, _| self.on_message(msg))? {
                 Status::Open => {}
                 Status::Closed(code, reason) => return Err(format!("closed: {code:?} {reason}")),
             }
