@@ -52,6 +52,45 @@ fn deflate_as_a_client(text: &[u8], level: flate2::Compression) -> Vec<u8> {
     z
 }
 
+/// The part of JSON Schema the BallLine schema uses: object properties (none beyond those
+/// named, the required ones present), integer, string, array items, `const` and `enum`.
+fn conforms(v: &Value, schema: &Value, at: &str) {
+    if let Some(c) = schema.get("const") {
+        assert_eq!(v, c, "{at}");
+    }
+    if let Some(e) = schema["enum"].as_array() {
+        assert!(e.contains(v), "{at}: {v} is not one of {e:?}");
+    }
+    match schema["type"].as_str() {
+        Some("object") => {
+            let obj = v
+                .as_object()
+                .unwrap_or_else(|| panic!("{at}: {v} is not an object"));
+            for r in schema["required"].as_array().into_iter().flatten() {
+                let r = r.as_str().expect("a name");
+                assert!(obj.contains_key(r), "{at}: {r} missing from {v}");
+            }
+            for (k, field) in obj {
+                let Some(s) = schema["properties"].get(k) else {
+                    panic!("{at}.{k}: a field the document does not name");
+                };
+                conforms(field, s, &format!("{at}.{k}"));
+            }
+        }
+        Some("integer") => assert!(v.is_i64(), "{at}: {v} is not an integer"),
+        Some("string") => assert!(v.is_string(), "{at}: {v} is not a string"),
+        Some("array") => {
+            let items = v
+                .as_array()
+                .unwrap_or_else(|| panic!("{at}: {v} is not an array"));
+            for (i, item) in items.iter().enumerate() {
+                conforms(item, &schema["items"], &format!("{at}[{i}]"));
+            }
+        }
+        _ => {}
+    }
+}
+
 struct Wire {
     /// Each message's text, in order (viewer counts left out).
     texts: Vec<String>,
@@ -250,6 +289,16 @@ async fn compressed_and_plain_clients_get_the_same_messages_with_the_files_figur
         .map(|t| serde_json::from_str::<Value>(t).expect("JSON"))
         .filter(|m| m["type"] == "ball")
         .collect();
+    // Every field of every line is one the API document names, of the type it gives.
+    let doc: Value =
+        serde_json::from_str(include_str!("../../../src/http/openapi.json")).expect("the document");
+    for b in &balls {
+        conforms(
+            &b["line"],
+            &doc["components"]["schemas"]["BallLine"],
+            "line",
+        );
+    }
     let mut book = Book::default();
     let mut seen = 0;
     let mut first_total = 0;
