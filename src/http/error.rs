@@ -35,6 +35,9 @@ pub enum ApiError {
     OriginNotAllowed,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A seq after the match's last event (`/live?at=`): 404, with where the match is.
+    #[error("no event with that seq yet: the match is at seq {current}")]
+    SeqNotYet { current: i64 },
     /// Fields each well formed that do not fit together (two teams of one name, a Test given an
     /// over limit): 422, since the request's shape was right and a schema cannot say this.
     #[error("{detail}")]
@@ -107,7 +110,7 @@ impl ApiError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized | Self::TokenRefused(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::SeqNotYet { .. } => StatusCode::NOT_FOUND,
             Self::StaleSeq { .. } | Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Law(_) | Self::IdempotencyKeyReused | Self::Inconsistent { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -126,7 +129,7 @@ impl ApiError {
             Self::Unauthorized | Self::TokenRefused(_) => "unauthorized".into(),
             Self::Forbidden => "forbidden".into(),
             Self::OriginNotAllowed => "origin-not-allowed".into(),
-            Self::NotFound(_) => "not-found".into(),
+            Self::NotFound(_) | Self::SeqNotYet { .. } => "not-found".into(),
             Self::Inconsistent { .. } => "inconsistent-fields".into(),
             Self::StaleSeq { .. } => "stale-seq".into(),
             Self::IdempotencyKeyReused => "idempotency-key-reused".into(),
@@ -191,7 +194,9 @@ impl IntoResponse for ApiError {
             Self::BadRequest { detail, field, .. } => (detail.clone(), field.clone(), None),
             Self::Inconsistent { detail, field } => (detail.clone(), Some(field.clone()), None),
             Self::Law(v) => (v.to_string(), v.field().map(str::to_owned), None),
-            Self::StaleSeq { current } => (self.to_string(), None, Some(*current)),
+            Self::StaleSeq { current } | Self::SeqNotYet { current } => {
+                (self.to_string(), None, Some(*current))
+            }
             Self::Internal(why) => {
                 tracing::error!(error = %why, "internal error");
                 ("internal error".to_owned(), None, None)

@@ -16,6 +16,7 @@ use super::extract::{ApiQuery, MatchId};
 use crate::cache::{Snapshot, Tier};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
+use crate::ingest::PastError;
 use crate::store::MatchRow;
 
 pub fn router() -> Router<AppState> {
@@ -41,13 +42,76 @@ pub async fn current_snapshot(
         .ok_or(ApiError::NotFound("match"))
 }
 
+/// `/live`'s query: other parameters (a cache buster) are ignored, as they always were.
+#[derive(Deserialize)]
+struct LiveQuery {
+    #[serde(default)]
+    at: Option<i64>,
+}
+
 async fn get_live(
     State(state): State<AppState>,
     MatchId(id): MatchId,
+    ApiQuery(q): ApiQuery<LiveQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    if let Some(at) = q.at {
+        return past_response(&state, id, at, &headers).await;
+    }
     let (snap, tier) = current_snapshot(&state, id).await?;
     Ok(live_response(&snap, tier, &headers))
+}
+
+/// A past state never changes within its epoch: cacheable for a day, and revalidated by tag.
+const PAST_CACHE_CONTROL: HeaderValue = HeaderValue::from_static("public, max-age=86400");
+
+/// The match as it stood after event `at`: computed from the log (or kept from an earlier
+/// reader), never from the live caches.
+async fn past_response(
+    state: &AppState,
+    id: i64,
+    at: i64,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    if at < 0 {
+        return Err(ApiError::invalid_field("at", "at must be a seq, 0 or more"));
+    }
+    let past = state
+        .scoring
+        .past_state(id, at)
+        .await
+        .map_err(|e| match e {
+            PastError::MatchNotFound => ApiError::NotFound("match"),
+            PastError::NotYet { current } => ApiError::SeqNotYet { current },
+            PastError::Busy => {
+                ApiError::Unavailable("too many past states are being computed".into())
+            }
+            PastError::Ingest(e) => e.into(),
+        })?;
+    let etag = HeaderValue::try_from(format!("\"{}-at-{}\"", past.epoch, past.seq))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let x_cache = HeaderValue::from_static(if past.kept { "past" } else { "replay" });
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| etag_matches(v.as_bytes(), etag.as_bytes()))
+    {
+        let mut res = StatusCode::NOT_MODIFIED.into_response();
+        let h = res.headers_mut();
+        h.insert(header::ETAG, etag);
+        h.insert(header::CACHE_CONTROL, PAST_CACHE_CONTROL);
+        h.insert("x-cache", x_cache);
+        return Ok(res);
+    }
+    let mut res = past.body.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::ETAG, etag);
+    h.insert(header::CACHE_CONTROL, PAST_CACHE_CONTROL);
+    h.insert("x-cache", x_cache);
+    Ok(res)
 }
 
 /// The hot path, tried before routing: a GET of `/api/matches/{id}/live` whose snapshot is in
@@ -56,6 +120,10 @@ async fn get_live(
 pub fn fast_live<B>(state: &AppState, req: &axum::http::Request<B>) -> Option<Response> {
     // A page from another origin goes through the router, where CORS answers it.
     if req.method() != axum::http::Method::GET || req.headers().contains_key(header::ORIGIN) {
+        return None;
+    }
+    // `?at=SEQ` asks for a past state, which the router's handler computes.
+    if req.uri().query().is_some_and(|q| !q.is_empty()) {
         return None;
     }
     let id: i64 = req

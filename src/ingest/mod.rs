@@ -15,6 +15,7 @@ mod apply;
 mod engines;
 mod error;
 mod history;
+mod past;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,6 +33,7 @@ use append::{tally, Appended};
 use engines::Loaded;
 pub use error::IngestError;
 pub use history::History;
+pub use past::{PastError, PastState};
 
 /// How often an append that lost a race is retried after reloading.
 const RACE_RETRIES: usize = 3;
@@ -47,6 +49,8 @@ pub struct Scoring {
     engines: DashMap<i64, Arc<Mutex<Option<Loaded>>>>,
     /// Each read match's ball-by-ball history, as of the seq it was built at.
     histories: DashMap<i64, history::HistorySlot>,
+    /// Past states (`/live?at=SEQ`) kept for their next readers.
+    past: past::PastStates,
 }
 
 /// An `Idempotency-Key` with the fingerprint of the request that carries it.
@@ -71,6 +75,7 @@ impl Scoring {
             bus,
             engines: DashMap::new(),
             histories: DashMap::new(),
+            past: past::PastStates::default(),
         }
     }
 

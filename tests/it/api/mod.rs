@@ -15,6 +15,7 @@ mod fixture_edits;
 mod idempotency;
 mod locks;
 mod overrides;
+mod past_state;
 pub(crate) mod refusals;
 mod schema_agreement;
 

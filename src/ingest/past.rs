@@ -1,0 +1,251 @@
+//! A match as it stood after any of its events: replayed from the event log up to that seq, one
+//! replay at a time per node on a thread of its own at the lowest scheduling priority, so that
+//! however many readers scrub back through a match, the live path keeps its CPU: the kernel
+//! gives the replay thread what the runtime's threads leave. Each state is kept for the next
+//! reader of the same seq (a crowd dragging to the ball where a match turned costs one replay).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use crease_domain::Match;
+use tokio::sync::Semaphore;
+
+use super::{IngestError, Scoring};
+
+/// Past states kept at once, over all matches: a snapshot is a few kilobytes to a few tens.
+const PAST_KEPT: usize = 256;
+/// Replays waiting for their turn before more are refused as busy (503).
+const REPLAYS_WAITING: usize = 32;
+
+/// A past state: the match's snapshot as of `(epoch, seq)`, in the shape `/live` serves.
+#[derive(Debug, Clone)]
+pub struct PastState {
+    pub epoch: i64,
+    pub seq: i64,
+    pub body: Bytes,
+    /// Whether it was kept from an earlier reader (else replayed for this one).
+    pub kept: bool,
+}
+
+/// Why there is no past state to give.
+#[derive(Debug, thiserror::Error)]
+pub enum PastError {
+    #[error("match not found")]
+    MatchNotFound,
+    /// The seq asked for is after the match's last event.
+    #[error("the match is at seq {current}")]
+    NotYet { current: i64 },
+    /// Too many replays are waiting: try again shortly.
+    #[error("too many past states are being computed")]
+    Busy,
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+}
+
+/// The past states kept, oldest first out, the one-at-a-time turn for replays, and the thread
+/// that runs them.
+pub struct PastStates {
+    kept: Mutex<Kept>,
+    turn: Semaphore,
+    waiting: AtomicUsize,
+    replayer: Mutex<Option<std::sync::mpsc::Sender<Job>>>,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+#[derive(Default)]
+struct Kept {
+    states: HashMap<(i64, i64, i64), Bytes>,
+    order: VecDeque<(i64, i64, i64)>,
+}
+
+impl Default for PastStates {
+    fn default() -> Self {
+        Self {
+            kept: Mutex::default(),
+            turn: Semaphore::new(1),
+            waiting: AtomicUsize::new(0),
+            replayer: Mutex::new(None),
+        }
+    }
+}
+
+/// Nice 19 for the calling thread only (on Linux a thread id names one thread).
+fn lowest_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority only read their arguments; a refusal leaves the
+    // priority as it was, which costs the live path some CPU and nothing else.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
+    }
+}
+
+impl PastStates {
+    /// Runs `work` on the replay thread (started on first use) and waits for its answer.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, IngestError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(work());
+        });
+        {
+            let mut replayer = self.replayer.lock().unwrap_or_else(|e| e.into_inner());
+            let sender = match replayer.as_ref() {
+                Some(s) => s.clone(),
+                None => {
+                    let (s, jobs) = std::sync::mpsc::channel::<Job>();
+                    std::thread::Builder::new()
+                        .name("crease-past".into())
+                        .spawn(move || {
+                            lowest_priority();
+                            for job in jobs {
+                                // A replay that panics answers nothing (its reader gets a 500);
+                                // the thread goes on with the next.
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
+                        })
+                        .map_err(|e| IngestError::Internal(format!("replay thread: {e}")))?;
+                    replayer.insert(s).clone()
+                }
+            };
+            sender
+                .send(job)
+                .map_err(|_| IngestError::Internal("the replay thread has ended".into()))?;
+        }
+        rx.await
+            .map_err(|_| IngestError::Internal("a replay panicked".into()))
+    }
+
+    fn get(&self, key: (i64, i64, i64)) -> Option<Bytes> {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.states.get(&key).cloned()
+    }
+
+    fn keep(&self, key: (i64, i64, i64), body: Bytes) {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.states.insert(key, body).is_none() {
+            kept.order.push_back(key);
+        }
+        while kept.order.len() > PAST_KEPT {
+            if let Some(old) = kept.order.pop_front() {
+                kept.states.remove(&old);
+            }
+        }
+    }
+}
+
+/// Events read from the log per query.
+const LOG_PAGE: i64 = 5_000;
+
+/// The snapshot after the stored events `payloads` (each with its seq), as `/live` serves one.
+fn replay(
+    match_id: i64,
+    seq: i64,
+    epoch: i64,
+    setup: crease_domain::MatchSetup,
+    payloads: Vec<(i64, String)>,
+) -> Result<Bytes, IngestError> {
+    let mut game = Match::new(setup);
+    for (at, payload) in payloads {
+        let event: crease_domain::Recorded = serde_json::from_str(&payload)
+            .map_err(|e| IngestError::Internal(format!("match {match_id} event {at}: {e}")))?;
+        game.record(event).map_err(|e| {
+            IngestError::Internal(format!("match {match_id} event {at} replays: {e}"))
+        })?;
+    }
+    Ok(crate::message::snapshot_body(
+        match_id,
+        seq,
+        epoch,
+        game.live(),
+    ))
+}
+
+/// Counts a waiting replay for as long as it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Scoring {
+    /// The match as it stood after event `seq` (0: as set up, before any event), as the store
+    /// holds its log now.
+    pub async fn past_state(&self, match_id: i64, seq: i64) -> Result<PastState, PastError> {
+        let row = self
+            .store
+            .get_match(match_id)
+            .await
+            .map_err(IngestError::from)?
+            .ok_or(PastError::MatchNotFound)?;
+        let current = self.current_seq(match_id).await?;
+        if seq > current {
+            return Err(PastError::NotYet { current });
+        }
+        let key = (match_id, row.epoch, seq);
+        if let Some(body) = self.past.get(key) {
+            return Ok(PastState {
+                epoch: row.epoch,
+                seq,
+                body,
+                kept: true,
+            });
+        }
+        if self.past.waiting.fetch_add(1, Ordering::AcqRel) >= REPLAYS_WAITING {
+            self.past.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(PastError::Busy);
+        }
+        let waiting = Waiting(&self.past.waiting);
+        let _turn = self
+            .past
+            .turn
+            .acquire()
+            .await
+            .map_err(|_| PastError::Busy)?;
+        drop(waiting);
+        // A reader ahead in the queue may have replayed this very seq.
+        if let Some(body) = self.past.get(key) {
+            return Ok(PastState {
+                epoch: row.epoch,
+                seq,
+                body,
+                kept: true,
+            });
+        }
+        // The stored JSON only: parsing it is the replay thread's work, not the runtime's.
+        let mut payloads = Vec::new();
+        let mut last = 0;
+        while last < seq {
+            let page = self
+                .store
+                .events_after(match_id, last, (seq - last).min(LOG_PAGE))
+                .await
+                .map_err(IngestError::from)?;
+            let Some(end) = page.last().map(|e| e.seq) else {
+                break;
+            };
+            payloads.extend(page.into_iter().map(|e| (e.seq, e.payload)));
+            last = end;
+        }
+        let epoch = row.epoch;
+        let setup = row.setup;
+        let body = self
+            .past
+            .run(move || replay(match_id, seq, epoch, setup, payloads))
+            .await??;
+        self.past.keep(key, body.clone());
+        Ok(PastState {
+            epoch,
+            seq,
+            body,
+            kept: false,
+        })
+    }
+}

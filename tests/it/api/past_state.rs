@@ -1,0 +1,182 @@
+//! `/live?at=SEQ`: a real match posted through the API, then read back as it stood after each
+//! of several of its deliveries. The expected runs, wickets and legal balls are summed from the
+//! Cricsheet file's own deliveries; the state at the last seq is the live one; a seq not yet
+//! reached, a negative or a malformed one is a problem, and a later undo leaves the past alone.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::support::app::{spawn_app, AppOptions, StoreKind, TestApp};
+use crease_testkit::on_both_stores;
+
+on_both_stores!(past_states_are_the_files_figures_at_each_seq,);
+
+const MATCH_FILE: &str = "t20_2018-06-10_india_v_bangladesh.json";
+
+/// The innings number (0-based) and the running runs, wickets and legal balls after each
+/// delivery of the file, in order.
+fn book(file: &Value) -> Vec<(usize, u64, u64, u64)> {
+    let mut out = vec![];
+    for (i, innings) in file["innings"]
+        .as_array()
+        .expect("innings")
+        .iter()
+        .enumerate()
+    {
+        let (mut runs, mut wickets, mut legal) = (0, 0, 0);
+        for over in innings["overs"].as_array().expect("overs") {
+            for d in over["deliveries"].as_array().expect("deliveries") {
+                runs += d["runs"]["total"].as_u64().expect("total");
+                wickets += d["wickets"].as_array().map_or(0, |w| {
+                    w.iter().filter(|w| w["kind"] != "retired hurt").count()
+                }) as u64;
+                let extras = &d["extras"];
+                if extras.get("wides").is_none() && extras.get("noballs").is_none() {
+                    legal += 1;
+                }
+                out.push((i, runs, wickets, legal));
+            }
+        }
+    }
+    out
+}
+
+async fn at(app: &TestApp, id: i64, q: &str) -> crate::support::app::Answer {
+    app.get(&format!("/api/matches/{id}/live?at={q}")).await
+}
+
+async fn past_states_are_the_files_figures_at_each_seq(store: StoreKind) {
+    let app = spawn_app(AppOptions::new(store)).await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/cricsheet")
+        .join(MATCH_FILE);
+    let text = std::fs::read_to_string(path).expect("the match file");
+    let file: Value = serde_json::from_str(&text).expect("JSON");
+    let parsed = crease::domain::cricsheet::parse(&text).expect("the match parses");
+    let created = app
+        .post_json(
+            "/api/matches",
+            Some(&app.admin_token),
+            &crease::replay::create_match_body(&parsed),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let id = created.json()["id"].as_i64().expect("id");
+
+    // Post every event, keeping the seq of each delivery.
+    let mut ball_seqs = vec![];
+    for (index, event) in parsed.events.iter().enumerate() {
+        let (route, body) = crease::domain::wire::scoring_request(event, index as i64);
+        let res = app
+            .post_json(
+                &format!("/api/matches/{id}/{route}"),
+                Some(&app.admin_token),
+                &body,
+            )
+            .await;
+        assert!(res.status.is_success(), "event {index}: {res:?}");
+        if route == "balls" {
+            ball_seqs.push(res.json()["seq"].as_i64().expect("seq"));
+        }
+    }
+    let figures = book(&file);
+    assert_eq!(
+        ball_seqs.len(),
+        figures.len(),
+        "one seq per delivery of the file"
+    );
+
+    // Every 20th delivery, the last of each innings, and the last: as they stood.
+    let mut picks: Vec<usize> = (0..figures.len()).step_by(20).collect();
+    picks.extend(
+        (1..figures.len())
+            .filter(|&k| figures[k].0 != figures[k - 1].0)
+            .map(|k| k - 1),
+    );
+    picks.push(figures.len() - 1);
+    for k in picks {
+        let (innings, runs, wickets, legal) = figures[k];
+        let seq = ball_seqs[k];
+        let res = at(&app, id, &seq.to_string()).await;
+        assert_eq!(res.status, StatusCode::OK, "at {seq}: {res:?}");
+        let state = res.json();
+        assert_eq!(state["match_id"], id);
+        assert_eq!(state["seq"], seq);
+        let inn = &state["innings"][innings];
+        assert_eq!(
+            (&inn["runs"], &inn["wickets"], &inn["balls"]),
+            (
+                &Value::from(runs),
+                &Value::from(wickets),
+                &Value::from(legal)
+            ),
+            "delivery {k} (seq {seq}) of innings {}",
+            innings + 1
+        );
+        assert!(
+            state["innings"].as_array().expect("innings").len() == innings + 1,
+            "no later innings at seq {seq}"
+        );
+    }
+
+    // The same seq again is kept, not replayed; its tag revalidates.
+    let seq = ball_seqs[10];
+    let first = at(&app, id, &seq.to_string()).await;
+    let again = at(&app, id, &seq.to_string()).await;
+    assert_eq!(again.header("x-cache"), Some("past"));
+    assert_eq!(again.body, first.body);
+    let etag = again.header("etag").expect("an ETag").to_owned();
+    let epoch = again.json()["epoch"].as_i64().expect("epoch");
+    assert_eq!(etag, format!("\"{epoch}-at-{seq}\""));
+    let revalidated = app
+        .answer(
+            app.client
+                .get(app.url(&format!("/api/matches/{id}/live?at={seq}")))
+                .header("If-None-Match", &etag),
+        )
+        .await;
+    assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
+
+    // At the last seq, the state is the live one.
+    let live = app.live_json(id).await;
+    let last = live["seq"].as_i64().expect("seq");
+    assert_eq!(at(&app, id, &last.to_string()).await.json(), live);
+
+    // Before any event: the match as set up.
+    let opening = at(&app, id, "0").await.json();
+    assert_eq!(opening["seq"], 0);
+    assert_eq!(opening["status"], "not_started");
+
+    // Bad seqs are problems, and change nothing.
+    let beyond = at(&app, id, &(last + 1).to_string()).await;
+    assert_eq!(beyond.status, StatusCode::NOT_FOUND, "{beyond:?}");
+    assert_eq!(
+        beyond.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(beyond.json()["current_seq"], last);
+    for bad in ["-1", "abc", "1.5", "99999999999999999999"] {
+        let res = at(&app, id, bad).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "at={bad}: {res:?}");
+        assert_eq!(res.json()["type"], "/problems/invalid-field", "at={bad}");
+    }
+    let missing = app.get("/api/matches/987654/live?at=1").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.live_json(id).await, live, "nothing moved");
+
+    // A later undo is a new event: the past stays as it stood.
+    let before_undo = at(&app, id, &last.to_string()).await.json();
+    let undo = app
+        .post_json(
+            &format!("/api/matches/{id}/undo"),
+            Some(&app.admin_token),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert!(undo.status.is_success(), "{undo:?}");
+    assert_eq!(at(&app, id, &last.to_string()).await.json(), before_undo);
+    assert_ne!(
+        at(&app, id, &(last + 1).to_string()).await.json(),
+        before_undo
+    );
+}
