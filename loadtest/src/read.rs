@@ -28,8 +28,12 @@ pub struct ReadArgs {
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
     /// Send `If-None-Match` with the current ETag (expect 304s).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "past")]
     pub etag: bool,
+    /// Ask for past states instead (`/live?at=SEQ`), over seqs 1..=N: each connection walks
+    /// them from its own starting point, so readers spread over states kept and replayed.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    pub past: Option<i64>,
     #[arg(long)]
     pub json: bool,
 }
@@ -41,6 +45,7 @@ pub struct ReadReport {
     pub connections: usize,
     pub seconds: f64,
     pub etag: bool,
+    pub past: Option<i64>,
     pub requests: u64,
     pub requests_per_sec: f64,
     pub status: BTreeMap<u16, u64>,
@@ -121,8 +126,13 @@ impl Conn {
 }
 
 fn request(node: &Node, match_id: i64, etag: Option<&str>) -> Vec<u8> {
+    request_at(node, match_id, None, etag)
+}
+
+fn request_at(node: &Node, match_id: i64, at: Option<i64>, etag: Option<&str>) -> Vec<u8> {
+    let query = at.map(|seq| format!("?at={seq}")).unwrap_or_default();
     let mut r = format!(
-        "GET /api/matches/{match_id}/live HTTP/1.1\r\nHost: {}\r\nUser-Agent: crease-loadtest\r\n",
+        "GET /api/matches/{match_id}/live{query} HTTP/1.1\r\nHost: {}\r\nUser-Agent: crease-loadtest\r\n",
         node.host
     );
     if let Some(e) = etag {
@@ -165,7 +175,10 @@ pub async fn run(args: ReadArgs) -> anyhow::Result<()> {
     let mut tasks = Vec::with_capacity(args.connections);
     for i in 0..args.connections {
         let (node, req) = (node.clone(), req.clone());
+        let (past, match_id) = (args.past, args.match_id);
         tasks.push(tokio::spawn(async move {
+            // Each connection's own walk through the past: a stride prime to any match length.
+            let mut at = past.map(|n| (i as i64 * 7_919) % n);
             let mut t = Tally::default();
             let mut hist = new_hist();
             let mut conn = None;
@@ -186,9 +199,16 @@ pub async fn run(args: ReadArgs) -> anyhow::Result<()> {
                     }
                 }
                 let c = conn.as_mut().expect("connected above");
+                let past_req = match (&mut at, past) {
+                    (Some(k), Some(n)) => {
+                        *k = (*k + 1) % n;
+                        Some(request_at(&node, match_id, Some(*k + 1), None))
+                    }
+                    _ => None,
+                };
+                let req = past_req.as_deref().unwrap_or(&req);
                 let start = mono_ns();
-                match tokio::time::timeout_at(deadline + Duration::from_secs(5), c.get(&req)).await
-                {
+                match tokio::time::timeout_at(deadline + Duration::from_secs(5), c.get(req)).await {
                     Ok(Ok(a)) => {
                         record(&mut hist, (mono_ns() - start) / 1_000);
                         *t.status.entry(a.status).or_insert(0) += 1;
@@ -211,6 +231,7 @@ pub async fn run(args: ReadArgs) -> anyhow::Result<()> {
         match_id: args.match_id,
         connections: args.connections,
         etag: args.etag,
+        past: args.past,
         ..ReadReport::default()
     };
     let mut hist = new_hist();

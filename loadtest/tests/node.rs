@@ -166,6 +166,30 @@ async fn read_counts_statuses_and_cache_tiers() {
     );
     assert!(r["status"]["304"].as_u64().unwrap_or(0) > 0, "{r}");
     assert!(r["status"].get("200").is_none(), "{r}");
+
+    // Past states: every answer a 200, replayed or kept, none from the live tiers.
+    let r = report(
+        &loadtest(&[
+            "read",
+            "--url",
+            &node.url,
+            "--match",
+            &m,
+            "--connections",
+            "2",
+            "--seconds",
+            "1",
+            "--past",
+            "150",
+            "--json",
+        ])
+        .await,
+    );
+    let ok = r["status"]["200"].as_u64().unwrap_or(0);
+    assert!(ok > 0 && ok == u(&r, "requests"), "{r}");
+    let tiers = r["x_cache"].as_object().expect("tiers");
+    assert!(tiers.keys().all(|k| k == "replay" || k == "past"), "{r}");
+    assert!(tiers.contains_key("replay"), "{r}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
