@@ -121,9 +121,16 @@ impl PastStates {
             .map_err(|_| IngestError::Internal("a replay panicked".into()))
     }
 
-    fn get(&self, key: (i64, i64, i64)) -> Option<Bytes> {
+    /// The state kept for `(match_id, epoch, seq)`, if a reader asked for it before.
+    fn kept(&self, key: (i64, i64, i64)) -> Option<PastState> {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        kept.states.get(&key).cloned()
+        let body = kept.states.get(&key)?.clone();
+        Some(PastState {
+            epoch: key.1,
+            seq: key.2,
+            body,
+            kept: true,
+        })
     }
 
     fn keep(&self, key: (i64, i64, i64), body: Bytes) {
@@ -190,13 +197,8 @@ impl Scoring {
             return Err(PastError::NotYet { current });
         }
         let key = (match_id, row.epoch, seq);
-        if let Some(body) = self.past.get(key) {
-            return Ok(PastState {
-                epoch: row.epoch,
-                seq,
-                body,
-                kept: true,
-            });
+        if let Some(kept) = self.past.kept(key) {
+            return Ok(kept);
         }
         if self.past.waiting.fetch_add(1, Ordering::AcqRel) >= REPLAYS_WAITING {
             self.past.waiting.fetch_sub(1, Ordering::AcqRel);
@@ -211,13 +213,8 @@ impl Scoring {
             .map_err(|_| PastError::Busy)?;
         drop(waiting);
         // A reader ahead in the queue may have replayed this very seq.
-        if let Some(body) = self.past.get(key) {
-            return Ok(PastState {
-                epoch: row.epoch,
-                seq,
-                body,
-                kept: true,
-            });
+        if let Some(kept) = self.past.kept(key) {
+            return Ok(kept);
         }
         // The stored JSON only: parsing it is the replay thread's work, not the runtime's.
         let mut payloads = Vec::new();

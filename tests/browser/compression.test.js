@@ -5,7 +5,7 @@
 
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireChromium, launch, startServer } from './harness.js';
+import { liveMatch, requireChromium, launch, startServer } from './harness.js';
 
 let browser;
 let server;
@@ -24,16 +24,6 @@ after(async () => {
   assert.deepEqual(pageErrors, [], 'no script errors on any page');
 });
 
-async function liveMatch() {
-  for (let i = 0; i < 50; i++) {
-    const list = await (await fetch(`${server.base}/api/matches`)).json();
-    const m = list.find((x) => x.live && x.seq > 20);
-    if (m) return m;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the demo has no live match');
-}
-
 async function newPage() {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await ctx.newPage();
@@ -45,7 +35,7 @@ const seqOf = (page) => page.evaluate(() => Number(document.body.dataset.seq || 
 
 it('negotiates permessage-deflate with Chromium, whose messages all parse', async (t) => {
   if (!browser) return t.skip('chromium is not installed');
-  const m = await liveMatch();
+  const m = await liveMatch(server.base);
   const page = await newPage();
   await page.goto(`${server.base}/`);
   // Two ball messages after the snapshot: the demo posts one every two seconds.
@@ -74,7 +64,7 @@ it('negotiates permessage-deflate with Chromium, whose messages all parse', asyn
 
 it('gets the viewer page\'s stream gzip-encoded, and live balls build the board a fresh load shows', async (t) => {
   if (!browser) return t.skip('chromium is not installed');
-  const m = await liveMatch();
+  const m = await liveMatch(server.base);
   const live = await newPage();
   const stream = live.waitForResponse((r) => r.url().includes(`/api/matches/${m.id}/stream`));
   await live.goto(`${server.base}/matches/${m.id}`);

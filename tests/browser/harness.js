@@ -142,3 +142,14 @@ export function shotPath(name) {
   mkdirSync(SHOTS, { recursive: true });
   return join(SHOTS, name);
 }
+
+/** A match the demo is driving live, once it is past its twentieth event. */
+export async function liveMatch(base) {
+  for (let i = 0; i < 50; i++) {
+    const list = await (await fetch(`${base}/api/matches`)).json();
+    const m = list.find((x) => x.live && x.seq > 20);
+    if (m) return m;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the demo has no live match');
+}

@@ -2,7 +2,7 @@
 // driven live): the viewer at phone and desktop widths. The scorer pad's is taken by pages.test.js.
 
 import { after, before, it } from 'node:test';
-import { requireChromium, launch, shotPath, startServer } from './harness.js';
+import { liveMatch, requireChromium, launch, shotPath, startServer } from './harness.js';
 
 let browser;
 let server;
@@ -19,19 +19,9 @@ after(async () => {
   await server?.stop();
 });
 
-async function liveMatch() {
-  for (let i = 0; i < 50; i++) {
-    const list = await (await fetch(`${server.base}/api/matches`)).json();
-    const m = list.find((x) => x.live && x.seq > 20);
-    if (m) return m;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the demo has no live match');
-}
-
 it('writes viewer screenshots at 360 and 1280 pixels', async (t) => {
   if (!browser) return t.skip('chromium is not installed');
-  const m = await liveMatch();
+  const m = await liveMatch(server.base);
   for (const [width, height, name] of [[360, 780, 'viewer-360.png'], [1280, 900, 'viewer-1280.png']]) {
     const ctx = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 });
     const page = await ctx.newPage();

@@ -574,35 +574,13 @@ impl RawWs {
     /// Reads server frames until a close and returns its code (`None`: the socket just ended).
     pub async fn close_code(&mut self) -> Option<u16> {
         loop {
-            if self.buf.len() >= 2 {
-                let opcode = self.buf[0] & 0x0F;
-                let (len, at) = match self.buf[1] & 0x7F {
-                    126 if self.buf.len() >= 4 => {
-                        (u16::from_be_bytes([self.buf[2], self.buf[3]]) as usize, 4)
-                    }
-                    127 if self.buf.len() >= 10 => {
-                        let mut b = [0u8; 8];
-                        b.copy_from_slice(&self.buf[2..10]);
-                        (u64::from_be_bytes(b) as usize, 10)
-                    }
-                    126 | 127 => (usize::MAX, 0),
-                    n => (n as usize, 2),
-                };
-                if len != usize::MAX && self.buf.len() >= at + len {
-                    if opcode == 0x8 {
-                        let p = &self.buf[at..at + len];
-                        return Some(if p.len() >= 2 {
-                            u16::from_be_bytes([p[0], p[1]])
-                        } else {
-                            1005
-                        });
-                    }
-                    self.buf.drain(..at + len);
-                    continue;
-                }
-            }
-            if !self.fill().await {
-                return None;
+            let (b0, payload, _) = self.next_frame().await?;
+            if b0 & 0x0F == 0x8 {
+                return Some(if payload.len() >= 2 {
+                    u16::from_be_bytes([payload[0], payload[1]])
+                } else {
+                    1005
+                });
             }
         }
     }
