@@ -186,18 +186,23 @@ impl Scoring {
     /// The match as it stood after event `seq` (0: as set up, before any event), as the store
     /// holds its log now.
     pub async fn past_state(&self, match_id: i64, seq: i64) -> Result<PastState, PastError> {
-        let row = self
-            .store
-            .get_match(match_id)
+        // Where the match stands, from the cache tiers (memory when warm): a kept state is
+        // answered without the database. The log read below is the check that counts.
+        let (snap, _) = self
+            .cache
+            .current(match_id)
             .await
             .map_err(IngestError::from)?
             .ok_or(PastError::MatchNotFound)?;
-        let current = self.current_seq(match_id).await?;
-        if seq > current {
-            return Err(PastError::NotYet { current });
+        let (epoch, cached) = snap.pos();
+        if seq > cached {
+            // The cache may be behind another node's writes: the database says.
+            let current = self.current_seq(match_id).await?;
+            if seq > current {
+                return Err(PastError::NotYet { current });
+            }
         }
-        let key = (match_id, row.epoch, seq);
-        if let Some(kept) = self.past.kept(key) {
+        if let Some(kept) = self.past.kept((match_id, epoch, seq)) {
             return Ok(kept);
         }
         if self.past.waiting.fetch_add(1, Ordering::AcqRel) >= REPLAYS_WAITING {
@@ -212,6 +217,13 @@ impl Scoring {
             .await
             .map_err(|_| PastError::Busy)?;
         drop(waiting);
+        let row = self
+            .store
+            .get_match(match_id)
+            .await
+            .map_err(IngestError::from)?
+            .ok_or(PastError::MatchNotFound)?;
+        let key = (match_id, row.epoch, seq);
         // A reader ahead in the queue may have replayed this very seq.
         if let Some(kept) = self.past.kept(key) {
             return Ok(kept);
@@ -230,6 +242,11 @@ impl Scoring {
             };
             payloads.extend(page.into_iter().map(|e| (e.seq, e.payload)));
             last = end;
+        }
+        // The database is the truth: a seq a cache claims but the log does not hold is not
+        // yet, and no state is made (or kept) for it.
+        if last < seq {
+            return Err(PastError::NotYet { current: last });
         }
         let epoch = row.epoch;
         let setup = row.setup;
