@@ -91,22 +91,41 @@ pub struct InningsLine<'a> {
     pub this_over: &'a [String],
 }
 
-pub fn line(live: &LiveState) -> Line<'_> {
+/// The innings in progress and the cards of the players a ball involves, found once for
+/// either form of a ball's line.
+struct AtCrease<'a> {
+    innings: Option<&'a InningsState>,
+    striker: Option<&'a BattingLine>,
+    non_striker: Option<&'a BattingLine>,
+    bowler: Option<&'a BowlingLine>,
+}
+
+fn at_crease(live: &LiveState) -> AtCrease<'_> {
     let innings = live.current_innings.and_then(|i| live.innings.get(i));
     let batter = |name: &Option<String>| -> Option<&BattingLine> {
         let (inn, name) = (innings?, name.as_deref()?);
         inn.batting.iter().find(|b| b.name == name)
     };
-    Line {
-        status: live.status,
-        summary: &live.summary,
-        innings: innings.map(innings_line),
+    AtCrease {
+        innings,
         striker: batter(&live.striker),
         non_striker: batter(&live.non_striker),
         bowler: innings.and_then(|inn| {
             let name = live.bowler.as_deref()?;
             inn.bowling.iter().find(|b| b.name == name)
         }),
+    }
+}
+
+pub fn line(live: &LiveState) -> Line<'_> {
+    let at = at_crease(live);
+    Line {
+        status: live.status,
+        summary: &live.summary,
+        innings: at.innings.map(innings_line),
+        striker: at.striker,
+        non_striker: at.non_striker,
+        bowler: at.bowler,
         free_hit: live.free_hit,
         due: &live.due,
         commentary: live.commentary.last(),

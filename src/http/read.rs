@@ -199,22 +199,24 @@ fn etag_matches(header: &[u8], etag: &[u8]) -> bool {
         .any(|t| t == "*" || t == etag)
 }
 
-fn accepts_gzip(headers: &HeaderMap) -> bool {
+/// Whether the client takes gzip (`Accept-Encoding`; a `q` of 0 refuses it). `/live` and the
+/// event streams both ask.
+pub(super) fn accepts_gzip(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|coding| {
-            let mut parts = coding.split(';');
-            let name = parts.next().unwrap_or_default().trim();
+            let mut parts = coding.split(';').map(str::trim);
+            let named = parts.next().is_some_and(|c| c.eq_ignore_ascii_case("gzip"));
             let refused = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    == Some(0.0)
+                p.split_once('=').is_some_and(|(k, v)| {
+                    k.trim().eq_ignore_ascii_case("q")
+                        && v.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
+                })
             });
-            name.eq_ignore_ascii_case("gzip") && !refused
+            named && !refused
         })
 }
 

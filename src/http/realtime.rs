@@ -162,26 +162,9 @@ async fn websocket(
     Ok(res)
 }
 
-/// Whether the client takes gzip (`Accept-Encoding`, a `q` of 0 refusing it) and the node
-/// offers it.
+/// Whether this stream is gzip: the node offers it and the client takes it.
 fn sse_gzip(state: &AppState, headers: &HeaderMap) -> bool {
-    state.config.sse_gzip.on()
-        && headers
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|coding| {
-                let mut parts = coding.split(';').map(str::trim);
-                let named = parts.next().is_some_and(|c| c.eq_ignore_ascii_case("gzip"));
-                let refused = parts.any(|p| {
-                    p.split_once('=').is_some_and(|(k, v)| {
-                        k.trim().eq_ignore_ascii_case("q")
-                            && v.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
-                    })
-                });
-                named && !refused
-            })
+    state.config.sse_gzip.on() && super::read::accepts_gzip(headers)
 }
 
 fn sse_response(body: Body, gzip: bool) -> Response {

@@ -2,7 +2,7 @@
 //! with no history before it, so the same compressed bytes are valid for every client that
 //! negotiated compression, however far into the stream each one is.
 //!
-//! Two wire forms come from one deflated message:
+//! Two wire forms, each deflated once per message, whatever the number of clients:
 //! - WebSocket permessage-deflate (RFC 7692) with `server_no_context_takeover`: the raw DEFLATE
 //!   data of one message, its sync flush's `00 00 FF FF` tail removed (§7.2.1);
 //! - an SSE stream under `Content-Encoding: gzip`: a gzip header, then each event's DEFLATE data

@@ -57,6 +57,20 @@ impl Frame {
         }
     }
 
+    /// Bytes already in one connection's form (queued while it was seeding), offered again
+    /// as they are: every form is those bytes.
+    pub fn as_queued(seq: i64, epoch: i64, kind: FrameKind, bytes: Bytes) -> Self {
+        Self {
+            seq,
+            epoch,
+            kind,
+            ws: bytes.clone(),
+            ws_deflated: bytes.clone(),
+            sse_gzip: bytes.clone(),
+            sse: bytes,
+        }
+    }
+
     /// A frame that is not a message of the history: a ping, a pong, a count. Sent plain on a
     /// WebSocket; SSE's form is also made a gzip segment, since a gzip stream carries
     /// nothing else.

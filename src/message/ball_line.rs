@@ -92,21 +92,14 @@ fn is_false(b: &bool) -> bool {
 }
 
 pub fn ball_line(live: &LiveState) -> BallLine<'_> {
-    let innings = live.current_innings.and_then(|i| live.innings.get(i));
-    let batter = |name: &Option<String>| -> Option<Batter<'_>> {
-        let (inn, name) = (innings?, name.as_deref()?);
-        inn.batting.iter().find(|b| b.name == name).map(batter)
-    };
+    let at = super::at_crease(live);
     BallLine {
         st: live.status,
         sum: &live.summary,
-        innings: innings.map(innings_figures),
-        s: batter(&live.striker),
-        ns: batter(&live.non_striker),
-        bowl: innings.and_then(|inn| {
-            let name = live.bowler.as_deref()?;
-            inn.bowling.iter().find(|b| b.name == name).map(bowler)
-        }),
+        innings: at.innings.map(innings_figures),
+        s: at.striker.map(batter),
+        ns: at.non_striker.map(batter),
+        bowl: at.bowler.map(bowler),
         fh: live.free_hit,
         due: &live.due,
         c: live.commentary.last().map(commentary),

@@ -201,14 +201,14 @@ function upsert(list, line) {
   else list.push(line);
 }
 
-/** Runs per over, to two places, as the server works it out (`per_over`). */
-function perOver(runs, balls, bpo) {
-  return balls ? Math.round(((runs * bpo) / balls) * 100) / 100 : 0;
+/** Runs per `per` balls, to two places, as the server works it out (`per_over`). */
+function perOver(runs, balls, per) {
+  return balls ? Math.round(((runs * per) / balls) * 100) / 100 : 0;
 }
 
 function batterLine(b) {
   if (!b) return null;
-  const strike_rate = b.b ? Math.round(((b.r * 100) / b.b) * 100) / 100 : 0;
+  const strike_rate = perOver(b.r, b.b, 100);
   return { name: b.n, runs: b.r, balls: b.b, fours: b['4s'], sixes: b['6s'], strike_rate };
 }
 

@@ -243,16 +243,7 @@ impl Conn {
             outcome = self.offer(f);
         }
         for q in early {
-            let frame = Frame {
-                seq: q.seq,
-                epoch: q.epoch,
-                kind: q.kind,
-                ws: q.bytes.clone(),
-                ws_deflated: q.bytes.clone(),
-                sse_gzip: q.bytes.clone(),
-                sse: q.bytes,
-            };
-            outcome = self.offer(&frame);
+            outcome = self.offer(&Frame::as_queued(q.seq, q.epoch, q.kind, q.bytes));
         }
         if outcome == Outcome::Fine {
             self.push_out(self.lock())
