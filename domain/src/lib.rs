@@ -8,7 +8,7 @@
 //! - [`law`]: the typed refusal for every event the Laws forbid.
 //! - [`engine`]: [`Match`], which applies events, and undoes them, under the Laws.
 //! - [`live`]: [`LiveState`], the serialisable snapshot that the API serves.
-//! - [`cricsheet`]: Cricsheet JSON into a setup and a list of events.
+//! - [`cricsheet`]: Cricsheet JSON into a setup and a list of events, and a match back out.
 //! - [`wire`]: a recorded event as the scoring API's route and body, for clients that replay.
 
 pub mod cricsheet;

@@ -6,21 +6,15 @@
 //! the matches that replayed with every figure right, and one line per match that needed an
 //! override of the Laws checks to replay. The 30 hand-picked files must need none.
 
+mod real_matches;
 mod scorebook;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
 
 use crease_domain::{cricsheet, Match};
+use real_matches::{bundled, corpus, BUNDLED_FILES, CORPUS_FILES};
 use scorebook::{check_match, report, Fault};
 use serde_json::Value;
-
-const CORPUS_FILES: usize = 325;
-const BUNDLED_FILES: usize = 30;
-
-fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data")
-}
 
 /// Why a match could not be replayed: `kind` is what the report groups by.
 struct NotReplayed {
@@ -46,46 +40,6 @@ fn replay(json: &str) -> Result<(Match, usize), NotReplayed> {
         detail: format!("event {i} refused: {err}: {:?}", parsed.events[i]),
     })?;
     Ok((m, overrides))
-}
-
-/// The 30 bundled files, by name, in name order.
-fn bundled() -> Vec<(String, String)> {
-    let dir = data_dir().join("cricsheet");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|name| name.ends_with(".json") && name != "expected_totals.json")
-        .collect();
-    names.sort();
-    names
-        .into_iter()
-        .map(|name| {
-            let json = std::fs::read_to_string(dir.join(&name)).unwrap();
-            (format!("cricsheet/{name}"), json)
-        })
-        .collect()
-}
-
-/// The corpus, read from its archive in memory: unpacked it would be 46 MB in the repository.
-fn corpus() -> Vec<(String, String)> {
-    let packed = std::fs::read(data_dir().join("cricsheet-corpus/cricsheet-corpus.tar.xz"))
-        .expect("the packed corpus");
-    let mut tarball = vec![];
-    lzma_rs::xz_decompress(&mut packed.as_slice(), &mut tarball).expect("a valid .tar.xz");
-    let mut archive = tar::Archive::new(tarball.as_slice());
-    let mut files = vec![];
-    for entry in archive.entries().expect("a tar archive") {
-        let mut entry = entry.expect("a tar entry");
-        let path = entry.path().expect("an entry path").into_owned();
-        if path.extension().and_then(|e| e.to_str()) != Some("json") {
-            continue;
-        }
-        let mut json = String::new();
-        std::io::Read::read_to_string(&mut entry, &mut json).expect("a UTF-8 match file");
-        files.push((path.to_string_lossy().into_owned(), json));
-    }
-    files.sort();
-    files
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

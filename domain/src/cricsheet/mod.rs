@@ -1,4 +1,6 @@
-//! Cricsheet JSON (data_version 1.0.0 and 1.1.0) into a match setup and its events.
+//! Cricsheet JSON (data_version 1.0.0 and 1.1.0) into a match setup and its events, and a match
+//! back into Cricsheet JSON ([`export`]).
+//!
 //!
 //! Lenient on what it does not need (Cricsheet adds fields over time), strict on what it does:
 //! a missing or mistyped field the engine depends on is a [`CricsheetError`], never a panic.
@@ -9,14 +11,17 @@
 //! balls alone cannot give.
 
 mod delivery;
+mod export;
 mod fields;
 mod innings;
 mod result;
 mod settle;
 mod setup;
 
+pub use export::{export, ExportInfo, DATA_VERSION};
 pub use settle::FILE_REASON;
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::event::{MatchEvent, Recorded, Toss, TossDecision};
@@ -68,7 +73,14 @@ pub fn parse(json: &str) -> Result<CricsheetMatch, CricsheetError> {
         .filter_map(|d| d.as_str().map(str::to_string))
         .collect();
     let multi_day = matches!(match_type.as_str(), "Test" | "MDM");
-    let setup = setup::read_setup(info, &match_type, multi_day, &dates, &innings)?;
+    let setup = match v.get("crease").and_then(|c| c.get("setup")) {
+        // Crease's own export records the playing conditions Cricsheet has no field for.
+        Some(s) => MatchSetup::deserialize(s)
+            .ok()
+            .filter(|s| s.balls_per_over > 0 && s.overs_per_innings != Some(0))
+            .ok_or_else(|| shape("`crease.setup` is not a match setup"))?,
+        None => setup::read_setup(info, &match_type, multi_day, &dates, &innings)?,
+    };
 
     let mut settler = settle::Settler::new(setup.clone());
     if let Some(t) = toss(info) {

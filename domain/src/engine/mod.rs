@@ -15,6 +15,7 @@ mod innings;
 mod interruptions;
 mod overrides;
 mod result;
+pub use result::Margin;
 mod state;
 pub(crate) use state::notation_to_balls;
 mod validate;
@@ -63,6 +64,8 @@ struct State {
     pending_revision: Option<(u32, Option<u32>)>,
     /// The balls left the match tied: a super over or a declared tie-break may follow.
     tied: bool,
+    /// How the balls decided the match, when they did.
+    margin: Option<Margin>,
 }
 
 impl Match {
@@ -289,6 +292,19 @@ impl Match {
 
     pub fn live(&self) -> &LiveState {
         &self.live
+    }
+
+    /// The over the next delivery belongs to, counted from 0 as Cricsheet numbers overs;
+    /// `None` with no innings open.
+    pub fn over_in_progress(&self) -> Option<u32> {
+        let ctx = self.st.inns.last()?;
+        ctx.closed.is_none().then_some(ctx.completed_overs)
+    }
+
+    /// By how much the balls decided the match; `None` while it is undecided, tied, or decided
+    /// by a declared result.
+    pub fn margin(&self) -> Option<Margin> {
+        self.st.margin
     }
 
     /// The latest delivery in one line, for a realtime "ball" message; `None` before the first.

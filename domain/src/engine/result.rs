@@ -7,6 +7,15 @@ use crate::event::{DeclaredOutcome, DeclaredResult};
 use crate::law::LawViolation;
 use crate::live::{Due, MatchStatus};
 
+/// How a decided match was won, as Cricsheet's `outcome.by` records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Margin {
+    Runs(u32),
+    Wickets(u32),
+    /// Won by an innings and this many runs.
+    InningsAndRuns(u32),
+}
+
 fn plural(n: u32, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
@@ -57,6 +66,7 @@ impl Match {
     }
 
     fn finish(&mut self, winner: Option<usize>, text: String) {
+        self.st.margin = None;
         self.live.status = MatchStatus::Finished;
         self.live.winner = winner.map(|w| self.team_name(w));
         self.live.result = Some(text);
@@ -116,6 +126,7 @@ impl Match {
                     plural(theirs - ours, "run", "runs")
                 );
                 self.finish(Some(bowl), text);
+                self.st.margin = Some(Margin::InningsAndRuns(theirs - ours));
             }
             return;
         }
@@ -147,6 +158,7 @@ impl Match {
                 plural(runs - par, "run", "runs")
             );
             self.finish(Some(bat), text);
+            self.st.margin = Some(Margin::Runs(runs - par));
         } else if runs >= target {
             let left = match balls_left {
                 Some(b) if b > 0 && self.setup.is_limited_overs() => {
@@ -160,6 +172,7 @@ impl Match {
                 plural(wickets_left, "wicket", "wickets")
             );
             self.finish(Some(bat), text);
+            self.st.margin = Some(Margin::Wickets(wickets_left));
         } else if runs == par {
             self.st.tied = true;
             self.finish(None, format!("Match tied{method}"));
@@ -170,6 +183,7 @@ impl Match {
                 plural(par - runs, "run", "runs")
             );
             self.finish(Some(bowl), text);
+            self.st.margin = Some(Margin::Runs(par - runs));
         }
     }
 
