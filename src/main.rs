@@ -46,6 +46,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Serve(config) => cli::serve::run(*config).await,
         Command::Migrate(config) => cli::migrate::run(config).await,
         Command::Import(args) => Ok(cli::import::run(args).await),
+        Command::Export(args) => Ok(cli::export::run(args).await),
         Command::Seed(config) => Ok(cli::seed::run(config).await),
         Command::Replay(args) => Ok(cli::replay::run(args).await),
         Command::Scorecard(_) => unreachable!("handled before the runtime starts"),

@@ -1,6 +1,7 @@
 //! The `crease` subcommands, apart from the node they may start: one file per command, holding
 //! its arguments and its `run()`.
 
+pub mod export;
 pub mod import;
 pub mod migrate;
 pub mod replay;
@@ -13,6 +14,7 @@ use std::fmt::Display;
 use clap::Subcommand;
 
 use crate::config::{ServeConfig, StoreConfig};
+use export::ExportArgs;
 use import::ImportArgs;
 use replay::ReplayArgs;
 use scorecard::ScorecardArgs;
@@ -29,6 +31,8 @@ pub enum Command {
     Scorecard(ScorecardArgs),
     /// Store Cricsheet matches (fixtures and events); prints {"match_id", "seq"} per match.
     Import(ImportArgs),
+    /// Write a stored match as a Cricsheet JSON file (stdout, or --out FILE).
+    Export(ExportArgs),
     /// Fill an empty database with the bundled demo matches; a non-empty one is left alone.
     Seed(StoreConfig),
     /// Post a Cricsheet match ball by ball through a server's HTTP API.

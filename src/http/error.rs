@@ -252,3 +252,16 @@ impl From<crate::ingest::IngestError> for ApiError {
         }
     }
 }
+
+/// Why a replay of the log (a past state, an export) gives nothing.
+impl From<crate::ingest::PastError> for ApiError {
+    fn from(e: crate::ingest::PastError) -> Self {
+        use crate::ingest::PastError as P;
+        match e {
+            P::MatchNotFound => ApiError::NotFound("match"),
+            P::NotYet { current } => ApiError::SeqNotYet { current },
+            P::Busy => ApiError::Unavailable("too many replays of match logs are waiting".into()),
+            P::Ingest(e) => e.into(),
+        }
+    }
+}

@@ -7,6 +7,7 @@ pub mod auth_failures;
 pub mod corrections;
 pub mod edge;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod health;
 pub mod ingest;
@@ -37,6 +38,7 @@ pub fn app(state: AppState) -> Router {
     let cors = state.origins.cors();
     let router = Router::new()
         .merge(read::router())
+        .merge(export::router())
         .merge(ingest::router())
         .merge(corrections::router())
         .merge(locks::router())

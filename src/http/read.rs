@@ -16,7 +16,6 @@ use super::extract::{ApiQuery, MatchId};
 use crate::cache::{Snapshot, Tier};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::ingest::PastError;
 use crate::store::MatchRow;
 
 pub fn router() -> Router<AppState> {
@@ -76,18 +75,7 @@ async fn past_response(
     if at < 0 {
         return Err(ApiError::invalid_field("at", "at must be a seq, 0 or more"));
     }
-    let past = state
-        .scoring
-        .past_state(id, at)
-        .await
-        .map_err(|e| match e {
-            PastError::MatchNotFound => ApiError::NotFound("match"),
-            PastError::NotYet { current } => ApiError::SeqNotYet { current },
-            PastError::Busy => {
-                ApiError::Unavailable("too many past states are being computed".into())
-            }
-            PastError::Ingest(e) => e.into(),
-        })?;
+    let past = state.scoring.past_state(id, at).await?;
     let etag = HeaderValue::try_from(format!("\"{}-at-{}\"", past.epoch, past.seq))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let x_cache = HeaderValue::from_static(if past.kept { "past" } else { "replay" });
@@ -188,7 +176,7 @@ fn live_response(snap: &Snapshot, tier: Tier, headers: &HeaderMap) -> Response {
 }
 
 /// `If-None-Match` may list several tags, or `*`; weak tags compare equal for GET.
-fn etag_matches(header: &[u8], etag: &[u8]) -> bool {
+pub(super) fn etag_matches(header: &[u8], etag: &[u8]) -> bool {
     let Ok(header) = std::str::from_utf8(header) else {
         return false;
     };

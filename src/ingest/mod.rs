@@ -14,6 +14,7 @@ mod append;
 mod apply;
 mod engines;
 mod error;
+mod export;
 mod history;
 mod past;
 
@@ -32,6 +33,7 @@ use crate::store::Store;
 use append::{tally, Appended};
 use engines::Loaded;
 pub use error::IngestError;
+pub use export::Exported;
 pub use history::History;
 pub use past::{PastError, PastState};
 

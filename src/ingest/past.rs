@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 use crease_domain::Match;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::{IngestError, Scoring};
 
@@ -38,7 +38,7 @@ pub enum PastError {
     #[error("the match is at seq {current}")]
     NotYet { current: i64 },
     /// Too many replays are waiting: try again shortly.
-    #[error("too many past states are being computed")]
+    #[error("too many replays of match logs are waiting")]
     Busy,
     #[error(transparent)]
     Ingest(#[from] IngestError),
@@ -85,7 +85,7 @@ fn lowest_priority() {
 
 impl PastStates {
     /// Runs `work` on the replay thread (started on first use) and waits for its answer.
-    async fn run<T: Send + 'static>(
+    pub(super) async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, IngestError> {
@@ -149,28 +149,22 @@ impl PastStates {
 /// Events read from the log per query.
 const LOG_PAGE: i64 = 5_000;
 
-/// The snapshot after the stored events `payloads` (each with its seq), as `/live` serves one.
-fn replay(
+/// The match after the stored events `payloads` (each with its seq), replayed from its setup.
+pub(super) fn game_of(
     match_id: i64,
-    seq: i64,
-    epoch: i64,
     setup: crease_domain::MatchSetup,
-    payloads: Vec<(i64, String)>,
-) -> Result<Bytes, IngestError> {
+    payloads: Vec<Logged>,
+) -> Result<Match, IngestError> {
     let mut game = Match::new(setup);
-    for (at, payload) in payloads {
-        let event: crease_domain::Recorded = serde_json::from_str(&payload)
-            .map_err(|e| IngestError::Internal(format!("match {match_id} event {at}: {e}")))?;
-        game.record(event).map_err(|e| {
-            IngestError::Internal(format!("match {match_id} event {at} replays: {e}"))
+    for e in payloads {
+        let event: crease_domain::Recorded = serde_json::from_str(&e.payload).map_err(|err| {
+            IngestError::Internal(format!("match {match_id} event {}: {err}", e.seq))
+        })?;
+        game.record(event).map_err(|err| {
+            IngestError::Internal(format!("match {match_id} event {} replays: {err}", e.seq))
         })?;
     }
-    Ok(crate::message::snapshot_body(
-        match_id,
-        seq,
-        epoch,
-        game.live(),
-    ))
+    Ok(game)
 }
 
 /// Counts a waiting replay for as long as it lives.
@@ -179,6 +173,52 @@ struct Waiting<'a>(&'a AtomicUsize);
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl PastStates {
+    /// This reader's turn at the replay thread, or `Busy` when too many wait already.
+    pub(super) async fn wait_turn(&self) -> Result<SemaphorePermit<'_>, PastError> {
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= REPLAYS_WAITING {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(PastError::Busy);
+        }
+        let _waiting = Waiting(&self.waiting);
+        self.turn.acquire().await.map_err(|_| PastError::Busy)
+    }
+}
+
+/// One stored event as the log holds it: parsing it is the replay thread's work.
+pub(super) struct Logged {
+    pub seq: i64,
+    pub payload: String,
+}
+
+impl Scoring {
+    /// The match's log from its first event to `seq`, which it must reach: the database is
+    /// the truth, and a seq a cache claims but the log does not hold is not yet.
+    pub(super) async fn log_upto(&self, match_id: i64, seq: i64) -> Result<Vec<Logged>, PastError> {
+        let mut log = Vec::new();
+        let mut last = 0;
+        while last < seq {
+            let page = self
+                .store
+                .events_after(match_id, last, (seq - last).min(LOG_PAGE))
+                .await
+                .map_err(IngestError::from)?;
+            let Some(end) = page.last().map(|e| e.seq) else {
+                break;
+            };
+            log.extend(page.into_iter().map(|e| Logged {
+                seq: e.seq,
+                payload: e.payload,
+            }));
+            last = end;
+        }
+        if last < seq {
+            return Err(PastError::NotYet { current: last });
+        }
+        Ok(log)
     }
 }
 
@@ -205,18 +245,7 @@ impl Scoring {
         if let Some(kept) = self.past.kept((match_id, epoch, seq)) {
             return Ok(kept);
         }
-        if self.past.waiting.fetch_add(1, Ordering::AcqRel) >= REPLAYS_WAITING {
-            self.past.waiting.fetch_sub(1, Ordering::AcqRel);
-            return Err(PastError::Busy);
-        }
-        let waiting = Waiting(&self.past.waiting);
-        let _turn = self
-            .past
-            .turn
-            .acquire()
-            .await
-            .map_err(|_| PastError::Busy)?;
-        drop(waiting);
+        let _turn = self.past.wait_turn().await?;
         let row = self
             .store
             .get_match(match_id)
@@ -228,31 +257,20 @@ impl Scoring {
         if let Some(kept) = self.past.kept(key) {
             return Ok(kept);
         }
-        // The stored JSON only: parsing it is the replay thread's work, not the runtime's.
-        let mut payloads = Vec::new();
-        let mut last = 0;
-        while last < seq {
-            let page = self
-                .store
-                .events_after(match_id, last, (seq - last).min(LOG_PAGE))
-                .await
-                .map_err(IngestError::from)?;
-            let Some(end) = page.last().map(|e| e.seq) else {
-                break;
-            };
-            payloads.extend(page.into_iter().map(|e| (e.seq, e.payload)));
-            last = end;
-        }
-        // The database is the truth: a seq a cache claims but the log does not hold is not
-        // yet, and no state is made (or kept) for it.
-        if last < seq {
-            return Err(PastError::NotYet { current: last });
-        }
+        let payloads = self.log_upto(match_id, seq).await?;
         let epoch = row.epoch;
         let setup = row.setup;
         let body = self
             .past
-            .run(move || replay(match_id, seq, epoch, setup, payloads))
+            .run(move || {
+                let game = game_of(match_id, setup, payloads)?;
+                Ok::<_, IngestError>(crate::message::snapshot_body(
+                    match_id,
+                    seq,
+                    epoch,
+                    game.live(),
+                ))
+            })
             .await??;
         self.past.keep(key, body.clone());
         Ok(PastState {

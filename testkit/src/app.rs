@@ -266,6 +266,36 @@ impl TestApp {
         f
     }
 
+    /// A real match posted through the API: created from the Cricsheet file `text`, then each
+    /// of its events posted in order. Returns the match's id and, per event, its scoring route
+    /// (`balls`, `events`…) and the seq the log gave it.
+    pub async fn post_cricsheet(&self, text: &str) -> (i64, Vec<(&'static str, i64)>) {
+        let parsed = crease::domain::cricsheet::parse(text).expect("the match parses");
+        let created = self
+            .post_json(
+                "/api/matches",
+                Some(&self.admin_token),
+                &crease::replay::create_match_body(&parsed),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+        let id = created.json()["id"].as_i64().expect("id");
+        let mut seqs = vec![];
+        for (index, event) in parsed.events.iter().enumerate() {
+            let (route, body) = crease::domain::wire::scoring_request(event, index as i64);
+            let res = self
+                .post_json(
+                    &format!("/api/matches/{id}/{route}"),
+                    Some(&self.admin_token),
+                    &body,
+                )
+                .await;
+            assert!(res.status.is_success(), "event {index}: {res:?}");
+            seqs.push((route, res.json()["seq"].as_i64().expect("seq")));
+        }
+        (id, seqs)
+    }
+
     /// A scorer token allowed to score `match_ids`.
     pub async fn scorer_token(&self, match_ids: &[i64]) -> String {
         let res = self

@@ -205,7 +205,10 @@ impl Writer {
                 let mut t = Map::new();
                 t.insert("runs".into(), json!(r.runs));
                 if let Some(o) = r.overs {
-                    t.insert("overs".into(), json!(o));
+                    // Whole overs as Cricsheet writes them: 15, not 15.0.
+                    let whole = o.fract() == 0.0 && (0.0..=f64::from(u16::MAX)).contains(&o);
+                    let overs = if whole { json!(o as u16) } else { json!(o) };
+                    t.insert("overs".into(), overs);
                 }
                 let chase_open = self.open_innings().is_some()
                     && self.innings.iter().filter(|i| !i.super_over).count() >= 2;

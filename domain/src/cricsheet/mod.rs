@@ -1,7 +1,6 @@
 //! Cricsheet JSON (data_version 1.0.0 and 1.1.0) into a match setup and its events, and a match
 //! back into Cricsheet JSON ([`export`]).
 //!
-//!
 //! Lenient on what it does not need (Cricsheet adds fields over time), strict on what it does:
 //! a missing or mistyped field the engine depends on is a [`CricsheetError`], never a panic.
 //! What the deliveries leave implicit becomes an explicit event: a bowler finishing another's

@@ -11,6 +11,7 @@ use crease_testkit::on_both_stores;
 mod conditions;
 mod conformance;
 mod corrections;
+mod cricsheet_export;
 mod fixture_edits;
 mod idempotency;
 mod locks;

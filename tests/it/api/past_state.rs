@@ -52,33 +52,12 @@ async fn past_states_are_the_files_figures_at_each_seq(store: StoreKind) {
         .join(MATCH_FILE);
     let text = std::fs::read_to_string(path).expect("the match file");
     let file: Value = serde_json::from_str(&text).expect("JSON");
-    let parsed = crease::domain::cricsheet::parse(&text).expect("the match parses");
-    let created = app
-        .post_json(
-            "/api/matches",
-            Some(&app.admin_token),
-            &crease::replay::create_match_body(&parsed),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
-    let id = created.json()["id"].as_i64().expect("id");
-
-    // Post every event, keeping the seq of each delivery.
-    let mut ball_seqs = vec![];
-    for (index, event) in parsed.events.iter().enumerate() {
-        let (route, body) = crease::domain::wire::scoring_request(event, index as i64);
-        let res = app
-            .post_json(
-                &format!("/api/matches/{id}/{route}"),
-                Some(&app.admin_token),
-                &body,
-            )
-            .await;
-        assert!(res.status.is_success(), "event {index}: {res:?}");
-        if route == "balls" {
-            ball_seqs.push(res.json()["seq"].as_i64().expect("seq"));
-        }
-    }
+    let (id, seqs) = app.post_cricsheet(&text).await;
+    let ball_seqs: Vec<i64> = seqs
+        .iter()
+        .filter(|(route, _)| *route == "balls")
+        .map(|(_, seq)| *seq)
+        .collect();
     let figures = book(&file);
     assert_eq!(
         ball_seqs.len(),
