@@ -18,6 +18,7 @@ pub mod origins;
 pub mod peer;
 pub mod read;
 pub mod realtime;
+pub mod replay_stream;
 pub mod state;
 pub mod tokens;
 pub mod web;

@@ -28,6 +28,9 @@ pub fn router() -> Router<AppState> {
 struct Since {
     #[serde(default)]
     since: Option<String>,
+    /// `/stream` only: watch the stored match again at this speed.
+    #[serde(default)]
+    replay: Option<f64>,
 }
 
 /// The resume token from `?since=` or, failing that, `Last-Event-ID`: `EPOCH:SEQ`, or a bare
@@ -78,6 +81,12 @@ async fn websocket(
 ) -> Result<Response, ApiError> {
     let headers = req.headers();
     state.origins.check(headers)?;
+    if q.replay.is_some() {
+        return Err(ApiError::invalid_field(
+            "replay",
+            "a replay is an event stream: /api/matches/{id}/stream?replay=SPEED",
+        ));
+    }
     if req.method() != Method::GET
         || !header_has(headers, header::UPGRADE, "websocket")
         || !header_has(headers, header::CONNECTION, "upgrade")
@@ -167,7 +176,7 @@ fn sse_gzip(state: &AppState, headers: &HeaderMap) -> bool {
     state.config.sse_gzip.on() && super::read::accepts_gzip(headers)
 }
 
-fn sse_response(body: Body, gzip: bool) -> Response {
+pub(super) fn sse_response(body: Body, gzip: bool) -> Response {
     let mut res = body.into_response();
     let h = res.headers_mut();
     if gzip {
@@ -197,6 +206,11 @@ async fn event_stream(
 ) -> Result<Response, ApiError> {
     state.origins.check(&headers)?;
     let since = since_of(&q, &headers)?;
+    if let Some(replay) = q.replay {
+        let speed = super::replay_stream::speed(replay)?;
+        let hold = peer.map(|Extension(p)| p.hold());
+        return super::replay_stream::response(&state, id, speed, since, hold).await;
+    }
     require_match(&state, id).await?;
     let gzip = sse_gzip(&state, &headers);
     let stream = sse::match_stream(

@@ -17,6 +17,7 @@ mod error;
 mod export;
 mod history;
 mod past;
+mod replay_script;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -36,6 +37,7 @@ pub use error::IngestError;
 pub use export::Exported;
 pub use history::History;
 pub use past::{PastError, PastState};
+pub use replay_script::{ReplayScript, StreamSlot, REPLAY_STREAMS};
 
 /// How often an append that lost a race is retried after reloading.
 const RACE_RETRIES: usize = 3;
@@ -53,6 +55,8 @@ pub struct Scoring {
     histories: DashMap<i64, history::HistorySlot>,
     /// Past states (`/live?at=SEQ`) kept for their next readers.
     past: past::PastStates,
+    /// Matches told again (`/stream?replay=SPEED`), kept for their next watchers.
+    replays: replay_script::ReplayScripts,
 }
 
 /// An `Idempotency-Key` with the fingerprint of the request that carries it.
@@ -78,6 +82,7 @@ impl Scoring {
             engines: DashMap::new(),
             histories: DashMap::new(),
             past: past::PastStates::default(),
+            replays: replay_script::ReplayScripts::default(),
         }
     }
 

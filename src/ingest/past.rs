@@ -192,6 +192,7 @@ impl PastStates {
 pub(super) struct Logged {
     pub seq: i64,
     pub payload: String,
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Scoring {
@@ -212,6 +213,7 @@ impl Scoring {
             log.extend(page.into_iter().map(|e| Logged {
                 seq: e.seq,
                 payload: e.payload,
+                at: e.created_at,
             }));
             last = end;
         }

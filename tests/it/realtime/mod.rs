@@ -7,6 +7,7 @@ mod compression;
 mod fanout;
 mod limits;
 mod redis_cut;
+mod replay_stream;
 mod restore;
 mod resume;
 mod shutdown;
