@@ -9,6 +9,8 @@
 //! - [`engine`]: [`Match`], which applies events, and undoes them, under the Laws.
 //! - [`live`]: [`LiveState`], the serialisable snapshot that the API serves.
 //! - [`cricsheet`]: Cricsheet JSON into a setup and a list of events, and a match back out.
+//! - [`notice`]: what an event did worth telling subscribers (a wicket, a boundary, a
+//!   milestone, an innings' end, the result, a correction).
 //! - [`wire`]: a recorded event as the scoring API's route and body, for clients that replay.
 
 pub mod cricsheet;
@@ -16,6 +18,7 @@ pub mod engine;
 pub mod event;
 pub mod law;
 pub mod live;
+pub mod notice;
 pub mod setup;
 pub mod wire;
 
