@@ -159,6 +159,11 @@ pub struct ServeConfig {
     #[arg(long, env = "CREASE_SCORING_LOCK_SECS", default_value_t = 30)]
     pub scoring_lock_secs: u64,
 
+    /// The longest wait between two attempts to deliver a webhook, in seconds: the wait
+    /// doubles from one second after each failure up to this.
+    #[arg(long, env = "CREASE_WEBHOOK_MAX_BACKOFF_SECS", default_value_t = 600)]
+    pub webhook_max_backoff_secs: u64,
+
     /// permessage-deflate for WebSocket clients that offer it (browsers do): each message is
     /// compressed once per node and the same frame goes to every such client.
     #[arg(long, value_enum, env = "CREASE_WS_DEFLATE", default_value = "on")]
@@ -181,6 +186,10 @@ impl ServeConfig {
 
     pub fn scoring_lock_lapse(&self) -> Duration {
         Duration::from_secs(self.scoring_lock_secs.max(1))
+    }
+
+    pub fn webhook_max_backoff(&self) -> Duration {
+        Duration::from_secs(self.webhook_max_backoff_secs.max(1))
     }
 
     pub fn viewer_cadence(&self) -> Duration {
@@ -235,6 +244,7 @@ impl ServeConfig {
             write_timeout_ms: 30_000,
             engine_idle_secs: 1_800,
             scoring_lock_secs: 30,
+            webhook_max_backoff_secs: 600,
             ws_deflate: Switch::On,
             sse_gzip: Switch::On,
         }

@@ -15,6 +15,8 @@
 //!   NOTIFY while Redis is away); [`redis_link`]: one managed Redis connection and its health.
 //! - [`hub`]: each match's fan-out on a node, to its WebSocket and SSE sockets, with a ring of
 //!   recent messages for clients that resume.
+//! - [`webhooks`]: notices a stored event queued for subscribers, signed and sent from the
+//!   database's queue by whichever node leases them.
 //!
 //! Around them, the node itself: [`config`] (flags and environment), [`startup`] (a node built
 //! from its config and run until stopped), [`shutdown`]
@@ -44,3 +46,4 @@ pub mod shutdown;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;

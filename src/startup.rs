@@ -209,6 +209,11 @@ impl App {
                 .clone()
                 .run_engine_eviction(config.engine_idle(), shutdown.token()),
         );
+        shutdown.spawn(crate::webhooks::run(
+            store.clone(),
+            config.webhook_max_backoff(),
+            shutdown.token(),
+        ));
         let admin_token = match config.admin_token.as_deref() {
             Some(t) if !t.is_empty() => SecretDigest::new(t),
             _ => generated_admin_token(),

@@ -22,6 +22,7 @@ pub mod replay_stream;
 pub mod state;
 pub mod tokens;
 pub mod web;
+pub mod webhooks;
 pub mod write_stall;
 
 use axum::error_handling::HandleErrorLayer;
@@ -47,6 +48,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router())
         .merge(admin_edits::router())
         .merge(tokens::router())
+        .merge(webhooks::router())
         .merge(health::router(state.config.metrics_addr.is_none()))
         .merge(openapi::router())
         .merge(web::router())

@@ -7,12 +7,13 @@ use bytes::Bytes;
 use crease_domain::{Match, Recorded};
 use serde::Serialize;
 
+use super::apply::Applied;
 use super::engines::Loaded;
 use super::{IdempotencyKey, IngestError, Scored, Scoring};
 use crate::bus::BusMessage;
 use crate::cache::Reason;
 use crate::message;
-use crate::store::{Append, KeyedResponse, StoreError};
+use crate::store::{Append, KeyedResponse, Notify, StoreError};
 
 /// How an append ended, when it did not fail.
 pub(super) enum Appended {
@@ -50,10 +51,11 @@ impl Scoring {
         match_id: i64,
         loaded: &mut Loaded,
         event: &Recorded,
-        stored: &Recorded,
+        applied: &Applied,
         expected_seq: Option<i64>,
         idempotency: Option<&IdempotencyKey<'_>>,
     ) -> Result<Appended, IngestError> {
+        let stored = &applied.stored;
         let seq = loaded.seq + 1;
         let epoch = loaded.epoch;
         let Ok(out) = prepare(match_id, (epoch, seq), stored, &loaded.game) else {
@@ -63,6 +65,15 @@ impl Scoring {
             ));
         };
         let live = loaded.game.live();
+        let payloads: Vec<(&str, String)> = applied
+            .notices
+            .iter()
+            .map(|n| (n.kind.as_str(), n.data.to_string()))
+            .collect();
+        let notices: Vec<Notify> = payloads
+            .iter()
+            .map(|(kind, payload)| Notify { kind, payload })
+            .collect();
         let appended = self
             .store
             .append(&Append {
@@ -79,6 +90,9 @@ impl Scoring {
                     fingerprint: &k.fingerprint,
                     response: out.body.as_ref(),
                 }),
+                notices: &notices,
+                retracts: applied.retracts,
+                now_ms: chrono::Utc::now().timestamp_millis(),
             })
             .await;
         match appended {

@@ -1,21 +1,32 @@
 //! The engine applies the event: the second step of ingest, after the engine is loaded and
 //! before the event is appended.
 
+use crease_domain::event::CorrectionAction;
+use crease_domain::notice::{Notice, Watch};
 use crease_domain::{MatchEvent, Recorded};
 
 use super::engines::Loaded;
 use super::{IngestError, Scoring};
 
+/// An event the engine has applied: the copy of it to store, and what it did worth telling
+/// webhooks.
+pub(super) struct Applied {
+    pub stored: Recorded,
+    pub notices: Vec<Notice>,
+    /// The seq of the event it takes back (an undo's, an amending or deleting correction's).
+    pub retracts: Option<i64>,
+}
+
 impl Scoring {
-    /// Has `loaded`'s engine apply `event`, and returns the copy of it to store; `None` when
-    /// the engine is behind another node's writes and must be rebuilt before it can say.
+    /// Has `loaded`'s engine apply `event`, and returns what to store; `None` when the engine
+    /// is behind another node's writes and must be rebuilt before it can say.
     pub(super) async fn apply(
         &self,
         match_id: i64,
         loaded: &mut Loaded,
         event: &Recorded,
         expected_seq: Option<i64>,
-    ) -> Result<Option<Recorded>, IngestError> {
+    ) -> Result<Option<Applied>, IngestError> {
         if let Some(expected) = expected_seq {
             if expected != loaded.seq {
                 // Our engine may be behind another node's write; only the store can say.
@@ -26,6 +37,13 @@ impl Scoring {
                 return Err(IngestError::StaleSeq { current });
             }
         }
+        let watch = Watch::before(loaded.game.live(), &event.event);
+        let retracts = match &event.event {
+            MatchEvent::Undo => loaded.game.seqs().last().copied(),
+            MatchEvent::Correction(c) if c.action != CorrectionAction::Insert => Some(c.seq),
+            _ => None,
+        }
+        .and_then(|s| i64::try_from(s).ok());
         if let Err(refused) = loaded.game.record(event.clone()) {
             // An engine behind another node's writes refuses by a state that has moved on
             // (a bowler "in a row" who is not): only the store can say it is current.
@@ -40,7 +58,11 @@ impl Scoring {
             (MatchEvent::Undo | MatchEvent::Correction(_), _) | (_, None) => event.clone(),
             (_, Some(applied)) => applied.clone(),
         };
-        Ok(Some(stored))
+        Ok(Some(Applied {
+            stored,
+            notices: watch.notices(&loaded.game, &event.event),
+            retracts,
+        }))
     }
 
     /// The match's last stored seq, 0 before its first event.

@@ -110,20 +110,28 @@ impl Scoring {
                 None => slot.insert(self.load(match_id).await?),
             };
             loaded.touched = Instant::now();
-            let Some(stored) = self.apply(match_id, loaded, &event, expected_seq).await? else {
+            let Some(applied) = self.apply(match_id, loaded, &event, expected_seq).await? else {
                 // Behind another node's writes: rebuild from the log and try again.
                 *slot = None;
                 continue;
             };
+            let stored = &applied.stored;
             let appended = self
-                .append(match_id, loaded, &event, &stored, expected_seq, idempotency)
+                .append(
+                    match_id,
+                    loaded,
+                    &event,
+                    &applied,
+                    expected_seq,
+                    idempotency,
+                )
                 .await;
             match appended {
                 Ok(Appended::Stored { scored, reload }) => {
                     if reload {
                         *slot = None;
                     }
-                    tally(match_id, scored.seq, started, &event, &stored);
+                    tally(match_id, scored.seq, started, &event, stored);
                     return Ok(scored);
                 }
                 Ok(Appended::Replayed(scored)) => {

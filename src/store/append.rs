@@ -8,9 +8,10 @@ macro_rules! append {
     ($store:ty, $conn:ty) => {
         impl $store {
             /// BEGIN, read the match's seq under the lock, insert the event, upsert the snapshot,
-            /// update the match, insert the idempotency row, announce, COMMIT: one transaction,
-            /// so the event, its snapshot and its idempotency record exist together or not at
-            /// all, and an announcement is delivered only if the commit succeeds.
+            /// update the match, insert the idempotency row, queue the webhook deliveries,
+            /// announce, COMMIT: one transaction, so the event, its snapshot, its idempotency
+            /// record and its deliveries exist together or not at all, and an announcement is
+            /// delivered only if the commit succeeds.
             #[tracing::instrument(skip_all, fields(match_id = a.match_id, seq = a.seq))]
             pub(super) async fn append(&self, a: &Append<'_>) -> Result<Appended, StoreError> {
                 count("append");
@@ -107,6 +108,29 @@ macro_rules! append {
                         .bind(keyed.response)
                         .bind(keyed.fingerprint)
                         .bind_clock(&now)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+
+                for n in a.notices {
+                    count("append");
+                    sqlx::query(sql::ENQUEUE_NOTICE)
+                        .bind(a.match_id)
+                        .bind(a.seq)
+                        .bind(n.kind)
+                        .bind(n.payload)
+                        .bind(a.now_ms)
+                        .bind(format!("%,{},%", n.kind))
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                if let Some(taken_back) = a.retracts {
+                    count("append");
+                    sqlx::query(sql::ENQUEUE_RETRACTIONS)
+                        .bind(a.match_id)
+                        .bind(a.seq)
+                        .bind(taken_back)
+                        .bind(a.now_ms)
                         .execute(&mut *conn)
                         .await?;
                 }

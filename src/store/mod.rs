@@ -20,6 +20,7 @@ mod rows;
 mod sql;
 mod sqlite;
 mod tokens;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -37,6 +38,7 @@ pub use records::{
 };
 pub use sqlite::SqliteStore;
 pub use tokens::{Grant, ScorerToken};
+pub use webhooks::{Claimed, DeliveryLog, NewWebhook, Notify, Sent, Webhook};
 
 /// The Postgres NOTIFY channel `append` signals on, with payload `<match_id>:<seq>`; the fallback
 /// bus listens on it while Redis is down.
@@ -203,6 +205,49 @@ impl Store {
     /// Records a scorer token's use at `now_ms`, unless one since `since_ms` is recorded.
     pub async fn touch_token(&self, plaintext: &str, times: (i64, i64)) -> Result<(), StoreError> {
         dispatch!(self, s => s.touch_token(plaintext, times))
+    }
+
+    pub async fn create_webhook(&self, w: &NewWebhook<'_>) -> Result<Webhook, StoreError> {
+        dispatch!(self, s => s.create_webhook(w))
+    }
+
+    pub async fn list_webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
+        dispatch!(self, s => s.list_webhooks())
+    }
+
+    /// Deletes the hook and its delivery log; false when there was none.
+    pub async fn delete_webhook(&self, id: i64) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.delete_webhook(id))
+    }
+
+    /// The hook's last `limit` deliveries, newest first.
+    pub async fn webhook_deliveries(
+        &self,
+        webhook_id: i64,
+        limit: i64,
+    ) -> Result<Vec<DeliveryLog>, StoreError> {
+        dispatch!(self, s => s.webhook_deliveries(webhook_id, limit))
+    }
+
+    /// Leases up to `limit` due deliveries (the oldest pending of each hook) to `token`.
+    pub async fn claim_deliveries(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        token: &str,
+        limit: i64,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        dispatch!(self, s => s.claim_deliveries(now_ms, lease_ms, token, limit))
+    }
+
+    /// Records how a claimed delivery went; false when the lease was lost meanwhile.
+    pub async fn finish_delivery(
+        &self,
+        id: i64,
+        token: &str,
+        sent: &Sent<'_>,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.finish_delivery(id, token, sent))
     }
 
     /// Takes or renews the scoring lock for `holder` until `expires_ms`; `None` when another

@@ -16,6 +16,7 @@ use super::fixtures::fixtures;
 use super::locks::{scoring_locks, ScoringLock};
 use super::rows::{match_rows, MatchRecord};
 use super::tokens::scorer_tokens;
+use super::webhooks::{webhooks, Claimed, DeliveryLog, NewWebhook, Sent, Webhook};
 use super::{
     count, new_epoch, sql, tokens, Append, Appended, Deleted, Grant, MatchRow, NewMatch, NewPlayer,
     NewTeam, NewTournament, Player, ScorerToken, StoreError, StoreOptions, StoredEvent,
@@ -107,3 +108,4 @@ event_reads!(PgStore, pool, pool);
 append!(PgStore, PgConnection);
 scorer_tokens!(PgStore, PgConnection, pool, pool);
 scoring_locks!(PgStore, pool, pool);
+webhooks!(PgStore, pool, pool);

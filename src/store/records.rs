@@ -92,6 +92,14 @@ pub struct Append<'a> {
     pub summary: &'a str,
     /// Kept so that a retried request gets the same answer.
     pub idempotency: Option<KeyedResponse<'a>>,
+    /// What the event did worth telling webhooks: queued, in the same transaction, for every
+    /// hook that wants it.
+    pub notices: &'a [super::webhooks::Notify<'a>],
+    /// The seq of an event this one takes back (an undo's, a correction's): every webhook
+    /// delivery that event gave rise to gets a retraction.
+    pub retracts: Option<i64>,
+    /// The node's clock, in milliseconds since 1970, for the queued deliveries.
+    pub now_ms: i64,
 }
 
 /// An `Idempotency-Key` with the request it was used for and the answer given.

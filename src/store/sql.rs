@@ -270,3 +270,77 @@ pub(super) const ASK_FOR_LOCK: &str = concat!(
      WHERE match_id = $1 AND holder <> $2 AND expires_ms > $4 RETURNING ",
     lock_columns!()
 );
+
+macro_rules! webhook_columns {
+    () => {
+        "id, url, match_id, tournament_id, kinds, created_ms"
+    };
+}
+
+pub(super) const CREATE_WEBHOOK: &str = concat!(
+    "INSERT INTO webhooks (url, secret, match_id, tournament_id, kinds, created_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+    webhook_columns!()
+);
+
+pub(super) const LIST_WEBHOOKS: &str =
+    concat!("SELECT ", webhook_columns!(), " FROM webhooks ORDER BY id");
+
+pub(super) const DELETE_WEBHOOK: &str = "DELETE FROM webhooks WHERE id = $1";
+
+/// `$1`: the hook, `$2`: how many, newest first.
+pub(super) const WEBHOOK_DELIVERIES: &str = "SELECT id, match_id, seq, kind, retracts, status, \
+     attempts, last_status, last_error, created_ms, next_ms, done_ms FROM webhook_deliveries \
+     WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2";
+
+/// Within an append: `$1` the match, `$2` the event's seq, `$3` the kind, `$4` the payload,
+/// `$5` now (ms), `$6` the kind as a LIKE pattern (`%,wicket,%`). One row per hook of the match
+/// or of its tournament that wants the kind.
+pub(super) const ENQUEUE_NOTICE: &str = "INSERT INTO webhook_deliveries \
+     (webhook_id, match_id, seq, kind, payload, status, next_ms, created_ms) \
+     SELECT w.id, $1, $2, $3, $4, 'pending', $5, $5 FROM webhooks w \
+     WHERE (w.match_id = $1 OR w.tournament_id = \
+       (SELECT m.tournament_id FROM matches m WHERE m.id = $1)) \
+       AND w.kinds LIKE $6";
+
+/// Within an append: `$1` the match, `$2` the new event's seq (an undo or a correction), `$3`
+/// the seq it takes back, `$4` now (ms). One retraction per delivery that event gave rise to.
+pub(super) const ENQUEUE_RETRACTIONS: &str = "INSERT INTO webhook_deliveries \
+     (webhook_id, match_id, seq, kind, payload, retracts, status, next_ms, created_ms) \
+     SELECT d.webhook_id, d.match_id, $2, 'retraction', d.payload, d.id, 'pending', $4, $4 \
+     FROM webhook_deliveries d \
+     WHERE d.match_id = $1 AND d.seq = $3 AND d.retracts IS NULL";
+
+/// `$1` now, `$2` the lease's end, `$3` the token, `$4` how many. The oldest pending delivery
+/// of each hook only, so that a hook hears of its events in order; the lease is checked
+/// again as each row is updated, so two nodes never both claim one.
+pub(super) const CLAIM_DELIVERIES: &str = "UPDATE webhook_deliveries \
+     SET lease_until_ms = $2, lease_token = $3, attempts = attempts + 1 \
+     WHERE lease_until_ms <= $1 AND status = 'pending' AND id IN ( \
+       SELECT d.id FROM webhook_deliveries d \
+       WHERE d.status = 'pending' AND d.next_ms <= $1 AND d.lease_until_ms <= $1 \
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id \
+                         AND e.status = 'pending' AND e.id < d.id) \
+       ORDER BY d.id LIMIT $4)";
+
+/// `$1`: the token the deliveries were claimed with.
+pub(super) const CLAIMED: &str = "SELECT d.id, d.webhook_id, d.match_id, d.seq, d.kind, \
+     d.payload, d.retracts, o.kind AS retracted_kind, d.attempts, w.url, w.secret \
+     FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+     LEFT JOIN webhook_deliveries o ON o.id = d.retracts \
+     WHERE d.lease_token = $1 AND d.status = 'pending' ORDER BY d.id";
+
+/// `$1` the delivery, `$2` the lease token, `$3` the receiver's status, `$4` now.
+pub(super) const DELIVERED: &str = "UPDATE webhook_deliveries \
+     SET status = 'delivered', last_status = $3, last_error = NULL, done_ms = $4, \
+       lease_until_ms = 0, lease_token = NULL \
+     WHERE id = $1 AND lease_token = $2";
+
+/// `$1` the delivery, `$2` the lease token, `$3` the receiver's status (if it answered), `$4`
+/// what went wrong, `$5` when to try again, `$6` the time before which a delivery queued has
+/// been tried for long enough and has failed.
+pub(super) const NOT_DELIVERED: &str = "UPDATE webhook_deliveries \
+     SET last_status = $3, last_error = $4, next_ms = $5, lease_until_ms = 0, \
+       lease_token = NULL, \
+       status = CASE WHEN created_ms < $6 THEN 'failed' ELSE 'pending' END \
+     WHERE id = $1 AND lease_token = $2";

@@ -23,6 +23,7 @@ use super::fixtures::fixtures;
 use super::locks::{scoring_locks, ScoringLock};
 use super::rows::{match_rows, MatchRecord};
 use super::tokens::scorer_tokens;
+use super::webhooks::{webhooks, Claimed, DeliveryLog, NewWebhook, Sent, Webhook};
 use super::{
     count, new_epoch, sql, tokens, Append, Appended, Deleted, Grant, MatchRow, NewMatch, NewPlayer,
     NewTeam, NewTournament, Player, ScorerToken, StoreError, StoreOptions, StoredEvent,
@@ -133,3 +134,4 @@ event_reads!(SqliteStore, reader, writer);
 append!(SqliteStore, SqliteConnection);
 scorer_tokens!(SqliteStore, SqliteConnection, reader, writer);
 scoring_locks!(SqliteStore, reader, writer);
+webhooks!(SqliteStore, reader, writer);

@@ -188,7 +188,13 @@ impl TestApp {
     /// A second node on the same database and Redis prefix, as behind a load balancer.
     pub async fn peer(&self, redis: RedisMode) -> TestApp {
         let opts = AppOptions::new(StoreKind::Postgres).redis(redis);
-        spawn_node(self.db.clone(), self.redis_prefix.clone(), &opts).await
+        self.peer_with(&opts).await
+    }
+
+    /// A second node on the same database and Redis prefix, built with `opts` (whose store
+    /// kind is this node's).
+    pub async fn peer_with(&self, opts: &AppOptions) -> TestApp {
+        spawn_node(self.db.clone(), self.redis_prefix.clone(), opts).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -271,17 +277,36 @@ impl TestApp {
     /// (`balls`, `events`…) and the seq the log gave it.
     pub async fn post_cricsheet(&self, text: &str) -> (i64, Vec<(&'static str, i64)>) {
         let parsed = crease::domain::cricsheet::parse(text).expect("the match parses");
+        let id = self.create_cricsheet_match(&parsed, None).await;
+        (id, self.post_events(id, &parsed.events).await)
+    }
+
+    /// The match of a parsed Cricsheet file, created through the API (in `tournament_id`, when
+    /// given) with no event yet.
+    pub async fn create_cricsheet_match(
+        &self,
+        parsed: &crease::domain::cricsheet::CricsheetMatch,
+        tournament_id: Option<i64>,
+    ) -> i64 {
+        let mut body = crease::replay::create_match_body(parsed);
+        if let Some(t) = tournament_id {
+            body["tournament_id"] = json!(t);
+        }
         let created = self
-            .post_json(
-                "/api/matches",
-                Some(&self.admin_token),
-                &crease::replay::create_match_body(&parsed),
-            )
+            .post_json("/api/matches", Some(&self.admin_token), &body)
             .await;
         assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
-        let id = created.json()["id"].as_i64().expect("id");
+        created.json()["id"].as_i64().expect("id")
+    }
+
+    /// Posts `events` in order to the match's scoring routes; per event, its route and seq.
+    pub async fn post_events(
+        &self,
+        id: i64,
+        events: &[crease::domain::Recorded],
+    ) -> Vec<(&'static str, i64)> {
         let mut seqs = vec![];
-        for (index, event) in parsed.events.iter().enumerate() {
+        for (index, event) in events.iter().enumerate() {
             let (route, body) = crease::domain::wire::scoring_request(event, index as i64);
             let res = self
                 .post_json(
@@ -293,7 +318,7 @@ impl TestApp {
             assert!(res.status.is_success(), "event {index}: {res:?}");
             seqs.push((route, res.json()["seq"].as_i64().expect("seq")));
         }
-        (id, seqs)
+        seqs
     }
 
     /// A scorer token allowed to score `match_ids`.

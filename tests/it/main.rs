@@ -11,4 +11,5 @@ mod redis_fault;
 mod security;
 mod store;
 mod support;
+mod webhooks;
 mod ws_fuzz;

@@ -41,6 +41,9 @@ fn event(match_id: i64, seq: i64, kind: &'static str, status: &'static str) -> A
         status,
         summary: leak(format!("after {seq}")),
         idempotency: None,
+        notices: &[],
+        retracts: None,
+        now_ms: 0,
     }
 }
 

@@ -4,6 +4,7 @@
 pub use crease_testkit::{app, db, process as node_process, scorer};
 
 pub mod live_client;
+pub mod receiver;
 pub mod redis_proxy;
 pub mod redis_server;
 

@@ -1,0 +1,423 @@
+//! Webhooks against a real HTTP receiver on loopback. A real T20 posted through the API reaches
+//! a hook for its tournament as the notices the Cricsheet file's own deliveries imply, in
+//! order, each signed with the hook's secret; a hook for the match wanting only wickets gets
+//! only those; an undo sends a retraction naming each delivery the undone ball gave rise to;
+//! the delivery log shows each one. With the receiver down for a minute and the node that
+//! stored the events restarted meanwhile, two nodes on one database deliver every notice
+//! exactly once when it comes back.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use hmac::{Hmac, Mac};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use crate::support::app::{eventually, spawn_app, AppOptions, StoreKind, TestApp};
+use crate::support::receiver::{Received, Receiver};
+use crease_testkit::on_both_stores;
+
+on_both_stores!(notices_reach_a_signed_receiver_and_an_undo_retracts_them,);
+
+/// Won by the side batting second off the last ball but one; no tie, no super over.
+const MATCH_FILE: &str = "t20_2018-06-10_india_v_bangladesh.json";
+
+fn match_file() -> (String, Value) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/cricsheet")
+        .join(MATCH_FILE);
+    let text = std::fs::read_to_string(path).expect("the match file");
+    let file = serde_json::from_str(&text).expect("JSON");
+    (text, file)
+}
+
+const CREDITED: [&str; 6] = [
+    "bowled",
+    "caught",
+    "caught and bowled",
+    "lbw",
+    "stumped",
+    "hit wicket",
+];
+
+fn crossed(marks: &[u64], before: u64, after: u64) -> bool {
+    marks.iter().any(|m| before < *m && *m <= after)
+}
+
+/// The kinds of notice the file's deliveries imply, in order: per delivery its wickets, a
+/// boundary, a batter's and a bowler's milestone; an innings end after each innings' last
+/// delivery; the result after the last.
+fn expected_kinds(file: &Value) -> Vec<&'static str> {
+    let mut out = vec![];
+    for inn in file["innings"].as_array().expect("innings") {
+        let mut runs = std::collections::HashMap::<&str, u64>::new();
+        let mut wickets = std::collections::HashMap::<&str, u64>::new();
+        for over in inn["overs"].as_array().expect("overs") {
+            for d in over["deliveries"].as_array().expect("deliveries") {
+                let off_bat = d["runs"]["batter"].as_u64().expect("runs");
+                for w in d["wickets"].as_array().into_iter().flatten() {
+                    let kind = w["kind"].as_str().expect("kind");
+                    if kind != "retired hurt" && kind != "retired not out" {
+                        out.push("wicket");
+                    }
+                }
+                if matches!(off_bat, 4 | 6) && d["runs"]["non_boundary"] != true {
+                    out.push("boundary");
+                }
+                let r = runs
+                    .entry(d["batter"].as_str().expect("batter"))
+                    .or_default();
+                if crossed(&[50, 100, 150, 200], *r, *r + off_bat) {
+                    out.push("milestone");
+                }
+                *r += off_bat;
+                let credited = d["wickets"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|w| CREDITED.contains(&w["kind"].as_str().expect("kind")))
+                    .count() as u64;
+                let b = wickets
+                    .entry(d["bowler"].as_str().expect("bowler"))
+                    .or_default();
+                if crossed(&[5, 10], *b, *b + credited) {
+                    out.push("milestone");
+                }
+                *b += credited;
+            }
+        }
+        out.push("innings_end");
+    }
+    out.push("result");
+    out
+}
+
+fn verify_signature(secret: &str, r: &Received) {
+    let header = r.header("crease-signature");
+    let (t, v1) = header
+        .strip_prefix("t=")
+        .and_then(|rest| rest.split_once(",v1="))
+        .unwrap_or_else(|| panic!("signature header {header}"));
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("a key");
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(&r.body);
+    mac.verify_slice(&hex::decode(v1).expect("hex"))
+        .expect("the signature is the body's, with the hook's secret");
+    let sent: i64 = t.parse().expect("a timestamp");
+    let now = chrono::Utc::now().timestamp();
+    assert!(
+        (now - sent).abs() < 600,
+        "timestamped when sent: {sent}, now {now}"
+    );
+    assert_eq!(r.header("content-type"), "application/json");
+    assert_eq!(
+        r.header("crease-delivery"),
+        r.json()["id"].as_i64().expect("id").to_string()
+    );
+}
+
+async fn register(app: &TestApp, body: Value) -> (i64, String) {
+    let res = app
+        .post_json("/api/webhooks", Some(&app.admin_token), &body)
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{res:?}");
+    let hook = res.json();
+    assert!(hook.get("secret").is_some());
+    (
+        hook["id"].as_i64().expect("id"),
+        hook["secret"].as_str().expect("secret").to_owned(),
+    )
+}
+
+/// Whether `r` is signed with `secret`: which hook it was sent for.
+fn signed_with(secret: &str, r: &Received) -> bool {
+    let header = r.header("crease-signature");
+    let Some((t, v1)) = header
+        .strip_prefix("t=")
+        .and_then(|rest| rest.split_once(",v1="))
+    else {
+        return false;
+    };
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("a key");
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(&r.body);
+    hex::decode(v1).is_ok_and(|sig| mac.verify_slice(&sig).is_ok())
+}
+
+async fn notices_reach_a_signed_receiver_and_an_undo_retracts_them(store: StoreKind) {
+    let app = spawn_app(AppOptions::new(store)).await;
+    let receiver = Receiver::start().await;
+    let (text, file) = match_file();
+    let parsed = crease::domain::cricsheet::parse(&text).expect("parses");
+    let t = app
+        .post_json(
+            "/api/tournaments",
+            Some(&app.admin_token),
+            &json!({"name": "Asia Cup"}),
+        )
+        .await;
+    let tournament = t.json()["id"].as_i64().expect("tournament id");
+    let id = app.create_cricsheet_match(&parsed, Some(tournament)).await;
+    let all = [
+        "wicket",
+        "boundary",
+        "milestone",
+        "innings_end",
+        "result",
+        "correction",
+    ];
+    let (every_kind, every_secret) = register(
+        &app,
+        json!({"url": format!("{}?to=all", receiver.url), "tournament_id": tournament, "kinds": all}),
+    )
+    .await;
+    let (wickets_only, wickets_secret) = register(
+        &app,
+        json!({"url": format!("{}?to=wickets", receiver.url), "match_id": id, "kinds": ["wicket"]}),
+    )
+    .await;
+    let seqs = app.post_events(id, &parsed.events).await;
+
+    let want = expected_kinds(&file);
+    let wickets = want.iter().filter(|k| **k == "wicket").count();
+    let total = want.len() + wickets;
+    let got = eventually("every notice delivered", || {
+        let got = receiver.received();
+        async move { (got.len() >= total).then_some(got) }
+    })
+    .await;
+    let (mut all_got, mut wickets_got) = (vec![], vec![]);
+    for r in &got {
+        if signed_with(&every_secret, r) {
+            all_got.push(r.clone());
+        } else if signed_with(&wickets_secret, r) {
+            wickets_got.push(r.clone());
+        } else {
+            panic!("a delivery signed by neither hook's secret: {:?}", r.json());
+        }
+    }
+    for r in &all_got {
+        verify_signature(&every_secret, r);
+    }
+    for r in &wickets_got {
+        verify_signature(&wickets_secret, r);
+    }
+    let kinds: Vec<String> = all_got
+        .iter()
+        .map(|r| r.json()["type"].as_str().expect("type").to_owned())
+        .collect();
+    assert_eq!(kinds, want, "the tournament's hook: every notice, in order");
+    let ids: Vec<i64> = all_got
+        .iter()
+        .map(|r| r.json()["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "in the order queued");
+    assert_eq!(
+        wickets_got.len(),
+        wickets,
+        "the match's hook: its wickets only"
+    );
+    assert!(wickets_got.iter().all(|r| r.json()["type"] == "wicket"));
+    let first_wicket = &wickets_got[0].json();
+    assert_eq!(first_wicket["match_id"], id);
+    assert!(first_wicket["data"]["batter"].is_string() && first_wicket["data"]["how"].is_string());
+
+    // The last ball undone: each delivery it gave rise to is retracted, by name.
+    let last_seq = seqs.last().expect("events").1;
+    let of_last: Vec<Value> = all_got
+        .iter()
+        .map(Received::json)
+        .filter(|b| b["seq"] == last_seq)
+        .collect();
+    assert!(of_last.iter().any(|b| b["type"] == "result"), "{of_last:?}");
+    let undo = app
+        .post_json(
+            &format!("/api/matches/{id}/undo"),
+            Some(&app.admin_token),
+            &json!({}),
+        )
+        .await;
+    assert!(undo.status.is_success(), "{undo:?}");
+    let before = got.len();
+    let retractions = of_last.len();
+    let retracted = eventually("the retractions", || {
+        let got = receiver.received();
+        async move { (got.len() >= before + retractions).then_some(got[before..].to_vec()) }
+    })
+    .await;
+    for (r, original) in retracted.iter().zip(&of_last) {
+        verify_signature(&every_secret, r);
+        let b = r.json();
+        assert_eq!(b["type"], "retraction");
+        assert_eq!(b["seq"], last_seq + 1, "the undo's seq");
+        assert_eq!(b["retracts"]["id"], original["id"]);
+        assert_eq!(b["retracts"]["type"], original["type"]);
+        assert_eq!(b["retracts"]["data"], original["data"]);
+    }
+
+    // The delivery log.
+    let log = app
+        .get_admin(&format!("/api/webhooks/{every_kind}/deliveries?limit=500"))
+        .await;
+    assert_eq!(log.status, StatusCode::OK, "{log:?}");
+    let log = log.json();
+    let log = log.as_array().expect("a list");
+    assert_eq!(log.len(), want.len() + of_last.len());
+    assert!(log
+        .iter()
+        .all(|d| d["status"] == "delivered" && d["attempts"] == 1 && d["last_status"] == 200));
+    let hooks = app.get_admin("/api/webhooks").await.json();
+    let listed = hooks.as_array().expect("hooks");
+    assert_eq!(listed.len(), 2);
+    assert!(
+        listed.iter().all(|h| h.get("secret").is_none()),
+        "never the secret"
+    );
+    assert_eq!(listed[1]["kinds"], json!(["wicket"]));
+    assert_eq!(listed[1]["id"], wickets_only);
+
+    // Bad input changes nothing.
+    for (body, status) in [
+        (
+            json!({"url": "ftp://example.org/x", "match_id": id, "kinds": ["wicket"]}),
+            400,
+        ),
+        (
+            json!({"url": "not a url", "match_id": id, "kinds": ["wicket"]}),
+            400,
+        ),
+        (
+            json!({"url": receiver.url, "match_id": id, "kinds": ["sixes"]}),
+            400,
+        ),
+        (
+            json!({"url": receiver.url, "match_id": id, "kinds": []}),
+            400,
+        ),
+        (json!({"url": receiver.url, "kinds": ["wicket"]}), 422),
+        (
+            json!({"url": receiver.url, "match_id": id, "tournament_id": tournament, "kinds": ["wicket"]}),
+            422,
+        ),
+        (
+            json!({"url": receiver.url, "match_id": id + 1000, "kinds": ["wicket"]}),
+            404,
+        ),
+    ] {
+        let res = app
+            .post_json("/api/webhooks", Some(&app.admin_token), &body)
+            .await;
+        assert_eq!(res.status.as_u16(), status, "{body}: {res:?}");
+        assert_eq!(res.header("content-type"), Some("application/problem+json"));
+    }
+    let scorer = app.scorer_token(&[id]).await;
+    let refused = app
+        .post_json(
+            "/api/webhooks",
+            Some(&scorer),
+            &json!({"url": receiver.url, "match_id": id, "kinds": ["wicket"]}),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "a scorer is not the admin"
+    );
+    assert_eq!(
+        app.get_admin("/api/webhooks")
+            .await
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    let bad_limit = app
+        .get_admin(&format!("/api/webhooks/{every_kind}/deliveries?limit=0"))
+        .await;
+    assert_eq!(bad_limit.status, StatusCode::BAD_REQUEST);
+    let unknown = app.get_admin("/api/webhooks/99999/deliveries").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+/// A node whose deliveries retry often enough to see a receiver come back within seconds.
+fn quick_retries(c: &mut crease::config::ServeConfig) {
+    c.webhook_max_backoff_secs = 2;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_down_for_a_minute_gets_everything_once() {
+    let opts = AppOptions::new(StoreKind::Postgres).configure(quick_retries);
+    let first = spawn_app(opts.clone()).await;
+    let second = first.peer_with(&opts).await;
+    let (text, file) = match_file();
+    let parsed = crease::domain::cricsheet::parse(&text).expect("parses");
+    let id = first.create_cricsheet_match(&parsed, None).await;
+    let down = Receiver::free_addr();
+    let all = ["wicket", "boundary", "milestone", "innings_end", "result"];
+    let (hook, secret) = register(
+        &first,
+        json!({"url": Receiver::url_of(down), "match_id": id, "kinds": all}),
+    )
+    .await;
+    let went_down = Instant::now();
+    first.post_events(id, &parsed.events).await;
+    let want = expected_kinds(&file);
+    let queued = want.len();
+
+    // Every notice is queued, and the first is being tried and failing.
+    let log = eventually("attempts on a receiver that is down", || {
+        let first = &first;
+        async move {
+            let log = first
+                .get_admin(&format!("/api/webhooks/{hook}/deliveries?limit=500"))
+                .await
+                .json();
+            let log = log.as_array().cloned().unwrap_or_default();
+            let oldest = log.last().cloned()?;
+            (log.len() == queued && oldest["attempts"].as_i64() >= Some(2)).then_some(log)
+        }
+    })
+    .await;
+    assert!(log.iter().all(|d| d["status"] == "pending"));
+    let oldest = log.last().expect("a delivery");
+    assert!(oldest["last_error"].is_string(), "{oldest}");
+
+    // The node that stored the events goes away, and another starts on the same database.
+    drop(first);
+    let third = second.peer_with(&opts).await;
+
+    // The receiver comes back a minute after it went down.
+    tokio::time::sleep(Duration::from_secs(60).saturating_sub(went_down.elapsed())).await;
+    let receiver = Receiver::start_on(down).await;
+    let got = eventually("every queued notice, once the receiver is back", || {
+        let got = receiver.received();
+        async move { (got.len() >= queued).then_some(got) }
+    })
+    .await;
+    let ids: Vec<i64> = got
+        .iter()
+        .map(|r| r.json()["id"].as_i64().unwrap())
+        .collect();
+    let unique: HashSet<i64> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "no delivery twice: {ids:?}");
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "in order: {ids:?}");
+    let kinds: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["type"].as_str().expect("type").to_owned())
+        .collect();
+    assert_eq!(kinds, want, "nothing lost");
+    for r in &got {
+        verify_signature(&secret, r);
+    }
+    let log = third
+        .get_admin(&format!("/api/webhooks/{hook}/deliveries?limit=500"))
+        .await
+        .json();
+    let log = log.as_array().expect("a log");
+    assert!(log.iter().all(|d| d["status"] == "delivered"), "{log:?}");
+    assert!(log.last().expect("the oldest")["attempts"].as_i64() > Some(2));
+    // Every delivery is recorded as delivered, so none is left to be sent again.
+    assert_eq!(receiver.received().len(), queued);
+    drop(second);
+}
