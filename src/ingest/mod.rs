@@ -12,6 +12,7 @@
 
 mod append;
 mod apply;
+mod checkpoints;
 mod engines;
 mod error;
 mod export;

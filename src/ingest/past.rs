@@ -1,4 +1,5 @@
-//! A match as it stood after any of its events: replayed from the event log up to that seq, one
+//! A match as it stood after any of its events: replayed from the nearest engine this node kept
+//! for the match ([`super::checkpoints`]) over the events of the log up to that seq, one
 //! replay at a time per node on a thread of its own at the lowest scheduling priority, so that
 //! however many readers scrub back through a match, the live path keeps its CPU: the kernel
 //! gives the replay thread what the runtime's threads leave. Each state is kept for the next
@@ -12,7 +13,12 @@ use bytes::Bytes;
 use crease_domain::Match;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use super::checkpoints::{Checkpoints, Replayable};
 use super::{IngestError, Scoring};
+
+fn lock(r: &Mutex<Replayable>) -> std::sync::MutexGuard<'_, Replayable> {
+    r.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Past states kept at once, over all matches: a snapshot is a few kilobytes to a few tens.
 const PAST_KEPT: usize = 256;
@@ -48,6 +54,8 @@ pub enum PastError {
 /// that runs them.
 pub struct PastStates {
     kept: Mutex<Kept>,
+    /// Logs and engines to replay from.
+    checkpoints: Checkpoints,
     turn: Semaphore,
     waiting: AtomicUsize,
     replayer: Mutex<Option<std::sync::mpsc::Sender<Job>>>,
@@ -65,6 +73,7 @@ impl Default for PastStates {
     fn default() -> Self {
         Self {
             kept: Mutex::default(),
+            checkpoints: Checkpoints::default(),
             turn: Semaphore::new(1),
             waiting: AtomicUsize::new(0),
             replayer: Mutex::new(None),
@@ -199,8 +208,18 @@ impl Scoring {
     /// The match's log from its first event to `seq`, which it must reach: the database is
     /// the truth, and a seq a cache claims but the log does not hold is not yet.
     pub(super) async fn log_upto(&self, match_id: i64, seq: i64) -> Result<Vec<Logged>, PastError> {
+        self.log_between(match_id, 0, seq).await
+    }
+
+    /// The match's log after event `after` up to `seq`, which it must reach.
+    async fn log_between(
+        &self,
+        match_id: i64,
+        after: i64,
+        seq: i64,
+    ) -> Result<Vec<Logged>, PastError> {
         let mut log = Vec::new();
-        let mut last = 0;
+        let mut last = after;
         while last < seq {
             let page = self
                 .store
@@ -259,13 +278,22 @@ impl Scoring {
         if let Some(kept) = self.past.kept(key) {
             return Ok(kept);
         }
-        let payloads = self.log_upto(match_id, seq).await?;
         let epoch = row.epoch;
-        let setup = row.setup;
+        let replayable = self.past.checkpoints.of(match_id, epoch, row.setup);
+        let read_to = lock(&replayable).read_to();
+        // Only what the database holds and this node has not read yet: within an epoch the log
+        // only grows.
+        let more = if read_to < seq {
+            self.log_between(match_id, read_to, seq).await?
+        } else {
+            vec![]
+        };
         let body = self
             .past
             .run(move || {
-                let game = game_of(match_id, setup, payloads)?;
+                let mut r = lock(&replayable);
+                r.extend(match_id, more)?;
+                let game = r.engine_at(match_id, seq)?;
                 Ok::<_, IngestError>(crate::message::snapshot_body(
                     match_id,
                     seq,
