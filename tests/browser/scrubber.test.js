@@ -2,11 +2,11 @@
 // Pakistan (T20, 2007) imported from its Cricsheet file up to the 153rd delivery, early in the
 // chase. Every figure expected is summed from the file's own deliveries, never asked of the
 // server or the page: the scoreboard at each ball chosen by keyboard, drag or touch, the runs
-// of each over on the manhattan and the worm's totals (no over after the ball). A ball and an
-// event scored while a reader looks at the past lengthen the range but do not move the view;
-// "Back to live" shows them. A 503 is retried after Retry-After, an answer that comes back
-// after the reader moved on is not shown, and the ball list is not fetched until the reader
-// opens the scrubber.
+// of each over on the manhattan and the worm's totals (no over after the ball), and the whole
+// commentary ending at it. A ball and an event scored while a reader looks at the past
+// lengthen the range but do not move the view; "Back to live" shows them. A 503 is retried
+// after Retry-After, an answer that comes back after the reader moved on is not shown, and the
+// ball list is not fetched until the reader opens the scrubber.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -207,6 +207,11 @@ describe('the viewer scrubber', () => {
     const scrubbed = await read(page);
     assert.deepEqual(scrubbed, expectedAt(dropped));
     await page.screenshot({ path: shotPath('viewer-scrubbed.png') });
+    // The whole commentary, asked for now, ends at the ball viewed.
+    await page.click('#history-btn');
+    await page.waitForSelector('[data-testid=history]:not([hidden])', { timeout: WAIT_MS });
+    const lines = await page.$$eval('[data-testid=history] li .ball-no', (n) => n.map((x) => x.textContent));
+    assert.deepEqual(lines, D.slice(0, dropped + 1).map((d) => d.place));
     assert.equal(await page.isVisible('[data-testid=back-to-live]'), true);
 
     // The next ball of the file scored live, and a drinks break: the range grows by the ball,
