@@ -51,9 +51,12 @@ const SCRIPTS: &[(&str, &str)] = &[
     ("index.js", include_str!("../../web/js/index.js")),
     ("lock.js", include_str!("../../web/js/lock.js")),
     ("match.js", include_str!("../../web/js/match.js")),
+    ("past.js", include_str!("../../web/js/past.js")),
     ("queue.js", include_str!("../../web/js/queue.js")),
     ("scorecard.js", include_str!("../../web/js/scorecard.js")),
     ("score.js", include_str!("../../web/js/score.js")),
+    ("scrubber.js", include_str!("../../web/js/scrubber.js")),
+    ("stops.js", include_str!("../../web/js/stops.js")),
     ("prompts.js", include_str!("../../web/js/prompts.js")),
 ];
 

@@ -61,8 +61,19 @@ function binary() {
   return bin;
 }
 
-/** A crease server of our own; `stop()` ends it and removes its database. */
-export async function startServer({ demo = false } = {}) {
+/** `crease import FILE [--live-at N]` into the database at `env`: `{match_id, seq}`. */
+function importMatch(env, cwd, { file, liveAt }) {
+  const args = ['import', file, ...(liveAt === undefined ? [] : ['--live-at', String(liveAt)])];
+  const r = spawnSync(binary(), args, { cwd, env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`crease import ${file} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+/**
+ * A crease server of our own; `stop()` ends it and removes its database. `imports` are
+ * Cricsheet files (`{file, liveAt}`) stored before it starts; `imported` says where each went.
+ */
+export async function startServer({ demo = false, imports = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'crease-browser-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -74,6 +85,7 @@ export async function startServer({ demo = false } = {}) {
   // Viewer counts every half second, so the test sees them change without waiting 5 s.
   env.CREASE_VIEWER_COUNT_MS = '500';
   env.RUST_LOG = process.env.RUST_LOG || 'warn';
+  const imported = imports.map((i) => importMatch(env, dir, i));
   const child = spawn(binary(), args, {
     cwd: dir,
     env,
@@ -92,6 +104,7 @@ export async function startServer({ demo = false } = {}) {
   }
   return {
     base,
+    imported,
     async stop() {
       child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), 5000);

@@ -1,24 +1,52 @@
 // The viewer page: loads the match, then follows its live feed. A ball message updates the
 // page at once from its line; a full snapshot is fetched a moment later (from the cached read
 // path) to make the derived cards exact, so a burst of balls costs one read, not one per ball.
+// The scrubber may put an earlier state on the page instead; the feed keeps the live state
+// current underneath, and it shows again when the reader goes back to live.
 
 import { allBalls, getJSON, describe } from './api.js';
 import { $, el, fill, matchIdFromPath, statusText } from './dom.js';
 import { LiveFeed } from './feed.js';
 import { applyBall, currentInnings, historyLine, renderBoard, renderCommentary, renderCorrections, renderInnings, renderOverrides } from './scorecard.js';
 import { manhattan, worm, wormKey } from './charts.js';
+import { Scrubber } from './scrubber.js';
 
 const id = matchIdFromPath();
-let state = null;
+/** The match now, as the feed keeps it. */
+let live = null;
+/** The earlier state the scrubber shows instead ({state, place}), or null. */
+let past = null;
 let refreshTimer = null;
 /** Corrections made while this page was open, told at the top of the commentary. */
 const seenCorrections = [];
+/** The whole commentary, once the reader asked for it. */
+let history = null;
 const REFRESH_AFTER_MS = 700;
 
+const scrubber = new Scrubber(id, {
+  live: () => live,
+  show(view) {
+    past = view;
+    render();
+    renderHistory();
+  },
+});
+
+/** A change to the live state: on the page unless the reader is looking at an earlier ball. */
+function liveChanged() {
+  scrubber.liveChanged();
+  document.body.dataset.liveSeq = String(live.seq);
+  if (!past) render();
+}
+
 function render() {
+  const state = past ? past.state : live;
   if (!state) return;
-  renderBoard($('#board'), state);
-  renderCommentary($('#commentary'), state, seenCorrections);
+  const board = $('#board');
+  // Scrubbing redraws the board at every stop; the range already tells a screen reader where.
+  board.setAttribute('aria-live', past ? 'off' : 'polite');
+  renderBoard(board, state);
+  renderCommentary($('#commentary'), state, past ? [] : seenCorrections);
   renderInnings($('#innings'), state);
   renderOverrides($('#overrides'), state);
   renderCorrections($('#corrections'), state);
@@ -28,8 +56,20 @@ function render() {
   const regular = state.innings.filter((i) => !i.super_over);
   fill($('#worm'), worm(regular, maxOvers));
   fill($('#worm-key'), wormKey(regular));
-  document.title = `${state.summary || 'Match'} · Crease`;
+  document.title = `${state.summary || 'Match'}${past ? ` (at ${past.place})` : ''} · Crease`;
   document.body.dataset.seq = String(state.seq);
+  document.body.dataset.view = past ? 'past' : 'live';
+}
+
+/** The whole commentary, cut at the ball viewed while the page shows an earlier one. */
+function renderHistory() {
+  if (!history) return;
+  let shown = history;
+  if (past) {
+    const end = history.findIndex((h) => h.status === 'stands' && h.seq === past.state.seq);
+    if (end >= 0) shown = history.slice(0, end + 1);
+  }
+  fill($('#history'), shown.length ? shown.map(historyLine) : el('li', { class: 'muted' }, 'No balls yet.'));
 }
 
 /** A fresh snapshot a moment after the last ball; revalidated, so often a 304. */
@@ -65,14 +105,16 @@ async function main() {
     onSnapshot(msg) {
       const { type, event, correction, ...snap } = msg;
       if (type === 'correction' && correction) seenCorrections.push(correction);
-      state = snap;
-      render();
+      live = snap;
+      scrubber.full(type, snap);
+      liveChanged();
     },
     onBall(msg) {
-      if (!state) return;
-      applyBall(state, msg);
-      state.seq = msg.seq;
-      render();
+      if (!live) return;
+      applyBall(live, msg);
+      live.seq = msg.seq;
+      scrubber.ball(msg);
+      liveChanged();
       scheduleRefresh(feed);
     },
     onStatus(s) {
@@ -94,15 +136,14 @@ async function main() {
 async function loadHistory() {
   const btn = $('#history-btn');
   btn.disabled = true;
-  let all;
   try {
-    all = await allBalls(id);
+    history = await allBalls(id);
   } catch (e) {
     fill($('#history'), el('li', { class: 'muted' }, describe(e)));
     btn.disabled = false;
     return;
   }
-  fill($('#history'), all.length ? all.map(historyLine) : el('li', { class: 'muted' }, 'No balls yet.'));
+  renderHistory();
   $('#history').hidden = false;
   btn.textContent = 'Reload the whole commentary';
   btn.disabled = false;
