@@ -1,5 +1,5 @@
-//! The web pages (viewer, scorer pad, fixtures admin) and their CSS and JS, embedded in the
-//! binary at compile time so that it serves them from any working directory.
+//! The web pages (viewer, scorer pad, fixtures admin, broadcast overlay) and their CSS and JS,
+//! embedded in the binary at compile time so that it serves them from any working directory.
 //!
 //! Asset URLs carry a version (a hash of every asset) in their path, so CSS and JS can be cached
 //! for a long time and a new build is still picked up at once: pages are revalidated on every
@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/matches/{id}", get(viewer))
         .route("/score/{id}", get(scorer))
         .route("/admin", get(admin))
+        .route("/overlay/{id}", get(overlay))
         .route("/static/{version}/{file}", get(style))
         .route("/static/{version}/js/{file}", get(script))
 }
@@ -34,8 +35,12 @@ const INDEX: &str = include_str!("../../web/index.html");
 const MATCH: &str = include_str!("../../web/match.html");
 const SCORE: &str = include_str!("../../web/score.html");
 const ADMIN: &str = include_str!("../../web/admin.html");
+const OVERLAY: &str = include_str!("../../web/overlay.html");
 
-const STYLES: &[(&str, &str)] = &[("app.css", include_str!("../../web/app.css"))];
+const STYLES: &[(&str, &str)] = &[
+    ("app.css", include_str!("../../web/app.css")),
+    ("overlay.css", include_str!("../../web/overlay.css")),
+];
 
 const SCRIPTS: &[(&str, &str)] = &[
     ("admin.js", include_str!("../../web/js/admin.js")),
@@ -51,6 +56,23 @@ const SCRIPTS: &[(&str, &str)] = &[
     ("index.js", include_str!("../../web/js/index.js")),
     ("lock.js", include_str!("../../web/js/lock.js")),
     ("match.js", include_str!("../../web/js/match.js")),
+    ("overlay.js", include_str!("../../web/js/overlay.js")),
+    (
+        "overlay_board.js",
+        include_str!("../../web/js/overlay_board.js"),
+    ),
+    (
+        "overlay_panels.js",
+        include_str!("../../web/js/overlay_panels.js"),
+    ),
+    (
+        "overlay_queue.js",
+        include_str!("../../web/js/overlay_queue.js"),
+    ),
+    (
+        "overlay_theme.js",
+        include_str!("../../web/js/overlay_theme.js"),
+    ),
     ("past.js", include_str!("../../web/js/past.js")),
     ("queue.js", include_str!("../../web/js/queue.js")),
     ("scorecard.js", include_str!("../../web/js/scorecard.js")),
@@ -67,10 +89,28 @@ const ASSET_CACHE: &str = "public, max-age=31536000, immutable";
 /// An asset asked for under another build's version: serve what we have, but do not pin it.
 const STALE_ASSET_CACHE: &str = "no-cache";
 
-/// Only our own scripts, styles and API; no framing (the scorer pad holds a token).
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
-                   script-src 'self'; connect-src 'self'; frame-ancestors 'none'; \
-                   base-uri 'none'; form-action 'self'";
+/// Only our own scripts, styles and API.
+macro_rules! own_sources_only {
+    () => {
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         connect-src 'self'; base-uri 'none'; form-action 'self'"
+    };
+}
+
+/// No framing: the scorer pad holds a token, and no page but the overlay is meant to be embedded.
+const CSP: &str = concat!(own_sources_only!(), "; frame-ancestors 'none'");
+
+/// The overlay is made to be framed (vMix, OBS docks, a producer's web page), from origins we
+/// cannot list, some of them `file:` or `about:blank` pages that `frame-ancestors *` would not
+/// match: so no `frame-ancestors` at all. It holds no token and takes no input but its theme.
+const OVERLAY_CSP: &str = own_sources_only!();
+
+/// Whether a response may be shown inside another site's frame.
+#[derive(Clone, Copy)]
+enum Framing {
+    Denied,
+    Allowed,
+}
 
 /// A short hash of every embedded asset: changes whenever any of them does.
 static VERSION: LazyLock<String> = LazyLock::new(|| {
@@ -88,12 +128,21 @@ static VERSION: LazyLock<String> = LazyLock::new(|| {
 struct Page {
     body: String,
     etag: HeaderValue,
+    framing: Framing,
 }
 
 fn build(source: &str) -> Page {
+    build_framed(source, Framing::Denied)
+}
+
+fn build_framed(source: &str, framing: Framing) -> Page {
     let body = source.replace(VERSION_MARK, &VERSION);
     let etag = etag_of(body.as_bytes());
-    Page { body, etag }
+    Page {
+        body,
+        etag,
+        framing,
+    }
 }
 
 fn etag_of(bytes: &[u8]) -> HeaderValue {
@@ -103,8 +152,15 @@ fn etag_of(bytes: &[u8]) -> HeaderValue {
     HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
-static PAGES: LazyLock<[Page; 4]> =
-    LazyLock::new(|| [build(INDEX), build(MATCH), build(SCORE), build(ADMIN)]);
+static PAGES: LazyLock<[Page; 5]> = LazyLock::new(|| {
+    [
+        build(INDEX),
+        build(MATCH),
+        build(SCORE),
+        build(ADMIN),
+        build_framed(OVERLAY, Framing::Allowed),
+    ]
+});
 
 async fn index(headers: HeaderMap) -> Response {
     page(&PAGES[0], &headers)
@@ -120,6 +176,10 @@ async fn scorer(Path(id): Path<String>, headers: HeaderMap) -> Response {
 
 async fn admin(headers: HeaderMap) -> Response {
     page(&PAGES[3], &headers)
+}
+
+async fn overlay(Path(id): Path<String>, headers: HeaderMap) -> Response {
+    match_page(&PAGES[4], &id, &headers)
 }
 
 /// The page reads the match id from its own path; one that could never be a match is a 404
@@ -138,6 +198,7 @@ fn page(p: &Page, headers: &HeaderMap) -> Response {
         "text/html; charset=utf-8",
         &p.etag,
         PAGE_CACHE,
+        p.framing,
         headers,
     )
 }
@@ -173,7 +234,9 @@ fn asset(
     };
     // Every asset shares the build's version; the file name makes each tag distinct.
     let etag = etag_of(format!("{}/{file}", VERSION.as_str()).as_bytes());
-    respond(*body, content_type, &etag, cache, headers)
+    // A stylesheet or script is never a frame's document, so framing rules are moot; keep
+    // the strict ones.
+    respond(*body, content_type, &etag, cache, Framing::Denied, headers)
 }
 
 fn respond(
@@ -181,6 +244,7 @@ fn respond(
     content_type: &'static str,
     etag: &HeaderValue,
     cache: &'static str,
+    framing: Framing,
     headers: &HeaderMap,
 ) -> Response {
     let fresh = headers
@@ -200,15 +264,25 @@ fn respond(
         HeaderValue::from_static("nosniff"),
     );
     h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    // For browsers that predate CSP's frame-ancestors: the scorer pad must not be framed.
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    match framing {
+        Framing::Denied => {
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CSP),
+            );
+            // For browsers that predate CSP's frame-ancestors: the scorer pad must not be framed.
+            h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        }
+        Framing::Allowed => {
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(OVERLAY_CSP),
+            );
+        }
+    }
     res
 }
 
@@ -231,6 +305,28 @@ mod tests {
                 assert!(known, "{file} is not embedded");
             }
         }
+    }
+
+    #[tokio::test]
+    async fn only_the_overlay_may_be_framed() {
+        let headers = HeaderMap::new();
+        let viewer = viewer(Path("7".into()), headers.clone()).await;
+        let csp = viewer.headers()[header::CONTENT_SECURITY_POLICY].to_str();
+        assert!(csp.is_ok_and(|c| c.contains("frame-ancestors 'none'")));
+        assert_eq!(viewer.headers()[header::X_FRAME_OPTIONS], "DENY");
+
+        let res = overlay(Path("7".into()), headers.clone()).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers().get(header::X_FRAME_OPTIONS).is_none());
+        let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap_or_default();
+        assert!(!csp.contains("frame-ancestors"), "{csp}");
+        // The rest of the policy is the other pages' own.
+        assert_eq!(format!("{csp}; frame-ancestors 'none'"), CSP);
+
+        let bad = overlay(Path("0".into()), headers).await;
+        assert_eq!(bad.status(), StatusCode::NOT_FOUND);
     }
 
     #[test]
