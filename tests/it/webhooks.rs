@@ -20,7 +20,7 @@ use crease_testkit::on_both_stores;
 
 on_both_stores!(notices_reach_a_signed_receiver_and_an_undo_retracts_them,);
 
-/// Won by the side batting second off the last ball but one; no tie, no super over.
+/// Won by the side batting second (by 3 wickets, as its `outcome` says); no tie, no super over.
 const MATCH_FILE: &str = "t20_2018-06-10_india_v_bangladesh.json";
 
 fn match_file() -> (String, Value) {
