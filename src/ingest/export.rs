@@ -20,12 +20,7 @@ impl Scoring {
     /// and tournament).
     pub async fn cricsheet(&self, match_id: i64) -> Result<Exported, PastError> {
         let _turn = self.past.wait_turn().await?;
-        let row = self
-            .store
-            .get_match(match_id)
-            .await
-            .map_err(IngestError::from)?
-            .ok_or(PastError::MatchNotFound)?;
+        let row = self.match_row(match_id).await?;
         let info = self.export_info(&row).await?;
         let log = self.log_upto(match_id, row.seq).await?;
         let (epoch, seq, setup) = (row.epoch, row.seq, row.setup);

@@ -15,6 +15,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::checkpoints::{Checkpoints, Replayable};
 use super::{IngestError, Scoring};
+use crate::store::MatchRow;
 
 fn lock(r: &Mutex<Replayable>) -> std::sync::MutexGuard<'_, Replayable> {
     r.lock().unwrap_or_else(|e| e.into_inner())
@@ -205,6 +206,15 @@ pub(super) struct Logged {
 }
 
 impl Scoring {
+    /// The match's row, as replays of its log start from it.
+    pub(super) async fn match_row(&self, match_id: i64) -> Result<MatchRow, PastError> {
+        self.store
+            .get_match(match_id)
+            .await
+            .map_err(IngestError::from)?
+            .ok_or(PastError::MatchNotFound)
+    }
+
     /// The match's log from its first event to `seq`, which it must reach: the database is
     /// the truth, and a seq a cache claims but the log does not hold is not yet.
     pub(super) async fn log_upto(&self, match_id: i64, seq: i64) -> Result<Vec<Logged>, PastError> {
@@ -267,12 +277,7 @@ impl Scoring {
             return Ok(kept);
         }
         let _turn = self.past.wait_turn().await?;
-        let row = self
-            .store
-            .get_match(match_id)
-            .await
-            .map_err(IngestError::from)?
-            .ok_or(PastError::MatchNotFound)?;
+        let row = self.match_row(match_id).await?;
         let key = (match_id, row.epoch, seq);
         // A reader ahead in the queue may have replayed this very seq.
         if let Some(kept) = self.past.kept(key) {

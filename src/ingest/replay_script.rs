@@ -78,12 +78,7 @@ impl Scoring {
 
     /// The match's script as its log stands now.
     pub async fn replay_script(&self, match_id: i64) -> Result<Arc<ReplayScript>, PastError> {
-        let row = self
-            .store
-            .get_match(match_id)
-            .await
-            .map_err(IngestError::from)?
-            .ok_or(PastError::MatchNotFound)?;
+        let row = self.match_row(match_id).await?;
         let key = (match_id, row.epoch, row.seq);
         if let Some(s) = self.replays.kept(key) {
             return Ok(s);

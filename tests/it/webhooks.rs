@@ -23,15 +23,6 @@ on_both_stores!(notices_reach_a_signed_receiver_and_an_undo_retracts_them,);
 /// Won by the side batting second (by 3 wickets, as its `outcome` says); no tie, no super over.
 const MATCH_FILE: &str = "t20_2018-06-10_india_v_bangladesh.json";
 
-fn match_file() -> (String, Value) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data/cricsheet")
-        .join(MATCH_FILE);
-    let text = std::fs::read_to_string(path).expect("the match file");
-    let file = serde_json::from_str(&text).expect("JSON");
-    (text, file)
-}
-
 const CREDITED: [&str; 6] = [
     "bowled",
     "caught",
@@ -148,7 +139,7 @@ fn signed_with(secret: &str, r: &Received) -> bool {
 async fn notices_reach_a_signed_receiver_and_an_undo_retracts_them(store: StoreKind) {
     let app = spawn_app(AppOptions::new(store)).await;
     let receiver = Receiver::start().await;
-    let (text, file) = match_file();
+    let (text, file) = crate::support::bundled_match(MATCH_FILE);
     let parsed = crease::domain::cricsheet::parse(&text).expect("parses");
     let t = app
         .post_json(
@@ -350,7 +341,7 @@ async fn a_receiver_down_for_a_minute_gets_everything_once() {
     let opts = AppOptions::new(StoreKind::Postgres).configure(quick_retries);
     let first = spawn_app(opts.clone()).await;
     let second = first.peer_with(&opts).await;
-    let (text, file) = match_file();
+    let (text, file) = crate::support::bundled_match(MATCH_FILE);
     let parsed = crease::domain::cricsheet::parse(&text).expect("parses");
     let id = first.create_cricsheet_match(&parsed, None).await;
     let down = Receiver::free_addr();

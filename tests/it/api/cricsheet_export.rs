@@ -59,11 +59,7 @@ async fn export(app: &TestApp, id: i64) -> crate::support::app::Answer {
 
 async fn a_posted_match_exports_as_it_stands(store: StoreKind) {
     let app = spawn_app(AppOptions::new(store)).await;
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data/cricsheet")
-        .join(MATCH_FILE);
-    let text = std::fs::read_to_string(path).expect("the match file");
-    let file: Value = serde_json::from_str(&text).expect("JSON");
+    let (text, file) = crate::support::bundled_match(MATCH_FILE);
     let (id, seqs) = app.post_cricsheet(&text).await;
     let ball_seqs: Vec<i64> = seqs
         .iter()

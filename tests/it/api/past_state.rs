@@ -47,11 +47,7 @@ async fn at(app: &TestApp, id: i64, q: &str) -> crate::support::app::Answer {
 
 async fn past_states_are_the_files_figures_at_each_seq(store: StoreKind) {
     let app = spawn_app(AppOptions::new(store)).await;
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data/cricsheet")
-        .join(MATCH_FILE);
-    let text = std::fs::read_to_string(path).expect("the match file");
-    let file: Value = serde_json::from_str(&text).expect("JSON");
+    let (text, file) = crate::support::bundled_match(MATCH_FILE);
     let (id, seqs) = app.post_cricsheet(&text).await;
     let ball_seqs: Vec<i64> = seqs
         .iter()

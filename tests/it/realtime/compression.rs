@@ -16,12 +16,9 @@ const MATCH_FILE: &str = "t20_2018-06-10_india_v_bangladesh.json";
 const SYNC_TAIL: [u8; 4] = [0x00, 0x00, 0xFF, 0xFF];
 
 fn file() -> (Value, crease::domain::cricsheet::CricsheetMatch) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data/cricsheet")
-        .join(MATCH_FILE);
-    let text = std::fs::read_to_string(path).expect("the match file");
+    let (text, json) = crate::support::bundled_match(MATCH_FILE);
     let parsed = crease::domain::cricsheet::parse(&text).expect("the match parses");
-    (serde_json::from_str(&text).expect("JSON"), parsed)
+    (json, parsed)
 }
 
 /// Inflates one permessage-deflate message with flate2, as RFC 7692 §7.2.2 says: the

@@ -77,11 +77,7 @@ async fn replay(
 
 async fn a_stored_match_is_told_again_without_writing(store: StoreKind) {
     let app = spawn_app(AppOptions::new(store)).await;
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data/cricsheet")
-        .join(MATCH_FILE);
-    let text = std::fs::read_to_string(path).expect("the match file");
-    let file: Value = serde_json::from_str(&text).expect("JSON");
+    let (text, file) = crate::support::bundled_match(MATCH_FILE);
     let (id, seqs) = app.post_cricsheet(&text).await;
     let last = seqs.last().expect("events").1;
     let stored = app.events(id).await.len();

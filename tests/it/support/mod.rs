@@ -10,3 +10,14 @@ pub mod redis_server;
 
 /// The `crease` binary these tests start as separate nodes.
 pub const CREASE: &str = env!("CARGO_BIN_EXE_crease");
+
+/// A bundled Cricsheet match (`data/cricsheet/NAME`): its text, and the text as JSON, whose
+/// own fields are a test's expected figures.
+pub fn bundled_match(name: &str) -> (String, serde_json::Value) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/cricsheet")
+        .join(name);
+    let text = std::fs::read_to_string(path).expect("the match file");
+    let json = serde_json::from_str(&text).expect("JSON");
+    (text, json)
+}
