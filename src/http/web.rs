@@ -55,6 +55,7 @@ const SCRIPTS: &[(&str, &str)] = &[
     ("scorecard.js", include_str!("../../web/js/scorecard.js")),
     ("score.js", include_str!("../../web/js/score.js")),
     ("prompts.js", include_str!("../../web/js/prompts.js")),
+    ("webhooks.js", include_str!("../../web/js/webhooks.js")),
 ];
 
 /// A page is revalidated on every load (a cheap 304), so a new build shows at once.
