@@ -80,6 +80,7 @@ const SCRIPTS: &[(&str, &str)] = &[
     ("scrubber.js", include_str!("../../web/js/scrubber.js")),
     ("stops.js", include_str!("../../web/js/stops.js")),
     ("prompts.js", include_str!("../../web/js/prompts.js")),
+    ("webhooks.js", include_str!("../../web/js/webhooks.js")),
 ];
 
 /// A page is revalidated on every load (a cheap 304), so a new build shows at once.

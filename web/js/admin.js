@@ -1,10 +1,12 @@
 // The fixtures admin: with the admin token, create tournaments, teams (with players), players,
 // matches with both XIs, and scorer tokens; rename or delete what was made. A new token is shown
 // once, as the API returns it. What the server keeps (a team with players, a match with events)
-// is said in the status line, in its own words.
+// is said in the status line, in its own words. Webhooks and their delivery logs are in
+// webhooks.js.
 
 import { request, getJSON, describe } from './api.js';
 import { $, el, fill } from './dom.js';
+import { renderHooks, wireHooks } from './webhooks.js';
 
 const TOKEN_KEY = 'crease-admin-token';
 let token = sessionStorage.getItem(TOKEN_KEY);
@@ -181,9 +183,9 @@ async function renameMatch(id, title) {
 }
 
 async function refresh() {
-  const [tournaments, t, p, matches, tokens] = await Promise.all([
+  const [tournaments, t, p, matches, tokens, hooks] = await Promise.all([
     getJSON('/api/tournaments'), getJSON('/api/teams'), getJSON('/api/players'), getJSON('/api/matches'),
-    request('GET', '/api/tokens', { token }),
+    request('GET', '/api/tokens', { token }), request('GET', '/api/webhooks', { token }),
   ]);
   teams = t;
   players = p;
@@ -219,6 +221,7 @@ async function refresh() {
     edits(x.name,
       async (name) => { await put(`/api/tournaments/${x.id}`, { name, season: x.season }); return `Tournament renamed ${name}.`; },
       async () => { await del(`/api/tournaments/${x.id}`); return `Tournament ${x.name} deleted.`; }))));
+  renderHooks(hooks, matches, tournaments);
 }
 
 function wire() {
@@ -277,6 +280,7 @@ function wire() {
     if (f === 'odi') $('#m-overs').value = 50;
     if (f === 't20') $('#m-overs').value = 20;
   });
+  wireHooks({ call: (method, path, body) => request(method, path, { body, token }), onSubmit, act, status });
   $('#copy-token').addEventListener('click', () => navigator.clipboard?.writeText($('#token-value').textContent));
   $('#signout').addEventListener('click', signOut);
   $('#signin').addEventListener('submit', (e) => {
