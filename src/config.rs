@@ -159,6 +159,12 @@ pub struct ServeConfig {
     #[arg(long, env = "CREASE_SCORING_LOCK_SECS", default_value_t = 30)]
     pub scoring_lock_secs: u64,
 
+    /// The share of one core, in percent (1 to 100), that replays of match logs (past states,
+    /// Cricsheet exports, replay streams) may use: their own budget, beside the live path's.
+    #[arg(long, env = "CREASE_REPLAY_CPU_PERCENT", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub replay_cpu_percent: u32,
+
     /// The longest wait between two attempts to deliver a webhook, in seconds: the wait
     /// doubles from one second after each failure up to this.
     #[arg(long, env = "CREASE_WEBHOOK_MAX_BACKOFF_SECS", default_value_t = 600)]
@@ -245,6 +251,7 @@ impl ServeConfig {
             engine_idle_secs: 1_800,
             scoring_lock_secs: 30,
             webhook_max_backoff_secs: 600,
+            replay_cpu_percent: 10,
             ws_deflate: Switch::On,
             sse_gzip: Switch::On,
         }

@@ -87,6 +87,11 @@ impl Scoring {
         }
     }
 
+    /// Past states, exports and replay scripts may use at most `percent` of one core.
+    pub fn limit_replay_cpu(&self, percent: u32) {
+        self.past.limit_cpu(percent);
+    }
+
     pub async fn submit(
         &self,
         match_id: i64,

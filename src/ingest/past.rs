@@ -6,8 +6,9 @@
 //! reader of the same seq (a crowd dragging to the ball where a match turned costs one replay).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use crease_domain::Match;
@@ -55,6 +56,8 @@ pub enum PastError {
 /// that runs them.
 pub struct PastStates {
     kept: Mutex<Kept>,
+    /// The share of one core the replay thread may use, in percent.
+    cpu_percent: Arc<AtomicU32>,
     /// Logs and engines to replay from.
     checkpoints: Checkpoints,
     turn: Semaphore,
@@ -74,6 +77,7 @@ impl Default for PastStates {
     fn default() -> Self {
         Self {
             kept: Mutex::default(),
+            cpu_percent: Arc::new(AtomicU32::new(100)),
             checkpoints: Checkpoints::default(),
             turn: Semaphore::new(1),
             waiting: AtomicUsize::new(0),
@@ -82,14 +86,43 @@ impl Default for PastStates {
     }
 }
 
-/// Nice 19 for the calling thread only (on Linux a thread id names one thread).
+/// The CPU time this thread has used.
+fn thread_cpu() -> Duration {
+    #[cfg(target_os = "linux")]
+    {
+        let mut t = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes only the timespec it is given.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0 {
+            return Duration::new(t.tv_sec as u64, t.tv_nsec as u32);
+        }
+    }
+    Duration::ZERO
+}
+
+/// How long the replay thread rests after a job that took `used` of CPU, so that it uses at
+/// most `percent` of one core however many readers wait: past states have a budget of their
+/// own, and the live path keeps the rest.
+fn rest_after(used: Duration, percent: u32) -> Duration {
+    let p = percent.clamp(1, 100);
+    used.mul_f64(f64::from(100 - p) / f64::from(p))
+}
+
+/// The idle scheduling class for the calling thread only (on Linux a thread id names one
+/// thread): it runs when no other thread wants the CPU and gives way the moment one wakes, so
+/// a replay never holds a core a live request is waiting for. Nice 19 where that is refused.
 fn lowest_priority() {
     #[cfg(target_os = "linux")]
-    // SAFETY: gettid and setpriority only read their arguments; a refusal leaves the
-    // priority as it was, which costs the live path some CPU and nothing else.
+    // SAFETY: gettid, sched_setscheduler and setpriority only read their arguments; a refusal
+    // leaves the priority as it was, which costs the live path some CPU and nothing else.
     unsafe {
         let tid = libc::gettid();
-        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
+        let param = libc::sched_param { sched_priority: 0 };
+        if libc::sched_setscheduler(tid, libc::SCHED_IDLE, &param) != 0 {
+            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
+        }
     }
 }
 
@@ -109,14 +142,18 @@ impl PastStates {
                 Some(s) => s.clone(),
                 None => {
                     let (s, jobs) = std::sync::mpsc::channel::<Job>();
+                    let budget = self.cpu_percent.clone();
                     std::thread::Builder::new()
                         .name("crease-past".into())
                         .spawn(move || {
                             lowest_priority();
                             for job in jobs {
+                                let before = thread_cpu();
                                 // A replay that panics answers nothing (its reader gets a 500);
                                 // the thread goes on with the next.
                                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                                let percent = budget.load(Ordering::Relaxed).clamp(1, 100);
+                                std::thread::sleep(rest_after(thread_cpu() - before, percent));
                             }
                         })
                         .map_err(|e| IngestError::Internal(format!("replay thread: {e}")))?;
@@ -187,6 +224,12 @@ impl Drop for Waiting<'_> {
 }
 
 impl PastStates {
+    /// At most `percent` of one core for replays (1 to 100).
+    pub(super) fn limit_cpu(&self, percent: u32) {
+        self.cpu_percent
+            .store(percent.clamp(1, 100), Ordering::Relaxed);
+    }
+
     /// This reader's turn at the replay thread, or `Busy` when too many wait already.
     pub(super) async fn wait_turn(&self) -> Result<SemaphorePermit<'_>, PastError> {
         if self.waiting.fetch_add(1, Ordering::AcqRel) >= REPLAYS_WAITING {
@@ -314,5 +357,19 @@ impl Scoring {
             body,
             kept: false,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_replay_thread_rests_in_proportion_to_its_budget() {
+        let ms = Duration::from_millis;
+        assert_eq!(rest_after(ms(10), 10), ms(90));
+        assert_eq!(rest_after(ms(10), 50), ms(10));
+        assert_eq!(rest_after(ms(10), 100), Duration::ZERO);
+        assert_eq!(rest_after(ms(10), 0), ms(990), "a budget of 0 reads as 1%");
     }
 }
