@@ -165,6 +165,12 @@ pub struct ServeConfig {
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub replay_cpu_percent: u32,
 
+    /// Replays in the idle scheduling class: they run only on CPU nothing else wants, and on a
+    /// saturated node they wait. `off` runs them at nice 19, which leaves them a sliver of a
+    /// saturated node (test suites that load every core use it).
+    #[arg(long, value_enum, env = "CREASE_REPLAY_IDLE", default_value = "on")]
+    pub replay_idle: Switch,
+
     /// The longest wait between two attempts to deliver a webhook, in seconds: the wait
     /// doubles from one second after each failure up to this.
     #[arg(long, env = "CREASE_WEBHOOK_MAX_BACKOFF_SECS", default_value_t = 600)]
@@ -252,6 +258,9 @@ impl ServeConfig {
             scoring_lock_secs: 30,
             webhook_max_backoff_secs: 600,
             replay_cpu_percent: 10,
+            // Tests share every core with other tests: an idle-class replay could wait out
+            // their deadlines.
+            replay_idle: Switch::Off,
             ws_deflate: Switch::On,
             sse_gzip: Switch::On,
         }

@@ -209,7 +209,7 @@ impl App {
                 .clone()
                 .run_engine_eviction(config.engine_idle(), shutdown.token()),
         );
-        scoring.limit_replay_cpu(config.replay_cpu_percent);
+        scoring.limit_replay_cpu(config.replay_cpu_percent, config.replay_idle.on());
         shutdown.spawn(crate::webhooks::run(
             store.clone(),
             config.webhook_max_backoff(),

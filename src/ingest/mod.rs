@@ -87,9 +87,10 @@ impl Scoring {
         }
     }
 
-    /// Past states, exports and replay scripts may use at most `percent` of one core.
-    pub fn limit_replay_cpu(&self, percent: u32) {
-        self.past.limit_cpu(percent);
+    /// Past states, exports and replay scripts may use at most `percent` of one core, in the
+    /// idle scheduling class when `idle` (else at nice 19).
+    pub fn limit_replay_cpu(&self, percent: u32, idle: bool) {
+        self.past.limit_cpu(percent, idle);
     }
 
     pub async fn submit(

@@ -6,7 +6,7 @@
 //! reader of the same seq (a crowd dragging to the ball where a match turned costs one replay).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -58,6 +58,8 @@ pub struct PastStates {
     kept: Mutex<Kept>,
     /// The share of one core the replay thread may use, in percent.
     cpu_percent: Arc<AtomicU32>,
+    /// Whether the replay thread runs in the idle scheduling class (else at nice 19).
+    idle: AtomicBool,
     /// Logs and engines to replay from.
     checkpoints: Checkpoints,
     turn: Semaphore,
@@ -78,6 +80,7 @@ impl Default for PastStates {
         Self {
             kept: Mutex::default(),
             cpu_percent: Arc::new(AtomicU32::new(100)),
+            idle: AtomicBool::new(false),
             checkpoints: Checkpoints::default(),
             turn: Semaphore::new(1),
             waiting: AtomicUsize::new(0),
@@ -110,17 +113,18 @@ fn rest_after(used: Duration, percent: u32) -> Duration {
     used.mul_f64(f64::from(100 - p) / f64::from(p))
 }
 
-/// The idle scheduling class for the calling thread only (on Linux a thread id names one
-/// thread): it runs when no other thread wants the CPU and gives way the moment one wakes, so
-/// a replay never holds a core a live request is waiting for. Nice 19 where that is refused.
-fn lowest_priority() {
+/// For the calling thread only (on Linux a thread id names one thread): with `idle`, the idle
+/// scheduling class, which runs when no other thread wants the CPU and gives way the moment
+/// one wakes, so a replay never holds a core a live request is waiting for; else, or where
+/// that is refused, nice 19.
+fn lowest_priority(idle: bool) {
     #[cfg(target_os = "linux")]
     // SAFETY: gettid, sched_setscheduler and setpriority only read their arguments; a refusal
     // leaves the priority as it was, which costs the live path some CPU and nothing else.
     unsafe {
         let tid = libc::gettid();
         let param = libc::sched_param { sched_priority: 0 };
-        if libc::sched_setscheduler(tid, libc::SCHED_IDLE, &param) != 0 {
+        if !idle || libc::sched_setscheduler(tid, libc::SCHED_IDLE, &param) != 0 {
             libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
         }
     }
@@ -143,10 +147,11 @@ impl PastStates {
                 None => {
                     let (s, jobs) = std::sync::mpsc::channel::<Job>();
                     let budget = self.cpu_percent.clone();
+                    let idle = self.idle.load(Ordering::Relaxed);
                     std::thread::Builder::new()
                         .name("crease-past".into())
                         .spawn(move || {
-                            lowest_priority();
+                            lowest_priority(idle);
                             for job in jobs {
                                 let before = thread_cpu();
                                 // A replay that panics answers nothing (its reader gets a 500);
@@ -224,10 +229,12 @@ impl Drop for Waiting<'_> {
 }
 
 impl PastStates {
-    /// At most `percent` of one core for replays (1 to 100).
-    pub(super) fn limit_cpu(&self, percent: u32) {
+    /// At most `percent` of one core for replays (1 to 100), in the idle scheduling class or
+    /// at nice 19; the class is set when the replay thread starts, on first use.
+    pub(super) fn limit_cpu(&self, percent: u32, idle: bool) {
         self.cpu_percent
             .store(percent.clamp(1, 100), Ordering::Relaxed);
+        self.idle.store(idle, Ordering::Relaxed);
     }
 
     /// This reader's turn at the replay thread, or `Busy` when too many wait already.

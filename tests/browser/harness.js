@@ -80,7 +80,9 @@ export async function startServer({ demo = false, imports = [] } = {}) {
   // --demo seeds the bundled Cricsheet matches and drives one live: real cards for screenshots.
   const args = ['serve', '--addr', `127.0.0.1:${port}`, ...(demo ? ['--demo', '--demo-interval-ms', '2000'] : [])];
   // The embedded mode, whatever the caller's environment points at.
-  const env = { ...process.env, CREASE_ADMIN_TOKEN: ADMIN_TOKEN, DATABASE_URL: `sqlite:${join(dir, 'crease.db')}` };
+  // Replays at nice 19 rather than in the idle class: a browser and its renderer load every
+  // core of a small machine, and an idle-class replay could wait out a test's deadline.
+  const env = { ...process.env, CREASE_ADMIN_TOKEN: ADMIN_TOKEN, CREASE_REPLAY_IDLE: 'off', DATABASE_URL: `sqlite:${join(dir, 'crease.db')}` };
   delete env.REDIS_URL;
   // Viewer counts every half second, so the test sees them change without waiting 5 s.
   env.CREASE_VIEWER_COUNT_MS = '500';

@@ -44,7 +44,7 @@ token="schema-test-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 for _ in 1 2 3; do
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   DATABASE_URL="sqlite:$work/crease-$port.db?mode=rwc" CREASE_ADMIN_TOKEN="$token" \
-    CREASE_AUTH_FAILURES_PER_MINUTE=0 \
+    CREASE_AUTH_FAILURES_PER_MINUTE=0 CREASE_REPLAY_IDLE=off \
     env -u REDIS_URL "$bin" serve --demo --addr "127.0.0.1:$port" >"$work/node.log" 2>&1 &
   node=$!
   for _ in $(seq 1 300); do
