@@ -33,10 +33,23 @@ async fn warm_node(opts: AppOptions) -> (TestApp, i64) {
     (app, f.id)
 }
 
+/// Statements the node sent that no request asked for: the webhook sender looks for due
+/// deliveries twice a second on every node, whatever the readers do.
+const BACKGROUND_OPS: [&str; 2] = ["claim_deliveries", "finish_delivery"];
+
+/// Statements sent on behalf of requests: every one, less the background's.
+async fn request_queries(app: &TestApp) -> f64 {
+    let mut n = app.metric(DB_QUERIES, &[]).await;
+    for op in BACKGROUND_OPS {
+        n -= app.metric(DB_QUERIES, &[("op", op)]).await;
+    }
+    n
+}
+
 async fn thousand_warm_reads_query_nothing(opts: AppOptions) {
     let (app, id) = warm_node(opts).await;
     let expected = app.live(id).await.body;
-    let db_before = app.metric(DB_QUERIES, &[]).await;
+    let db_before = request_queries(&app).await;
     let l1_before = reads(&app, "l1").await;
 
     for _ in 0..1_000 {
@@ -47,7 +60,7 @@ async fn thousand_warm_reads_query_nothing(opts: AppOptions) {
     }
 
     assert_eq!(
-        app.metric(DB_QUERIES, &[]).await,
+        request_queries(&app).await,
         db_before,
         "a warm read sent a statement to the database"
     );
