@@ -34,7 +34,8 @@ if [ -z "${OLD_BIN:-}" ]; then
   # The old tree builds into a target of its own, seeded with this one's so only Crease rebuilds.
   mkdir -p "$OLD_TREE/target" && cp -a target/release "$OLD_TREE/target/"
   (cd "$OLD_TREE" && cargo build --release -q -p crease)
-  OLD_BIN=$OUT/crease-old
+  # Kept outside the results: a binary is no result.
+  OLD_BIN=$(mktemp -d)/crease-old
   cp "$OLD_TREE/target/release/crease" "$OLD_BIN"
   git worktree remove --force "$OLD_TREE"
 fi
