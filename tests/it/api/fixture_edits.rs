@@ -276,6 +276,9 @@ async fn only_the_admin_edits_and_bad_ids_name_nothing(store: StoreKind) {
 async fn every_node_follows_a_setup_change_and_a_deletion() {
     let a = spawn_app(AppOptions::new(StoreKind::Postgres).redis(RedisMode::Direct)).await;
     let b = a.peer(RedisMode::Direct).await;
+    // A bus (re)subscription drops L1: let it happen before L1 is looked at.
+    a.wait_redis_up().await;
+    b.wait_redis_up().await;
     let f = a.create_match(20).await;
     let path = format!("/api/matches/{}", f.id);
     assert_eq!(b.live_json(f.id).await["teams"], json!(["Hawks", "Owls"]));
