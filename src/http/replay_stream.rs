@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
+use crate::hub::frame::sse_event;
 use crate::hub::{sse::RETRY_MS, Resume};
 use crate::ingest::{ReplayScript, StreamSlot};
 
@@ -90,11 +91,9 @@ struct Told {
     _hold: Box<dyn Send + Sync>,
 }
 
-fn sse(id: Option<(i64, i64)>, json: &[u8]) -> Bytes {
-    let mut out = Vec::with_capacity(json.len() + 40);
-    if let Some((epoch, seq)) = id {
-        out.extend_from_slice(format!("id: {epoch}:{seq}\n").as_bytes());
-    }
+/// An event outside the match's history (`end`): no `id:`, so it leaves the resume token alone.
+fn sse_without_id(json: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(json.len() + 8);
     out.extend_from_slice(b"data: ");
     out.extend_from_slice(json);
     out.extend_from_slice(b"\n\n");
@@ -108,7 +107,7 @@ fn stream(told: Told) -> impl Stream<Item = Result<Bytes, std::convert::Infallib
             t.opened = true;
             let mut first = format!("retry: {RETRY_MS}\n\n").into_bytes();
             if !t.resumed {
-                first.extend_from_slice(&sse(Some((t.script.epoch, 0)), &t.script.opening));
+                first.extend_from_slice(&sse_event((t.script.epoch, 0), &t.script.opening));
             }
             return Some((Ok(Bytes::from(first)), Some(t)));
         }
@@ -119,7 +118,7 @@ fn stream(told: Told) -> impl Stream<Item = Result<Bytes, std::convert::Infallib
                 "seq": t.script.last_seq(),
                 "epoch": t.script.epoch,
             });
-            return Some((Ok(sse(None, end.to_string().as_bytes())), None));
+            return Some((Ok(sse_without_id(end.to_string().as_bytes())), None));
         };
         let wait = step.gap.div_f64(t.speed).saturating_sub(t.waited);
         let chunk = wait.min(HEARTBEAT);
@@ -136,7 +135,7 @@ fn stream(told: Told) -> impl Stream<Item = Result<Bytes, std::convert::Infallib
             return Some((Ok(Bytes::from_static(b": ping\n\n")), Some(t)));
         }
         t.waited = Duration::ZERO;
-        let out = sse(Some((t.script.epoch, step.seq)), &step.message);
+        let out = sse_event((t.script.epoch, step.seq), &step.message);
         t.next += 1;
         Some((Ok(out), Some(t)))
     })

@@ -129,7 +129,8 @@ pub fn ws_close(code: u16, reason: &str) -> Bytes {
 
 /// The event's `id:` is the resume token `EPOCH:SEQ`, which the browser sends back as
 /// `Last-Event-ID` when it reconnects.
-fn sse_event((epoch, seq): (i64, i64), json: &[u8]) -> Bytes {
+/// One SSE event of a match's history: `id: EPOCH:SEQ` and one `data:` line.
+pub fn sse_event((epoch, seq): (i64, i64), json: &[u8]) -> Bytes {
     // serde_json's compact output holds no raw newline, so one `data:` line carries it all.
     let mut buf = BytesMut::with_capacity(json.len() + 48);
     buf.extend_from_slice(b"id: ");

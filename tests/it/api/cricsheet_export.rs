@@ -61,11 +61,7 @@ async fn a_posted_match_exports_as_it_stands(store: StoreKind) {
     let app = spawn_app(AppOptions::new(store)).await;
     let (text, file) = crate::support::bundled_match(MATCH_FILE);
     let (id, seqs) = app.post_cricsheet(&text).await;
-    let ball_seqs: Vec<i64> = seqs
-        .iter()
-        .filter(|(route, _)| *route == "balls")
-        .map(|(_, seq)| *seq)
-        .collect();
+    let ball_seqs = crate::support::ball_seqs(&seqs);
 
     // The first catch, corrected to another fielder of the same side.
     let mut want = deliveries(&file);

@@ -49,11 +49,7 @@ async fn past_states_are_the_files_figures_at_each_seq(store: StoreKind) {
     let app = spawn_app(AppOptions::new(store)).await;
     let (text, file) = crate::support::bundled_match(MATCH_FILE);
     let (id, seqs) = app.post_cricsheet(&text).await;
-    let ball_seqs: Vec<i64> = seqs
-        .iter()
-        .filter(|(route, _)| *route == "balls")
-        .map(|(_, seq)| *seq)
-        .collect();
+    let ball_seqs = crate::support::ball_seqs(&seqs);
     let figures = book(&file);
     assert_eq!(
         ball_seqs.len(),

@@ -21,3 +21,12 @@ pub fn bundled_match(name: &str) -> (String, serde_json::Value) {
     let json = serde_json::from_str(&text).expect("JSON");
     (text, json)
 }
+
+/// The seqs of the deliveries among events posted with [`app::TestApp::post_events`].
+pub fn ball_seqs(posted: &[(&str, i64)]) -> Vec<i64> {
+    posted
+        .iter()
+        .filter(|(route, _)| *route == "balls")
+        .map(|(_, seq)| *seq)
+        .collect()
+}
