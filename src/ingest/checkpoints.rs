@@ -14,7 +14,8 @@ use super::IngestError;
 
 /// Matches whose logs and engines are kept at once.
 const MATCHES_KEPT: usize = 4;
-/// Engines kept per match: a Test's is a megabyte or two.
+/// Engines kept per match: each holds every event in force and the whole state, which for a
+/// Test is thousands of events.
 const ENGINES_KEPT: usize = 4;
 
 /// A match's log and engines, for one epoch.

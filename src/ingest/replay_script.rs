@@ -14,7 +14,8 @@ use crease_domain::{Match, Recorded};
 use super::past::Logged;
 use super::{IngestError, PastError, Scoring};
 
-/// Scripts kept at once, over all matches: a Test's is a few megabytes.
+/// Scripts kept at once, over all matches: a Test's holds a message for each of its thousands
+/// of events, a full state for each that is not a ball.
 const SCRIPTS_KEPT: usize = 4;
 /// Replay streams one node holds open at once; past that, 503.
 pub const REPLAY_STREAMS: usize = 1_000;
