@@ -4,10 +4,10 @@
 //! the engine counted it in, and what the importer infers from the deliveries (a bowler
 //! finishing another's over, an over of more or fewer balls, a batter retiring between balls,
 //! a first innings cut short) is left for it to infer again. What Cricsheet has no field for
-//! (interruptions, a scorer's commentary, an override's own words) is not written; the setup's
-//! playing conditions, which Cricsheet does not record either, go in a `crease` member that
-//! Cricsheet readers ignore and [`super::parse`] reads back, so that the import of an export
-//! is the same match.
+//! (the setup's playing conditions, stoppages, a scorer's commentary, an override's own words)
+//! goes in a `crease` member that Cricsheet readers ignore: the setup, and the events in force
+//! as recorded, which [`super::parse`] uses while they still agree with the Cricsheet part (see
+//! [`super::crease_log`]), so that the import of an export is the same match.
 
 use serde_json::{json, Map, Value};
 
@@ -418,7 +418,7 @@ impl Writer {
             "meta": { "data_version": DATA_VERSION, "created": info.created, "revision": 1 },
             "info": Value::Object(i),
             "innings": innings,
-            "crease": { "setup": setup },
+            "crease": { "setup": setup, "events": m.events() },
         })
     }
 }

@@ -9,6 +9,7 @@
 //! between balls (a `role` replacement of a batter), a target revised by rain, and a result the
 //! balls alone cannot give.
 
+mod crease_log;
 mod delivery;
 mod export;
 mod fields;
@@ -36,6 +37,9 @@ pub struct CricsheetMatch {
     /// checks refuse but the file shows happened carry an override.
     pub events: Vec<Recorded>,
     pub info: MatchInfo,
+    /// The events are the log Crease's own export carries (stoppages, commentary, overrides'
+    /// reasons and all), not inferred from the deliveries.
+    pub from_crease_log: bool,
 }
 
 /// Fixture facts: where and when, and the result as Cricsheet records it.
@@ -81,6 +85,24 @@ pub fn parse(json: &str) -> Result<CricsheetMatch, CricsheetError> {
         None => setup::read_setup(info, &match_type, multi_day, &dates, &innings)?,
     };
 
+    let info_out = MatchInfo {
+        event_name: info.get("event").and_then(|e| opt_text(e, "name")),
+        venue: opt_text(info, "venue"),
+        city: opt_text(info, "city"),
+        dates,
+        gender: opt_text(info, "gender"),
+        match_type,
+        outcome: info.get("outcome").cloned().unwrap_or(Value::Null),
+    };
+    if let crease_log::CreaseLog::Agrees(events) = crease_log::read(&v, &setup, &info_out)? {
+        return Ok(CricsheetMatch {
+            setup,
+            events,
+            info: info_out,
+            from_crease_log: true,
+        });
+    }
+
     let mut settler = settle::Settler::new(setup.clone());
     if let Some(t) = toss(info) {
         settler.push(t);
@@ -88,7 +110,7 @@ pub fn parse(json: &str) -> Result<CricsheetMatch, CricsheetError> {
     let first_runs = innings.iter().find(|i| !i.super_over).map_or(0, |i| i.runs);
     let cut = setup::first_innings_cut(&setup, &innings)
         .filter(|c| setup.overs_per_innings.is_some_and(|o| o > *c));
-    let outcome = info.get("outcome").cloned().unwrap_or(Value::Null);
+    let outcome = &info_out.outcome;
     let won_on_runs = outcome
         .get("by")
         .is_some_and(|b| b.get("runs").is_some() || b.get("innings").is_some());
@@ -111,7 +133,7 @@ pub fn parse(json: &str) -> Result<CricsheetMatch, CricsheetError> {
             .collect();
         settler.end_innings(k + 1 < innings.len() || won_on_runs, absent_hurt);
     }
-    if let Some(r) = result::declared_result(&outcome, &innings) {
+    if let Some(r) = result::declared_result(outcome, &innings) {
         settler.push(MatchEvent::Result(r));
     }
     let events = settler.finish();
@@ -119,15 +141,8 @@ pub fn parse(json: &str) -> Result<CricsheetMatch, CricsheetError> {
     Ok(CricsheetMatch {
         setup,
         events,
-        info: MatchInfo {
-            event_name: info.get("event").and_then(|e| opt_text(e, "name")),
-            venue: opt_text(info, "venue"),
-            city: opt_text(info, "city"),
-            dates,
-            gender: opt_text(info, "gender"),
-            match_type,
-            outcome,
-        },
+        info: info_out,
+        from_crease_log: false,
     })
 }
 

@@ -4,6 +4,10 @@
 //! each of the original file's deliveries as it was, bar the correction, which it carries as
 //! it stands; replayed through the engine (`crease scorecard`), the file is the state `/live`
 //! serves.
+//!
+//! Then a match scored on the API with what Cricsheet has no field for (stoppages, commentary,
+//! an umpires' decision, a new batter named before the next ball), exported mid-over and
+//! imported again as a new match: the new match's `/live` is the first's.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -12,7 +16,10 @@ use crate::support::app::{spawn_app, AppOptions, StoreKind, TestApp};
 use crate::support::CREASE;
 use crease_testkit::on_both_stores;
 
-on_both_stores!(a_posted_match_exports_as_it_stands,);
+on_both_stores!(
+    a_posted_match_exports_as_it_stands,
+    an_exported_match_imports_as_it_stood,
+);
 
 const MATCH_FILE: &str = "t20_2023-05-29_gujarat_titans_v_chennai_super_kings.json";
 
@@ -175,6 +182,97 @@ async fn a_posted_match_exports_as_it_stands(store: StoreKind) {
         .expect("crease export runs");
     assert_eq!(status.status.code(), Some(2), "{status:?}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn an_exported_match_imports_as_it_stood(store: StoreKind) {
+    let app = spawn_app(AppOptions::new(store)).await;
+    let xi = |p: &str| (1..=11).map(|i| format!("{p}{i}")).collect::<Vec<_>>();
+    let created = app
+        .post_json(
+            "/api/matches",
+            Some(&app.admin_token),
+            &json!({ "title": "North v South", "format": "other", "overs": 3,
+                     "balls_per_over": 6, "bowler_quota_overs": 1, "max_consecutive_overs": 1,
+                     "teams": [{ "name": "North", "players": xi("N") },
+                               { "name": "South", "players": xi("S") }] }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let id = created.json()["id"].as_i64().expect("id");
+    let ball = |batter: &str, ns: &str, runs: u32| {
+        json!({ "kind": "ball", "data": { "batter": batter, "non_striker": ns, "bowler": "S11",
+                "runs": { "batter": runs, "extras": 0, "total": runs } } })
+    };
+    let mut said = ball("N1", "N2", 1);
+    said["data"]["commentary"] = json!("Worked off the pads for one");
+    let mut log = vec![
+        json!({ "kind": "toss", "data": { "winner": "North", "decision": "bat" } }),
+        json!({ "kind": "innings_start", "data": { "batting_team": "North", "striker": "N1",
+                "non_striker": "N2", "bowler": "S11" } }),
+        said,
+        json!({ "kind": "interruption", "data": { "cause": "rain", "at": "14:05" } }),
+        json!({ "kind": "resumption", "data": { "at": "14:40" } }),
+        ball("N2", "N1", 4),
+        caught_out("N2", "N1"),
+        json!({ "kind": "new_batter", "data": { "batter": "N3" } }),
+        ball("N3", "N1", 0),
+        ball("N3", "N1", 2),
+        ball("N3", "N1", 1),
+        // S11 again, against the quota: the umpires allowed it.
+        json!({ "kind": "bowler_change", "data": { "bowler": "S11" },
+                "override": { "reason": "S10 off the field injured" } }),
+        ball("N1", "N3", 6),
+        caught_out("N1", "N3"),
+        json!({ "kind": "new_batter", "data": { "batter": "N4" } }),
+        json!({ "kind": "interruption", "data": { "cause": "bad_light", "at": "18:10" } }),
+    ];
+    let events: Vec<crease::domain::Recorded> = log
+        .drain(..)
+        .map(|e| serde_json::from_value(e).expect("an event"))
+        .collect();
+    app.post_events(id, &events).await;
+
+    let res = export(&app, id).await;
+    assert_eq!(res.status, StatusCode::OK, "{res:?}");
+    let parsed = crease::domain::cricsheet::parse(std::str::from_utf8(&res.body).expect("UTF-8"))
+        .expect("the export parses");
+    assert!(
+        parsed.from_crease_log,
+        "the export's log agrees with its file"
+    );
+    let again = app.create_cricsheet_match(&parsed, None).await;
+    app.post_events(again, &parsed.events).await;
+
+    let (first, second) = (app.live_json(id).await, app.live_json(again).await);
+    assert_eq!(first["interruption"]["since"], "18:10", "{first}");
+    assert_eq!(first["stoppages"][0]["until"], "14:40");
+    assert_eq!(first["overrides"][0]["reason"], "S10 off the field injured");
+    assert_eq!(first["due"], json!([]), "N4 is in, before the next ball");
+    assert!(
+        first["commentary"]
+            .as_array()
+            .expect("commentary")
+            .iter()
+            .any(|c| c["text"] == "Worked off the pads for one"),
+        "{first}"
+    );
+    // The same state, of another match with a log of its own.
+    let bar_the_match = |v: &Value| {
+        let mut v = v.clone();
+        for key in ["match_id", "epoch", "seq"] {
+            v.as_object_mut().expect("an object").remove(key);
+        }
+        v
+    };
+    assert_eq!(bar_the_match(&first), bar_the_match(&second));
+}
+
+/// A catch by S4 off S11, with `striker` out.
+fn caught_out(striker: &str, non_striker: &str) -> Value {
+    json!({ "kind": "ball", "data": { "batter": striker, "non_striker": non_striker,
+            "bowler": "S11", "runs": { "batter": 0, "extras": 0, "total": 0 },
+            "wickets": [{ "kind": "caught", "player_out": striker,
+                          "fielders": [{ "name": "S4" }] }] } })
 }
 
 /// A directory of this test's own for the written file.
