@@ -176,6 +176,12 @@ pub struct ServeConfig {
     #[arg(long, env = "CREASE_WEBHOOK_MAX_BACKOFF_SECS", default_value_t = 600)]
     pub webhook_max_backoff_secs: u64,
 
+    /// How long the webhook delivery log keeps a delivered or failed delivery, in days: older
+    /// ones are forgotten, so the log does not grow for ever.
+    #[arg(long, env = "CREASE_WEBHOOK_LOG_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub webhook_log_days: u32,
+
     /// permessage-deflate for WebSocket clients that offer it (browsers do): each message is
     /// compressed once per node and the same frame goes to every such client.
     #[arg(long, value_enum, env = "CREASE_WS_DEFLATE", default_value = "on")]
@@ -202,6 +208,10 @@ impl ServeConfig {
 
     pub fn webhook_max_backoff(&self) -> Duration {
         Duration::from_secs(self.webhook_max_backoff_secs.max(1))
+    }
+
+    pub fn webhook_log_kept(&self) -> Duration {
+        Duration::from_secs(u64::from(self.webhook_log_days.max(1)) * 24 * 3600)
     }
 
     pub fn viewer_cadence(&self) -> Duration {
@@ -257,6 +267,7 @@ impl ServeConfig {
             engine_idle_secs: 1_800,
             scoring_lock_secs: 30,
             webhook_max_backoff_secs: 600,
+            webhook_log_days: 30,
             replay_cpu_percent: 10,
             // Tests share every core with other tests: an idle-class replay could wait out
             // their deadlines.

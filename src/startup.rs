@@ -213,6 +213,7 @@ impl App {
         shutdown.spawn(crate::webhooks::run(
             store.clone(),
             config.webhook_max_backoff(),
+            config.webhook_log_kept(),
             shutdown.token(),
         ));
         let admin_token = match config.admin_token.as_deref() {

@@ -240,6 +240,12 @@ impl Store {
         dispatch!(self, s => s.claim_deliveries(now_ms, lease_ms, token, limit))
     }
 
+    /// Forgets up to `limit` delivered or failed deliveries made before `before_ms`, bar those
+    /// a recent or pending retraction names; returns how many went.
+    pub async fn prune_deliveries(&self, before_ms: i64, limit: i64) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.prune_deliveries(before_ms, limit))
+    }
+
     /// Records how a claimed delivery went; false when the lease was lost meanwhile.
     pub async fn finish_delivery(
         &self,

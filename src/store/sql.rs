@@ -330,6 +330,16 @@ pub(super) const CLAIMED: &str = "SELECT d.id, d.webhook_id, d.match_id, d.seq, 
      LEFT JOIN webhook_deliveries o ON o.id = d.retracts \
      WHERE d.lease_token = $1 AND d.status = 'pending' ORDER BY d.id";
 
+/// `$1` the time before which a finished delivery is forgotten, `$2` how many at most. A
+/// delivery that a retraction still pending, or made since `$1`, names is kept with it (the
+/// retraction would go with it).
+pub(super) const PRUNE_DELIVERIES: &str = "DELETE FROM webhook_deliveries WHERE id IN ( \
+     SELECT d.id FROM webhook_deliveries d \
+     WHERE d.status <> 'pending' AND d.created_ms < $1 \
+       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries r WHERE r.retracts = d.id \
+                       AND (r.status = 'pending' OR r.created_ms >= $1)) \
+     ORDER BY d.id LIMIT $2)";
+
 /// `$1` the delivery, `$2` the lease token, `$3` the receiver's status, `$4` now.
 pub(super) const DELIVERED: &str = "UPDATE webhook_deliveries \
      SET status = 'delivered', last_status = $3, last_error = NULL, done_ms = $4, \

@@ -168,6 +168,22 @@ macro_rules! webhooks {
                     .await?)
             }
 
+            /// Forgets up to `limit` finished deliveries made before `before_ms`; returns how
+            /// many went.
+            pub(super) async fn prune_deliveries(
+                &self,
+                before_ms: i64,
+                limit: i64,
+            ) -> Result<u64, StoreError> {
+                count("prune_deliveries");
+                let done = sqlx::query(sql::PRUNE_DELIVERIES)
+                    .bind(before_ms)
+                    .bind(limit)
+                    .execute(&self.$writer)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
             /// Records how a delivery went, if `token` still holds its lease.
             pub(super) async fn finish_delivery(
                 &self,

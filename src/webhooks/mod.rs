@@ -28,6 +28,12 @@ const BATCH: i64 = 32;
 pub const GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 3600);
 /// What is kept of a receiver's error, in characters.
 const ERROR_KEPT: usize = 300;
+/// How often each node prunes the delivery log of deliveries older than it keeps.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// Deliveries forgotten per statement, so that no one statement holds the table for long.
+const PRUNE_BATCH: i64 = 5_000;
+/// Statements per pruning round: a log far over its age is brought down over a few rounds.
+const PRUNE_ROUNDS: usize = 20;
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -39,8 +45,34 @@ pub fn backoff(attempts: i32, max: Duration) -> Duration {
     Duration::from_secs(1u64 << exp).min(max)
 }
 
-/// Sends due deliveries until `stop`.
-pub async fn run(store: Store, max_backoff: Duration, stop: CancellationToken) {
+/// Forgets the finished deliveries made more than `keep` ago, a batch at a time; returns how
+/// many went.
+pub async fn prune(store: &Store, keep: Duration) -> u64 {
+    let before = now_ms().saturating_sub(i64::try_from(keep.as_millis()).unwrap_or(i64::MAX));
+    let mut gone = 0;
+    for _ in 0..PRUNE_ROUNDS {
+        match store.prune_deliveries(before, PRUNE_BATCH).await {
+            Ok(n) => {
+                gone += n;
+                if n < PRUNE_BATCH as u64 {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not prune the webhook delivery log");
+                break;
+            }
+        }
+    }
+    if gone > 0 {
+        metrics::counter!("crease_webhook_deliveries_pruned_total").increment(gone);
+    }
+    gone
+}
+
+/// Sends due deliveries until `stop`, and prunes the delivery log of those older than `keep`
+/// once an hour.
+pub async fn run(store: Store, max_backoff: Duration, keep: Duration, stop: CancellationToken) {
     let client = match reqwest::Client::builder()
         .timeout(SEND_TIMEOUT)
         // A hook's URL is the admin's word; a redirect is the receiver's, and is not followed.
@@ -54,7 +86,12 @@ pub async fn run(store: Store, max_backoff: Duration, stop: CancellationToken) {
             return;
         }
     };
+    let mut pruned_at: Option<std::time::Instant> = None;
     loop {
+        if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+            pruned_at = Some(std::time::Instant::now());
+            prune(&store, keep).await;
+        }
         // A fresh token per round: the claimed rows read back are exactly this round's.
         let token = format!("{:032x}", rand::random::<u128>());
         let claimed = match store

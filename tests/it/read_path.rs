@@ -34,8 +34,8 @@ async fn warm_node(opts: AppOptions) -> (TestApp, i64) {
 }
 
 /// Statements the node sent that no request asked for: the webhook sender looks for due
-/// deliveries twice a second on every node, whatever the readers do.
-const BACKGROUND_OPS: [&str; 2] = ["claim_deliveries", "finish_delivery"];
+/// deliveries twice a second on every node, and prunes its log hourly, whatever the readers do.
+const BACKGROUND_OPS: [&str; 3] = ["claim_deliveries", "finish_delivery", "prune_deliveries"];
 
 /// Statements sent on behalf of requests: every one, less the background's.
 async fn request_queries(app: &TestApp) -> f64 {

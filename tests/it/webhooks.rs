@@ -4,7 +4,8 @@
 //! only those; an undo sends a retraction naming each delivery the undone ball gave rise to;
 //! the delivery log shows each one. With the receiver down for a minute and the node that
 //! stored the events restarted meanwhile, two nodes on one database deliver every notice
-//! exactly once when it comes back.
+//! exactly once when it comes back. The log forgets finished deliveries older than it keeps,
+//! and never a pending one or one a pending retraction names.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -18,7 +19,10 @@ use crate::support::app::{eventually, spawn_app, AppOptions, StoreKind, TestApp}
 use crate::support::receiver::{Received, Receiver};
 use crease_testkit::on_both_stores;
 
-on_both_stores!(notices_reach_a_signed_receiver_and_an_undo_retracts_them,);
+on_both_stores!(
+    notices_reach_a_signed_receiver_and_an_undo_retracts_them,
+    the_delivery_log_forgets_old_deliveries_and_keeps_the_queue,
+);
 
 /// Won by the side batting second (by 3 wickets, as its `outcome` says); no tie, no super over.
 const MATCH_FILE: &str = "t20_2018-06-10_india_v_bangladesh.json";
@@ -328,6 +332,102 @@ async fn notices_reach_a_signed_receiver_and_an_undo_retracts_them(store: StoreK
     assert_eq!(bad_limit.status, StatusCode::BAD_REQUEST);
     let unknown = app.get_admin("/api/webhooks/99999/deliveries").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+/// A hook's delivery log, newest first.
+async fn log_of(app: &TestApp, hook: i64) -> Vec<Value> {
+    let log = app
+        .get_admin(&format!("/api/webhooks/{hook}/deliveries?limit=500"))
+        .await
+        .json();
+    log.as_array().cloned().unwrap_or_default()
+}
+
+async fn the_delivery_log_forgets_old_deliveries_and_keeps_the_queue(store: StoreKind) {
+    let app = spawn_app(AppOptions::new(store)).await;
+    let receiver = Receiver::start().await;
+    let (text, file) = crate::support::bundled_match(MATCH_FILE);
+    let parsed = crease::domain::cricsheet::parse(&text).expect("parses");
+    let id = app.create_cricsheet_match(&parsed, None).await;
+    let (up, _) = register(
+        &app,
+        json!({"url": receiver.url, "match_id": id, "kinds": ["wicket", "result"]}),
+    )
+    .await;
+    let nobody = Receiver::url_of(Receiver::free_addr());
+    let (down, _) = register(
+        &app,
+        json!({"url": nobody, "match_id": id, "kinds": ["result"]}),
+    )
+    .await;
+    app.post_events(id, &parsed.events).await;
+    let want = expected_kinds(&file)
+        .iter()
+        .filter(|k| **k == "wicket" || **k == "result")
+        .count();
+    eventually("the hook that is up: everything delivered", || async {
+        let log = log_of(&app, up).await;
+        (log.len() == want && log.iter().all(|d| d["status"] == "delivered")).then_some(())
+    })
+    .await;
+
+    // The receiver goes away, and the last ball (which decided the match) is undone: the
+    // retraction of its result waits, pending, and names a delivery that was delivered.
+    drop(receiver);
+    let undo = app
+        .post_json(
+            &format!("/api/matches/{id}/undo"),
+            Some(&app.admin_token),
+            &json!({}),
+        )
+        .await;
+    assert!(undo.status.is_success(), "{undo:?}");
+    let log = eventually("the retraction tried and failing", || async {
+        let log = log_of(&app, up).await;
+        let newest = log.first()?;
+        (newest["kind"] == "retraction" && newest["attempts"].as_i64() >= Some(1)).then_some(log)
+    })
+    .await;
+    assert_eq!(log[0]["status"], "pending");
+    let retracted = log[0]["retracts"].clone();
+    let down_before = log_of(&app, down).await;
+    assert_eq!(
+        down_before.len(),
+        2,
+        "a result and its retraction: {down_before:?}"
+    );
+    assert!(down_before.iter().all(|d| d["status"] == "pending"));
+
+    // Nothing is young enough to go.
+    let keep = Duration::from_secs(30 * 24 * 3600);
+    assert_eq!(crease::webhooks::prune(&app.db.store, keep).await, 0);
+    assert_eq!(log_of(&app, up).await.len(), want + 1);
+
+    // Forty days on, everything finished goes: all of the first hook's log bar the pending
+    // retraction and the delivery it names; none of the second hook's, which is all pending.
+    app.db
+        .execute_raw("UPDATE webhook_deliveries SET created_ms = created_ms - 3456000000")
+        .await;
+    let gone = crease::webhooks::prune(&app.db.store, keep).await;
+    assert_eq!(gone, (want - 1) as u64);
+    let left = log_of(&app, up).await;
+    let left: Vec<(Value, Value)> = left
+        .iter()
+        .map(|d| (d["kind"].clone(), d["status"].clone()))
+        .collect();
+    assert_eq!(
+        left,
+        [
+            (json!("retraction"), json!("pending")),
+            (json!("result"), json!("delivered")),
+        ]
+    );
+    assert_eq!(log_of(&app, up).await[1]["id"], retracted);
+    assert_eq!(
+        log_of(&app, down).await.len(),
+        2,
+        "the queue is never pruned"
+    );
 }
 
 /// A node whose deliveries retry often enough to see a receiver come back within seconds.
