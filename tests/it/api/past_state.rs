@@ -2,6 +2,7 @@
 //! of several of its deliveries. The expected runs, wickets and legal balls are summed from the
 //! Cricsheet file's own deliveries; the state at the last seq is the live one; a seq not yet
 //! reached, a negative or a malformed one is a problem, and a later undo leaves the past alone.
+//! A crowd of readers beyond the replay queue is told to come back, and is served when it does.
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -10,6 +11,52 @@ use crate::support::app::{spawn_app, AppOptions, StoreKind, TestApp};
 use crease_testkit::on_both_stores;
 
 on_both_stores!(past_states_are_the_files_figures_at_each_seq,);
+
+/// Replays at 5% of a core: each rests 19 times its own CPU, so a crowd outlasts the queue.
+fn slow_replays(c: &mut crease::config::ServeConfig) {
+    c.replay_cpu_percent = 5;
+}
+
+/// A hundred and fifty readers at once, each at a seq no one asked for before: one replays,
+/// 32 wait their turn, and the rest are told to come back (`503` with `Retry-After`) rather
+/// than queue without bound. Each one refused is served when it asks again alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crowd_beyond_the_replay_queue_is_told_to_come_back() {
+    let app = spawn_app(AppOptions::new(StoreKind::Postgres).configure(slow_replays)).await;
+    let (text, _) = crate::support::bundled_match(MATCH_FILE);
+    let (id, seqs) = app.post_cricsheet(&text).await;
+    let crowd: Vec<i64> = seqs.iter().map(|(_, seq)| *seq).take(150).collect();
+    assert_eq!(crowd.len(), 150, "a seq for each reader");
+    let answers = futures::future::join_all(crowd.iter().map(|seq| {
+        let app = &app;
+        async move { at(app, id, &seq.to_string()).await }
+    }))
+    .await;
+    let mut refused = vec![];
+    for (seq, res) in crowd.iter().zip(&answers) {
+        match res.status {
+            StatusCode::OK => assert_eq!(res.json()["seq"], *seq),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(res.header("content-type"), Some("application/problem+json"));
+                assert!(res.header("retry-after").is_some(), "{res:?}");
+                refused.push(*seq);
+            }
+            other => panic!("at {seq}: {other} {res:?}"),
+        }
+    }
+    assert!(
+        answers.len() - refused.len() >= 33,
+        "the one replaying and the 32 waiting are served: {} of {}",
+        answers.len() - refused.len(),
+        answers.len()
+    );
+    assert!(!refused.is_empty(), "a crowd beyond the queue is refused");
+    for seq in refused {
+        let res = at(&app, id, &seq.to_string()).await;
+        assert_eq!(res.status, StatusCode::OK, "at {seq}, asked again: {res:?}");
+        assert_eq!(res.json()["seq"], seq);
+    }
+}
 
 const MATCH_FILE: &str = "t20_2018-06-10_india_v_bangladesh.json";
 
