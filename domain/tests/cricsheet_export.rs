@@ -260,19 +260,27 @@ fn every_real_match_exports_what_it_imported() {
     );
 }
 
-/// The short match of [`a_scored_match_exports_as_it_stands`]: its setup and log.
-fn scored_match() -> (crease_domain::MatchSetup, Vec<Value>) {
+/// A one-innings match of `overs` overs, North against South, one over a bowler, no two in a
+/// row.
+fn north_v_south(overs: u16) -> crease_domain::MatchSetup {
     let xi = |p: &str| (1..=11).map(|i| format!("{p}{i}")).collect::<Vec<_>>();
-    let setup: crease_domain::MatchSetup = serde_json::from_value(json!({
-        "format": "other", "balls_per_over": 6, "overs_per_innings": 2, "innings_per_side": 1,
+    serde_json::from_value(json!({
+        "format": "other", "balls_per_over": 6, "overs_per_innings": overs, "innings_per_side": 1,
         "bowler_quota_overs": 1, "free_hit": "all", "max_consecutive_overs": 1,
         "teams": [{"name": "North", "players": xi("N")}, {"name": "South", "players": xi("S")}],
     }))
-    .unwrap();
-    let ball = |batter: &str, ns: &str, bowler: &str, runs: u32| {
-        json!({"kind": "ball", "data": {"batter": batter, "non_striker": ns, "bowler": bowler,
-            "runs": {"batter": runs, "extras": 0, "total": runs}}})
-    };
+    .unwrap()
+}
+
+/// A delivery of `runs` off the bat, as the log records it.
+fn ball(batter: &str, ns: &str, bowler: &str, runs: u32) -> Value {
+    json!({"kind": "ball", "data": {"batter": batter, "non_striker": ns, "bowler": bowler,
+        "runs": {"batter": runs, "extras": 0, "total": runs}}})
+}
+
+/// The short match of [`a_scored_match_exports_as_it_stands`]: its setup and log.
+fn scored_match() -> (crease_domain::MatchSetup, Vec<Value>) {
+    let setup = north_v_south(2);
     let mut four_run = ball("N3", "N1", "S11", 4);
     four_run["data"]["non_boundary"] = json!(true);
     let mut caught = ball("N2", "N1", "S11", 0);
@@ -397,17 +405,7 @@ fn a_scored_match_exports_as_it_stands() {
 /// the quota, with their reason; overs reduced in the first innings and a target revised for
 /// the chase.
 fn pad_match() -> (crease_domain::MatchSetup, Vec<Value>) {
-    let xi = |p: &str| (1..=11).map(|i| format!("{p}{i}")).collect::<Vec<_>>();
-    let setup = serde_json::from_value(json!({
-        "format": "other", "balls_per_over": 6, "overs_per_innings": 3, "innings_per_side": 1,
-        "bowler_quota_overs": 1, "free_hit": "all", "max_consecutive_overs": 1,
-        "teams": [{"name": "North", "players": xi("N")}, {"name": "South", "players": xi("S")}],
-    }))
-    .unwrap();
-    let ball = |batter: &str, ns: &str, bowler: &str, runs: u32| {
-        json!({"kind": "ball", "data": {"batter": batter, "non_striker": ns, "bowler": bowler,
-            "runs": {"batter": runs, "extras": 0, "total": runs}}})
-    };
+    let setup = north_v_south(3);
     let said = |mut b: Value, words: &str| {
         b["data"]["commentary"] = json!(words);
         b
@@ -461,6 +459,15 @@ fn pad_match() -> (crease_domain::MatchSetup, Vec<Value>) {
     (setup, log)
 }
 
+/// The pad match as it stands after its whole log.
+fn pad_game() -> Match {
+    let (setup, log) = pad_match();
+    let events = log
+        .into_iter()
+        .map(|e| serde_json::from_value::<crease_domain::Recorded>(e).unwrap());
+    Match::replay(setup, events).unwrap()
+}
+
 /// Exported after every event, each match imports as it stood then, from the log the export
 /// carries: stoppages, commentary, the umpires' reasons, a batter or bowler named before the
 /// next ball, an innings begun with no ball yet. Only the corrections' notes stay behind, since
@@ -492,13 +499,7 @@ fn a_match_exported_at_any_point_imports_as_it_stood() {
         }
     }
     // What the check above covers, from the pad match's own log.
-    let (setup, log) = pad_match();
-    let m = Match::replay(
-        setup,
-        log.into_iter()
-            .map(|e| serde_json::from_value::<crease_domain::Recorded>(e).unwrap()),
-    )
-    .unwrap();
+    let m = pad_game();
     let live = m.live();
     assert_eq!(live.stoppages.len(), 4);
     assert_eq!(live.interruption.as_ref().unwrap().since, "18:10");
@@ -516,13 +517,7 @@ fn a_match_exported_at_any_point_imports_as_it_stood() {
 /// says; the log beside it no longer describes it and is set aside.
 #[test]
 fn an_edited_export_is_read_from_its_cricsheet_part() {
-    let (setup, log) = pad_match();
-    let m = Match::replay(
-        setup,
-        log.into_iter()
-            .map(|e| serde_json::from_value::<crease_domain::Recorded>(e).unwrap()),
-    )
-    .unwrap();
+    let m = pad_game();
     let mut exported = cricsheet::export(&m, &ExportInfo::default());
     // The statistician's fix: the opening single was two.
     let first = &mut exported["innings"][0]["overs"][0]["deliveries"][0]["runs"];
@@ -544,13 +539,7 @@ fn an_edited_export_is_read_from_its_cricsheet_part() {
 /// A log that is not a list of events in force is a broken file, refused with a reason.
 #[test]
 fn a_broken_log_is_refused() {
-    let (setup, log) = pad_match();
-    let m = Match::replay(
-        setup,
-        log.into_iter()
-            .map(|e| serde_json::from_value::<crease_domain::Recorded>(e).unwrap()),
-    )
-    .unwrap();
+    let m = pad_game();
     let exported = cricsheet::export(&m, &ExportInfo::default());
     for (log, says) in [
         (json!("every ball"), "not a list of events"),

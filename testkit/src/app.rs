@@ -321,6 +321,18 @@ impl TestApp {
         seqs
     }
 
+    /// Undoes the match's last event with the admin token, which must be accepted.
+    pub async fn undo(&self, match_id: i64) {
+        let res = self
+            .post_json(
+                &format!("/api/matches/{match_id}/undo"),
+                Some(&self.admin_token),
+                &json!({}),
+            )
+            .await;
+        assert!(res.status.is_success(), "undo: {res:?}");
+    }
+
     /// A scorer token allowed to score `match_ids`.
     pub async fn scorer_token(&self, match_ids: &[i64]) -> String {
         let res = self

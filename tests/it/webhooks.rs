@@ -225,14 +225,7 @@ async fn notices_reach_a_signed_receiver_and_an_undo_retracts_them(store: StoreK
         .filter(|b| b["seq"] == last_seq)
         .collect();
     assert!(of_last.iter().any(|b| b["type"] == "result"), "{of_last:?}");
-    let undo = app
-        .post_json(
-            &format!("/api/matches/{id}/undo"),
-            Some(&app.admin_token),
-            &json!({}),
-        )
-        .await;
-    assert!(undo.status.is_success(), "{undo:?}");
+    app.undo(id).await;
     let before = got.len();
     let retractions = of_last.len();
     let retracted = eventually("the retractions", || {
@@ -374,14 +367,7 @@ async fn the_delivery_log_forgets_old_deliveries_and_keeps_the_queue(store: Stor
     // The receiver goes away, and the last ball (which decided the match) is undone: the
     // retraction of its result waits, pending, and names a delivery that was delivered.
     drop(receiver);
-    let undo = app
-        .post_json(
-            &format!("/api/matches/{id}/undo"),
-            Some(&app.admin_token),
-            &json!({}),
-        )
-        .await;
-    assert!(undo.status.is_success(), "{undo:?}");
+    app.undo(id).await;
     let log = eventually("the retraction tried and failing", || async {
         let log = log_of(&app, up).await;
         let newest = log.first()?;

@@ -184,14 +184,7 @@ async fn past_states_are_the_files_figures_at_each_seq(store: StoreKind) {
 
     // A later undo is a new event: the past stays as it stood.
     let before_undo = at(&app, id, &last.to_string()).await.json();
-    let undo = app
-        .post_json(
-            &format!("/api/matches/{id}/undo"),
-            Some(&app.admin_token),
-            &serde_json::json!({}),
-        )
-        .await;
-    assert!(undo.status.is_success(), "{undo:?}");
+    app.undo(id).await;
     assert_eq!(at(&app, id, &last.to_string()).await.json(), before_undo);
     assert_ne!(
         at(&app, id, &(last + 1).to_string()).await.json(),

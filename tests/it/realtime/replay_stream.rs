@@ -129,14 +129,7 @@ async fn a_stored_match_is_told_again_without_writing(store: StoreKind) {
     // Nothing was written: the log is as it was, and the match's viewers heard nothing until
     // the next real event.
     assert_eq!(app.events(id).await.len(), stored);
-    let undo = app
-        .post_json(
-            &format!("/api/matches/{id}/undo"),
-            Some(&app.admin_token),
-            &json!({}),
-        )
-        .await;
-    assert!(undo.status.is_success(), "{undo:?}");
+    app.undo(id).await;
     match watcher.next().await {
         Item::Msg(m) => assert_eq!((m.kind.as_str(), m.seq), ("undo", last + 1)),
         other => panic!("the undo, not {other:?}"),
