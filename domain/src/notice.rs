@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::event::MatchEvent;
+use crate::event::{Correction, CorrectionAction, MatchEvent};
 use crate::live::{LiveState, MatchStatus};
 use crate::Match;
 
@@ -204,6 +204,41 @@ impl Watch {
         }
         out
     }
+}
+
+/// What a correction puts in, told as its own: the wicket and boundary notices of the ball it
+/// amends to or inserts, as they would have been at its place, with the seq that ball stands
+/// at (the amended ball's own, or the correction's `own_seq` for an inserted one). `game` is
+/// the match before the correction. `None` for a deletion, for an event put in that is not a
+/// ball, or where the ball does not stand at its place.
+///
+/// Only what is the ball's own is told again: a milestone, an innings' end or a result the
+/// correction moves is said by the correction's own notice, since a later ball's notices
+/// would have to be taken back too.
+pub fn put_in(game: &Match, c: &Correction, own_seq: u64) -> Option<(u64, Vec<Notice>)> {
+    let rec = c.event.as_deref()?;
+    if !matches!(rec.event, MatchEvent::Ball(_)) {
+        return None;
+    }
+    let seq = match c.action {
+        CorrectionAction::Amend => c.seq,
+        CorrectionAction::Insert => own_seq,
+        CorrectionAction::Delete => return None,
+    };
+    let pos = game.seqs().iter().position(|&s| s == c.seq)?;
+    // The events before its place were each accepted in this order, so this is a replay.
+    let mut at = Match::new(game.setup().clone());
+    for before in &game.events()[..pos] {
+        at.record(before.clone()).ok()?;
+    }
+    let watch = Watch::before(at.live(), &rec.event);
+    at.record(rec.clone()).ok()?;
+    let own = watch
+        .notices(&at, &rec.event)
+        .into_iter()
+        .filter(|n| matches!(n.kind, NoticeKind::Wicket | NoticeKind::Boundary))
+        .collect();
+    Some((seq, own))
 }
 
 /// The highest milestone passed going from `before` to `after`.

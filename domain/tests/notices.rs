@@ -3,7 +3,7 @@
 //! boundary per four or six off the bat that was not run, a milestone per batter passing 50,
 //! 100, 150 or 200 and per bowler taking 5 or 10 in an innings, an innings end per innings, and
 //! a result per result the match passed through (a tie, then each super over, then a declared
-//! tie-break).
+//! tie-break). A correction tells the ball it puts in as its own.
 
 mod real_matches;
 
@@ -122,4 +122,76 @@ fn every_bundled_match_tells_what_its_file_shows() {
     }
     eprintln!("told: {total:?}");
     assert!(faults.is_empty(), "{}", faults.join("\n"));
+}
+
+/// A one-innings match of two overs, North against South.
+fn north_v_south() -> crease_domain::MatchSetup {
+    let xi = |p: &str| (1..=11).map(|i| format!("{p}{i}")).collect::<Vec<_>>();
+    serde_json::from_value(serde_json::json!({
+        "format": "other", "balls_per_over": 6, "overs_per_innings": 2, "innings_per_side": 1,
+        "free_hit": "all", "max_consecutive_overs": 1,
+        "teams": [{"name": "North", "players": xi("N")}, {"name": "South", "players": xi("S")}],
+    }))
+    .unwrap()
+}
+
+/// A delivery of `runs` off the bat by `batter`, with the other opener at the far end.
+fn ball(batter: &str, runs: u32) -> Value {
+    serde_json::json!({"batter": batter, "non_striker": if batter == "N1" { "N2" } else { "N1" },
+        "bowler": "S11", "runs": {"batter": runs, "extras": 0, "total": runs}})
+}
+
+fn correction(seq: u64, action: &str, put_in: Option<Value>) -> crease_domain::event::Correction {
+    let mut c = serde_json::json!({"seq": seq, "action": action});
+    if let Some(b) = put_in {
+        c["event"] = serde_json::json!({"kind": "ball", "data": b});
+    }
+    serde_json::from_value(c).unwrap()
+}
+
+/// A correction tells the ball it puts in as that ball would have been told at its place: a
+/// dot corrected to a catch is a wicket at the score then, a ball inserted is told under the
+/// correction's own seq; a deletion, or a ball with nothing of its own to tell, tells nothing.
+#[test]
+fn a_corrected_ball_tells_its_own_wicket_and_boundary() {
+    use crease_domain::notice::put_in;
+    let mut m = Match::new(north_v_south());
+    let log = [
+        serde_json::json!({"kind": "innings_start", "data": {"batting_team": "North",
+            "striker": "N1", "non_striker": "N2", "bowler": "S11"}}),
+        serde_json::json!({"kind": "ball", "data": ball("N1", 4)}),
+        serde_json::json!({"kind": "ball", "data": ball("N1", 0)}),
+        serde_json::json!({"kind": "ball", "data": ball("N1", 1)}),
+    ];
+    for e in log {
+        m.record(serde_json::from_value(e).unwrap()).unwrap();
+    }
+
+    // Seq 3, the dot, was a catch: told at 4/1, the score after it then.
+    let mut caught = ball("N1", 0);
+    caught["wickets"] = serde_json::json!([{"kind": "caught", "player_out": "N1",
+        "fielders": [{"name": "S4"}]}]);
+    let (seq, told) = put_in(&m, &correction(3, "amend", Some(caught)), 5).unwrap();
+    assert_eq!(seq, 3);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].kind, NoticeKind::Wicket);
+    assert_eq!(told[0].data["batter"], "N1");
+    assert_eq!(told[0].data["at"]["score"], "4/1");
+    assert_eq!(told[0].data["at"]["overs"], "0.2");
+
+    // A six put in before seq 3: told under the correction's own seq, at 10/0.
+    let (seq, told) = put_in(&m, &correction(3, "insert", Some(ball("N1", 6))), 5).unwrap();
+    assert_eq!(seq, 5);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].kind, NoticeKind::Boundary);
+    assert_eq!(told[0].data["at"]["score"], "10/0");
+
+    // The four was run, not a boundary: nothing of its own to tell.
+    let mut run = ball("N1", 4);
+    run["non_boundary"] = serde_json::json!(true);
+    let (_, told) = put_in(&m, &correction(2, "amend", Some(run)), 5).unwrap();
+    assert!(told.is_empty(), "{told:?}");
+
+    assert!(put_in(&m, &correction(3, "delete", None), 5).is_none());
+    assert!(put_in(&m, &correction(99, "amend", Some(ball("N1", 4))), 5).is_none());
 }

@@ -65,15 +65,13 @@ impl Scoring {
             ));
         };
         let live = loaded.game.live();
-        let payloads: Vec<(&str, String)> = applied
-            .notices
-            .iter()
-            .map(|n| (n.kind.as_str(), n.data.to_string()))
-            .collect();
-        let notices: Vec<Notify> = payloads
-            .iter()
-            .map(|(kind, payload)| Notify { kind, payload })
-            .collect();
+        let payloads = payloads_of(&applied.notices);
+        let notices = notify(&payloads);
+        let put_in_payloads = applied
+            .put_in
+            .as_ref()
+            .map_or_else(Vec::new, |(_, ns)| payloads_of(ns));
+        let put_in = notify(&put_in_payloads);
         let appended = self
             .store
             .append(&Append {
@@ -92,6 +90,7 @@ impl Scoring {
                 }),
                 notices: &notices,
                 retracts: applied.retracts,
+                put_in: applied.put_in.as_ref().map(|(seq, _)| (*seq, &put_in[..])),
                 now_ms: chrono::Utc::now().timestamp_millis(),
             })
             .await;
@@ -214,4 +213,19 @@ fn prepare(
         body: Bytes::from(body),
         status,
     })
+}
+
+/// Notices as the store queues them: each kind and its JSON.
+fn payloads_of(notices: &[crease_domain::notice::Notice]) -> Vec<(&'static str, String)> {
+    notices
+        .iter()
+        .map(|n| (n.kind.as_str(), n.data.to_string()))
+        .collect()
+}
+
+fn notify<'a>(payloads: &'a [(&'static str, String)]) -> Vec<Notify<'a>> {
+    payloads
+        .iter()
+        .map(|(kind, payload)| Notify { kind, payload })
+        .collect()
 }

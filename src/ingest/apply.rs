@@ -2,7 +2,7 @@
 //! before the event is appended.
 
 use crease_domain::event::CorrectionAction;
-use crease_domain::notice::{Notice, Watch};
+use crease_domain::notice::{self, Notice, Watch};
 use crease_domain::{MatchEvent, Recorded};
 
 use super::engines::Loaded;
@@ -15,6 +15,9 @@ pub(super) struct Applied {
     pub notices: Vec<Notice>,
     /// The seq of the event it takes back (an undo's, an amending or deleting correction's).
     pub retracts: Option<i64>,
+    /// A correction's ball put in: the seq it stands at and its own wicket and boundary
+    /// notices, told after the retractions of what it replaced.
+    pub put_in: Option<(i64, Vec<Notice>)>,
 }
 
 impl Scoring {
@@ -44,6 +47,15 @@ impl Scoring {
             _ => None,
         }
         .and_then(|s| i64::try_from(s).ok());
+        // Worked out on the match before the correction, which places the ball put in.
+        let put_in = match &event.event {
+            MatchEvent::Correction(c) => {
+                let own = u64::try_from(loaded.seq + 1).unwrap_or(u64::MAX);
+                notice::put_in(&loaded.game, c, own)
+                    .and_then(|(seq, ns)| Some((i64::try_from(seq).ok()?, ns)))
+            }
+            _ => None,
+        };
         if let Err(refused) = loaded.game.record(event.clone()) {
             // An engine behind another node's writes refuses by a state that has moved on
             // (a bowler "in a row" who is not): only the store can say it is current.
@@ -62,6 +74,7 @@ impl Scoring {
             stored,
             notices: watch.notices(&loaded.game, &event.event),
             retracts,
+            put_in,
         }))
     }
 

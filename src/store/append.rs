@@ -112,18 +112,7 @@ macro_rules! append {
                         .await?;
                 }
 
-                for n in a.notices {
-                    count("append");
-                    sqlx::query(sql::ENQUEUE_NOTICE)
-                        .bind(a.match_id)
-                        .bind(a.seq)
-                        .bind(n.kind)
-                        .bind(n.payload)
-                        .bind(a.now_ms)
-                        .bind(format!("%,{},%", n.kind))
-                        .execute(&mut *conn)
-                        .await?;
-                }
+                Self::enqueue(conn, a, a.seq, a.notices).await?;
                 if let Some(taken_back) = a.retracts {
                     count("append");
                     sqlx::query(sql::ENQUEUE_RETRACTIONS)
@@ -134,8 +123,34 @@ macro_rules! append {
                         .execute(&mut *conn)
                         .await?;
                 }
+                // After the retractions, which would otherwise take them back at once.
+                if let Some((seq, put_in)) = a.put_in {
+                    Self::enqueue(conn, a, seq, put_in).await?;
+                }
 
                 Self::announce(conn, a, epoch).await
+            }
+
+            /// Queues `notices`, told as the event at `seq`'s, for every hook that wants each.
+            async fn enqueue(
+                conn: &mut $conn,
+                a: &Append<'_>,
+                seq: i64,
+                notices: &[super::webhooks::Notify<'_>],
+            ) -> Result<(), StoreError> {
+                for n in notices {
+                    count("append");
+                    sqlx::query(sql::ENQUEUE_NOTICE)
+                        .bind(a.match_id)
+                        .bind(seq)
+                        .bind(n.kind)
+                        .bind(n.payload)
+                        .bind(a.now_ms)
+                        .bind(format!("%,{},%", n.kind))
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(())
             }
         }
     };

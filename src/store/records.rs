@@ -98,6 +98,9 @@ pub struct Append<'a> {
     /// The seq of an event this one takes back (an undo's, a correction's): every webhook
     /// delivery that event gave rise to gets a retraction.
     pub retracts: Option<i64>,
+    /// A correction's ball put in: its seq and its own notices, queued after the retractions
+    /// (which would otherwise take them back at once).
+    pub put_in: Option<(i64, &'a [super::webhooks::Notify<'a>])>,
     /// The node's clock, in milliseconds since 1970, for the queued deliveries.
     pub now_ms: i64,
 }

@@ -304,12 +304,16 @@ pub(super) const ENQUEUE_NOTICE: &str = "INSERT INTO webhook_deliveries \
        AND w.kinds LIKE $6";
 
 /// Within an append: `$1` the match, `$2` the new event's seq (an undo or a correction), `$3`
-/// the seq it takes back, `$4` now (ms). One retraction per delivery that event gave rise to.
+/// the seq it takes back, `$4` now (ms). One retraction per delivery the event at that seq gave
+/// rise to and that stands: not one already taken back (a ball corrected twice), nor a
+/// correction's own notice (an inserted ball stands at its correction's seq).
 pub(super) const ENQUEUE_RETRACTIONS: &str = "INSERT INTO webhook_deliveries \
      (webhook_id, match_id, seq, kind, payload, retracts, status, next_ms, created_ms) \
      SELECT d.webhook_id, d.match_id, $2, 'retraction', d.payload, d.id, 'pending', $4, $4 \
      FROM webhook_deliveries d \
-     WHERE d.match_id = $1 AND d.seq = $3 AND d.retracts IS NULL";
+     WHERE d.match_id = $1 AND d.seq = $3 AND d.retracts IS NULL \
+       AND d.kind <> 'correction' \
+       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries r WHERE r.retracts = d.id)";
 
 /// `$1` now, `$2` the lease's end, `$3` the token, `$4` how many. The oldest pending delivery
 /// of each hook only, so that a hook hears of its events in order; the lease is checked

@@ -4,7 +4,8 @@
 //! only those; an undo sends a retraction naming each delivery the undone ball gave rise to;
 //! the delivery log shows each one. With the receiver down for a minute and the node that
 //! stored the events restarted meanwhile, two nodes on one database deliver every notice
-//! exactly once when it comes back. The log forgets finished deliveries older than it keeps,
+//! exactly once when it comes back. A catch corrected to another fielder, twice, is each time
+//! retracted once and told again as corrected. The log forgets finished deliveries older than it keeps,
 //! and never a pending one or one a pending retraction names.
 
 use std::collections::HashSet;
@@ -21,6 +22,7 @@ use crease_testkit::on_both_stores;
 
 on_both_stores!(
     notices_reach_a_signed_receiver_and_an_undo_retracts_them,
+    a_ball_corrected_twice_is_retracted_and_told_again_each_time,
     the_delivery_log_forgets_old_deliveries_and_keeps_the_queue,
 );
 
@@ -325,6 +327,101 @@ async fn notices_reach_a_signed_receiver_and_an_undo_retracts_them(store: StoreK
     assert_eq!(bad_limit.status, StatusCode::BAD_REQUEST);
     let unknown = app.get_admin("/api/webhooks/99999/deliveries").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+async fn a_ball_corrected_twice_is_retracted_and_told_again_each_time(store: StoreKind) {
+    let app = spawn_app(AppOptions::new(store)).await;
+    let receiver = Receiver::start().await;
+    let (text, file) = crate::support::bundled_match(MATCH_FILE);
+    let parsed = crease::domain::cricsheet::parse(&text).expect("parses");
+    let id = app.create_cricsheet_match(&parsed, None).await;
+    let (hook, _) = register(
+        &app,
+        json!({"url": receiver.url, "match_id": id, "kinds": ["wicket", "correction"]}),
+    )
+    .await;
+    let seqs = crate::support::ball_seqs(&app.post_events(id, &parsed.events).await);
+    let wickets = expected_kinds(&file)
+        .iter()
+        .filter(|k| **k == "wicket")
+        .count();
+    eventually("every wicket", || {
+        let n = receiver.received().len();
+        async move { (n >= wickets).then_some(()) }
+    })
+    .await;
+
+    // The file's first catch, and two other fielders of the side in the field.
+    let deliveries: Vec<&Value> = file["innings"]
+        .as_array()
+        .expect("innings")
+        .iter()
+        .flat_map(|i| i["overs"].as_array().expect("overs"))
+        .flat_map(|o| o["deliveries"].as_array().expect("deliveries"))
+        .collect();
+    let k = deliveries
+        .iter()
+        .position(|d| d["wickets"][0]["kind"] == "caught")
+        .expect("a catch");
+    let caught = deliveries[k].clone();
+    let seq = seqs[k];
+    let fielding = parsed
+        .setup
+        .teams
+        .iter()
+        .find(|t| t.players.iter().any(|p| *p == caught["bowler"]))
+        .expect("the bowler's side");
+    let taker = &caught["wickets"][0]["fielders"][0]["name"];
+    let others: Vec<&String> = fielding
+        .players
+        .iter()
+        .filter(|p| **p != *taker && **p != caught["bowler"])
+        .take(2)
+        .collect();
+    let original = receiver
+        .received()
+        .iter()
+        .map(Received::json)
+        .find(|b| b["seq"] == seq)
+        .expect("the catch's wicket");
+
+    let mut told = original;
+    for fielder in others {
+        let before = receiver.received().len();
+        let mut amended = caught.clone();
+        amended["wickets"][0]["fielders"] = json!([{ "name": fielder }]);
+        let res = app
+            .post_json(
+                &format!("/api/matches/{id}/corrections"),
+                Some(&app.admin_token),
+                &json!({ "seq": seq, "action": "amend",
+                         "event": { "kind": "ball", "data": amended } }),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{res:?}");
+        let got: Vec<Value> = eventually("the correction, a retraction and the wicket", || {
+            let got = receiver.received();
+            async move { (got.len() >= before + 3).then_some(got[before..].to_vec()) }
+        })
+        .await
+        .iter()
+        .map(Received::json)
+        .collect();
+        let kinds: Vec<&str> = got.iter().map(|b| b["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["correction", "retraction", "wicket"], "{got:?}");
+        assert_eq!(got[0]["data"]["corrected_seq"], seq);
+        assert_eq!(
+            got[1]["retracts"]["id"], told["id"],
+            "the wicket that stood, once"
+        );
+        assert_eq!(got[2]["seq"], seq, "told as the ball's own");
+        let how = got[2]["data"]["how"].as_str().expect("how");
+        assert!(how.contains(fielder.as_str()), "{how}");
+        assert_eq!(got[2]["data"]["batter"], caught["wickets"][0]["player_out"]);
+        told = got[2].clone();
+    }
+    // All that was queued: the second correction took back only the wicket the first told.
+    assert_eq!(log_of(&app, hook).await.len(), wickets + 6);
 }
 
 /// A hook's delivery log, newest first.

@@ -43,6 +43,7 @@ fn event(match_id: i64, seq: i64, kind: &'static str, status: &'static str) -> A
         idempotency: None,
         notices: &[],
         retracts: None,
+        put_in: None,
         now_ms: 0,
     }
 }
