@@ -137,14 +137,14 @@ async fn concurrent_cold_reads_with_redis_load_once_from_redis() {
     let (app, id) = warm_node(AppOptions::new(StoreKind::Postgres).redis(RedisMode::Direct)).await;
     let stored = app.stored(id).await.1.expect("a stored snapshot");
     restart_l1(&app);
-    let db_before = app.metric(DB_QUERIES, &[]).await;
+    let db_before = request_queries(&app).await;
     let redis_reads_before = reads(&app, "redis").await;
 
     let bodies = fifty_concurrent_cold_reads(&app, id).await;
 
     assert!(bodies.iter().all(|b| b[..] == stored[..]));
     assert_eq!(
-        app.metric(DB_QUERIES, &[]).await,
+        request_queries(&app).await,
         db_before,
         "Redis held the snapshot: the database was not asked"
     );
