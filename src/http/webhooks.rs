@@ -109,8 +109,7 @@ async fn create_webhook(
             }
         }
         (None, Some(id)) => {
-            let known = state.store.list_tournaments().await?;
-            if !known.iter().any(|t| t.id == id) {
+            if state.store.get_tournament(id).await?.is_none() {
                 return Err(ApiError::NotFound("tournament"));
             }
         }
@@ -196,13 +195,7 @@ async fn deliveries(
             format!("limit is 1 to {MAX_LOG}"),
         ));
     }
-    if !state
-        .store
-        .list_webhooks()
-        .await?
-        .iter()
-        .any(|h| h.id == id)
-    {
+    if state.store.get_webhook(id).await?.is_none() {
         return Err(ApiError::NotFound("webhook"));
     }
     Ok(Json(state.store.webhook_deliveries(id, limit).await?).into_response())

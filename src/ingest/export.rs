@@ -41,13 +41,7 @@ impl Scoring {
 
     async fn export_info(&self, row: &MatchRow) -> Result<ExportInfo, IngestError> {
         let event_name = match row.tournament_id {
-            Some(id) => self
-                .store
-                .list_tournaments()
-                .await?
-                .into_iter()
-                .find(|t| t.id == id)
-                .map(|t| t.name),
+            Some(id) => self.store.get_tournament(id).await?.map(|t| t.name),
             None => None,
         };
         Ok(ExportInfo {

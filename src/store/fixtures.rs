@@ -35,6 +35,17 @@ macro_rules! fixtures {
                 Ok(rows)
             }
 
+            pub(super) async fn get_tournament(
+                &self,
+                id: i64,
+            ) -> Result<Option<Tournament>, StoreError> {
+                count("get_tournament");
+                Ok(sqlx::query_as(sql::GET_TOURNAMENT)
+                    .bind(id)
+                    .fetch_optional(&self.$reader)
+                    .await?)
+            }
+
             pub(super) async fn create_team(&self, t: &NewTeam) -> Result<Team, StoreError> {
                 let now = Self::clock();
                 count("create_team");

@@ -151,6 +151,10 @@ impl Store {
         dispatch!(self, s => s.list_tournaments())
     }
 
+    pub async fn get_tournament(&self, id: i64) -> Result<Option<Tournament>, StoreError> {
+        dispatch!(self, s => s.get_tournament(id))
+    }
+
     /// A second team of the same name is `StoreError::Duplicate`.
     pub async fn create_team(&self, t: &NewTeam) -> Result<Team, StoreError> {
         dispatch!(self, s => s.create_team(t))
@@ -213,6 +217,10 @@ impl Store {
 
     pub async fn list_webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
         dispatch!(self, s => s.list_webhooks())
+    }
+
+    pub async fn get_webhook(&self, id: i64) -> Result<Option<Webhook>, StoreError> {
+        dispatch!(self, s => s.get_webhook(id))
     }
 
     /// Deletes the hook and its delivery log; false when there was none.

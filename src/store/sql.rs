@@ -19,6 +19,7 @@ macro_rules! match_columns {
 pub(super) const PING: &str = "SELECT 1";
 
 pub(super) const LIST_TOURNAMENTS: &str = "SELECT id, name, season FROM tournaments ORDER BY id";
+pub(super) const GET_TOURNAMENT: &str = "SELECT id, name, season FROM tournaments WHERE id = $1";
 
 pub(super) const LIST_TEAMS: &str = "SELECT id, name, short_name FROM teams ORDER BY name, id";
 
@@ -285,6 +286,12 @@ pub(super) const CREATE_WEBHOOK: &str = concat!(
 
 pub(super) const LIST_WEBHOOKS: &str =
     concat!("SELECT ", webhook_columns!(), " FROM webhooks ORDER BY id");
+
+pub(super) const GET_WEBHOOK: &str = concat!(
+    "SELECT ",
+    webhook_columns!(),
+    " FROM webhooks WHERE id = $1"
+);
 
 pub(super) const DELETE_WEBHOOK: &str = "DELETE FROM webhooks WHERE id = $1";
 

@@ -120,6 +120,14 @@ macro_rules! webhooks {
                     .await?)
             }
 
+            pub(super) async fn get_webhook(&self, id: i64) -> Result<Option<Webhook>, StoreError> {
+                count("get_webhook");
+                Ok(sqlx::query_as(sql::GET_WEBHOOK)
+                    .bind(id)
+                    .fetch_optional(&self.$reader)
+                    .await?)
+            }
+
             pub(super) async fn delete_webhook(&self, id: i64) -> Result<bool, StoreError> {
                 count("delete_webhook");
                 let done = sqlx::query(sql::DELETE_WEBHOOK)
