@@ -86,15 +86,13 @@ async fn a_restored_database_wins_over_the_history_redis_kept() {
         v.until_seq(lost).await;
     }
     let lost_epoch = viewers[0].received.last().expect("a message").epoch;
-    let held = shared
-        .redis_snapshot(f.id)
-        .await
-        .expect("Redis holds the match");
-    let held: serde_json::Value = serde_json::from_slice(&held).expect("JSON");
-    assert_eq!(
-        (held["epoch"].as_i64(), held["seq"].as_i64()),
-        (Some(lost_epoch), Some(lost))
-    );
+    // Redis comes to hold the lost history (a write-through that timed out is repaired).
+    crate::support::app::eventually("Redis to hold the match as the viewers saw it", || async {
+        let body = shared.redis_snapshot(f.id).await?;
+        let v: serde_json::Value = serde_json::from_slice(&body).ok()?;
+        (v["epoch"].as_i64() == Some(lost_epoch) && v["seq"].as_i64() == Some(lost)).then_some(())
+    })
+    .await;
 
     // The database goes back to the backup; Redis is left as it is; the nodes restart on the
     // restored database, and the viewers come back to them from where they were.
@@ -209,10 +207,15 @@ async fn a_restore_to_before_the_first_ball_is_caught_when_the_nodes_start() {
     let backup = postgres_copy(&shared.db).await;
     a.start_innings(&f).await;
     let lost = a.score(&mut f, 5).await;
+    // A write-through that timed out on a loaded machine is repaired by the node's watchdog:
+    // either way Redis comes to hold the innings the restore will lose.
     let held: serde_json::Value =
-        serde_json::from_slice(&shared.redis_snapshot(f.id).await.expect("Redis holds it"))
-            .expect("JSON");
-    assert_eq!(held["seq"].as_i64(), Some(lost));
+        crate::support::app::eventually("Redis to hold the innings", || async {
+            let body = shared.redis_snapshot(f.id).await?;
+            let v: serde_json::Value = serde_json::from_slice(&body).ok()?;
+            (v["seq"].as_i64() == Some(lost)).then_some(v)
+        })
+        .await;
 
     drop(a);
     let restored = Shared {
