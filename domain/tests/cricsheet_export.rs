@@ -49,16 +49,7 @@ fn state_of(m: &Match) -> Value {
 
 fn info_of(json: &str) -> ExportInfo {
     let parsed = cricsheet::parse(json).expect("parsed once already");
-    let i = parsed.info;
-    ExportInfo {
-        created: "2026-01-01".into(),
-        dates: i.dates,
-        venue: i.venue,
-        city: i.city,
-        event_name: i.event_name,
-        gender: i.gender,
-        match_type: Some(i.match_type),
-    }
+    parsed.info.export_info("2026-01-01")
 }
 
 fn text(v: &Value, key: &str) -> Value {

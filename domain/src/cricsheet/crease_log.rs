@@ -8,9 +8,10 @@
 //! part back word for word. A file edited since it was written (a fielder's name mended by a
 //! statistician) is imported from its Cricsheet part, and the log is set aside.
 
+use serde::Deserialize;
 use serde_json::Value;
 
-use super::export::{export, ExportInfo};
+use super::export::export;
 use super::fields::shape;
 use super::{CricsheetError, MatchInfo};
 use crate::event::{MatchEvent, Recorded};
@@ -47,7 +48,7 @@ pub(super) fn read(
             "`crease.events` holds more than {MAX_EVENTS} events"
         )));
     }
-    let events: Vec<Recorded> = serde_json::from_value(log.clone())
+    let events = Vec::<Recorded>::deserialize(log)
         .map_err(|e| shape(format!("`crease.events` is not a list of events: {e}")))?;
     if let Some(e) = events
         .iter()
@@ -61,30 +62,17 @@ pub(super) fn read(
     let Ok(game) = Match::replay(setup.clone(), events.iter().cloned()) else {
         return Ok(CreaseLog::Stale);
     };
-    let again = export(&game, &export_info(file, info));
+    // Written on the file's own day, so that the export can be compared member for member.
+    let created = file
+        .get("meta")
+        .and_then(|m| m.get("created"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let again = export(&game, &info.export_info(created));
     let same = |key: &str| file.get(key) == again.get(key);
     Ok(if same("info") && same("innings") {
         CreaseLog::Agrees(events)
     } else {
         CreaseLog::Stale
     })
-}
-
-/// The fixture facts as the file gives them, so that the export of its log can be compared
-/// with the file member for member.
-fn export_info(file: &Value, info: &MatchInfo) -> ExportInfo {
-    let created = file
-        .get("meta")
-        .and_then(|m| m.get("created"))
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    ExportInfo {
-        created: created.to_string(),
-        dates: info.dates.clone(),
-        venue: info.venue.clone(),
-        city: info.city.clone(),
-        event_name: info.event_name.clone(),
-        gender: info.gender.clone(),
-        match_type: Some(info.match_type.clone()),
-    }
 }

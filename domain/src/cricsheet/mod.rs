@@ -55,6 +55,21 @@ pub struct MatchInfo {
     pub outcome: serde_json::Value,
 }
 
+impl MatchInfo {
+    /// The fixture facts to export the match with again, written on `created` (`YYYY-MM-DD`).
+    pub fn export_info(&self, created: &str) -> ExportInfo {
+        ExportInfo {
+            created: created.to_string(),
+            dates: self.dates.clone(),
+            venue: self.venue.clone(),
+            city: self.city.clone(),
+            event_name: self.event_name.clone(),
+            gender: self.gender.clone(),
+            match_type: Some(self.match_type.clone()),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CricsheetError {
     #[error("not valid JSON: {0}")]
