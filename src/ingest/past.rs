@@ -158,7 +158,10 @@ impl PastStates {
                                 // the thread goes on with the next.
                                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
                                 let percent = budget.load(Ordering::Relaxed).clamp(1, 100);
-                                std::thread::sleep(rest_after(thread_cpu() - before, percent));
+                                // Saturating: a clock that could not be read (zero) must not panic
+                                // the thread every replay waits on.
+                                let used = thread_cpu().saturating_sub(before);
+                                std::thread::sleep(rest_after(used, percent));
                             }
                         })
                         .map_err(|e| IngestError::Internal(format!("replay thread: {e}")))?;
